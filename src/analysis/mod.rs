@@ -1,0 +1,68 @@
+//! Time-series analysis: events per feature, derived signals, the degradation label, and
+//! the online anomaly score of `feature-radar detect`.
+
+pub mod detect;
+pub mod labels;
+pub mod signals;
+pub mod stats;
+
+use crate::telemetry::{Dataset, EventKind, EventRecord};
+use serde::Serialize;
+
+/// A feature's events, on the dataset's day index (negative before its first day).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FeatureEvents {
+    /// (day, title), sorted by day.
+    pub deploys: Vec<(i64, String)>,
+    pub incidents: Vec<Incident>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub start: i64,
+    /// Last day of the incident (the start day when no end was given).
+    pub end: i64,
+    pub title: String,
+    pub severity: Option<u8>,
+}
+
+impl FeatureEvents {
+    /// The latest deploy on or before day `t`.
+    pub fn last_deploy_at(&self, t: usize) -> Option<(i64, &str)> {
+        self.deploys
+            .iter()
+            .rev()
+            .find(|(day, _)| *day <= t as i64)
+            .map(|(day, title)| (*day, title.as_str()))
+    }
+}
+
+/// Splits the events by feature (a `*` event goes to every feature).
+pub fn events_by_feature(dataset: &Dataset, events: &[EventRecord]) -> Vec<FeatureEvents> {
+    let day_of = |t: chrono::NaiveDateTime| (t.date() - dataset.start).num_days();
+    dataset
+        .features
+        .iter()
+        .map(|series| {
+            let mut out = FeatureEvents::default();
+            for e in events.iter().filter(|e| e.concerns(&series.name)) {
+                match e.kind {
+                    EventKind::Deploy => out.deploys.push((day_of(e.timestamp), e.title.clone())),
+                    EventKind::Incident => {
+                        let start = day_of(e.timestamp);
+                        out.incidents.push(Incident {
+                            start,
+                            end: e.end.map_or(start, day_of).max(start),
+                            title: e.title.clone(),
+                            severity: e.severity,
+                        })
+                    }
+                    EventKind::Flag | EventKind::Note => {}
+                }
+            }
+            out.deploys.sort_by_key(|d| d.0);
+            out.incidents.sort_by_key(|i| i.start);
+            out
+        })
+        .collect()
+}

@@ -1,0 +1,288 @@
+//! Derived signals per feature and day: the evidence the risk model and the sentences use.
+//!
+//! Every signal for day `t` reads only days `<= t` (no look-ahead). For each metric:
+//! a weekly profile (median offset of each weekday from its trailing week, over the last
+//! eight weeks) is removed, so that weekends are not anomalies; a robust baseline
+//! (median and MAD of the 29 days from `t-35` to `t-7`) is taken, ending a week before `t`
+//! so that a slow creep does not hide in its own baseline; and today's level (mean of the
+//! last three days), its z-score, and Theil-Sen slopes over 4, 7 and 14 days are measured
+//! against it. Latency and sessions are analysed on a log scale (changes are relative);
+//! crash and error rates as `ln(1 + 1000 x rate)` (relative, but calm near zero);
+//! feedback in rating points.
+
+use super::stats::{mad, mean, median, present, theil_sen, MAD_TO_SIGMA};
+use super::FeatureEvents;
+use crate::telemetry::{FeatureSeries, Metric};
+use serde::Serialize;
+
+/// Days in the baseline window, and how far before `t` it ends.
+pub const BASELINE_DAYS: i64 = 29;
+pub const BASELINE_GAP: i64 = 7;
+/// Present days the baseline needs before a metric's signals are computed.
+pub const BASELINE_MIN_PRESENT: usize = 10;
+const PROFILE_DAYS: i64 = 56;
+
+/// Signals of one metric for one feature and day, on the metric's analysis scale.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MetricSignals {
+    /// Median of the deseasonalised baseline window.
+    pub baseline: f64,
+    /// Robust noise scale (MAD x 1.4826, floored).
+    pub scale: f64,
+    /// Mean of the last three deseasonalised days.
+    pub level: f64,
+    /// (level - baseline) / scale.
+    pub z: f64,
+    /// Today's own z-score.
+    pub z_today: f64,
+    /// Theil-Sen slopes per day over the last 4, 7 and 14 days.
+    pub slope_4d: f64,
+    pub slope_7d: f64,
+    pub slope_14d: f64,
+    /// Share of the last five days more than 2 scales above the baseline.
+    pub persistence: f64,
+}
+
+/// All signals of one feature on one day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signals {
+    pub latency_p95: Option<MetricSignals>,
+    pub crash_rate: Option<MetricSignals>,
+    pub error_rate: Option<MetricSignals>,
+    pub feedback: Option<MetricSignals>,
+    pub sessions: Option<MetricSignals>,
+    /// Latency or crash rate rising while feedback falls: the geometric mean of the
+    /// rise's and the fall's z-scores (0 when either is absent).
+    pub divergence: f64,
+    pub days_since_deploy: Option<i64>,
+    pub last_deploy: Option<String>,
+    /// Sessions over the last seven days (present days only).
+    pub sessions_7d: f64,
+    /// This feature's share of all features' sessions over the last seven days.
+    pub usage_share: f64,
+}
+
+/// The scale each metric is analysed on, and the smallest noise scale it may have.
+fn transform(metric: Metric) -> (fn(f64) -> f64, f64) {
+    match metric {
+        Metric::LatencyP95 | Metric::LatencyP50 | Metric::Sessions => {
+            (|v: f64| v.max(1e-3).ln(), 0.02)
+        }
+        Metric::CrashRate | Metric::ErrorRate => (|v: f64| (1000.0 * v).ln_1p(), 0.05),
+        Metric::FeedbackScore => (|v: f64| v, 0.03),
+    }
+}
+
+/// Converts a change on the analysis scale back into words' units: a relative change for
+/// latency and sessions (0.38 = +38%), a ratio of rates for crashes and errors, points
+/// for feedback.
+pub fn relative_change(log_delta: f64) -> f64 {
+    log_delta.exp() - 1.0
+}
+
+/// Rate at a level of the crash/error scale.
+pub fn rate_at(level: f64) -> f64 {
+    level.exp_m1() / 1000.0
+}
+
+/// Each weekday's typical offset from its trailing week, over the last eight weeks.
+fn weekly_profile(x: &[Option<f64>], t: i64) -> [f64; 7] {
+    let mut by_weekday: [Vec<f64>; 7] = Default::default();
+    for s in (t - PROFILE_DAYS + 1).max(6)..=t {
+        let Some(v) = x[s as usize] else { continue };
+        let week = present(x, s - 6, s);
+        if week.len() < 4 {
+            continue;
+        }
+        by_weekday[(s % 7) as usize].push(v - mean(&week).unwrap_or(v));
+    }
+    let mut offsets = [0.0; 7];
+    if by_weekday.iter().all(|v| v.len() >= 3) {
+        for (k, values) in by_weekday.iter().enumerate() {
+            offsets[k] = median(values).unwrap_or(0.0);
+        }
+        let centre = offsets.iter().sum::<f64>() / 7.0;
+        offsets.iter_mut().for_each(|o| *o -= centre);
+    }
+    offsets
+}
+
+/// Signals of one metric at day `t`, from the transformed series `x`.
+fn metric_signals(x: &[Option<f64>], t: usize, scale_floor: f64) -> Option<MetricSignals> {
+    let t = t as i64;
+    let offsets = weekly_profile(x, t);
+    let from = (t - BASELINE_GAP - BASELINE_DAYS + 1).max(0);
+    let d: Vec<Option<f64>> = (0..=t)
+        .map(|s| {
+            if s < from {
+                None
+            } else {
+                x[s as usize].map(|v| v - offsets[(s % 7) as usize])
+            }
+        })
+        .collect();
+    let window = present(&d, from, t - BASELINE_GAP);
+    if window.len() < BASELINE_MIN_PRESENT {
+        return None;
+    }
+    let baseline = median(&window)?;
+    let scale = (mad(&window, baseline)? * MAD_TO_SIGMA).max(scale_floor);
+    let level = mean(&present(&d, t - 2, t))?;
+    let z_today = d[t as usize].map_or(0.0, |v| (v - baseline) / scale);
+    let last5 = present(&d, t - 4, t);
+    let persistence = last5
+        .iter()
+        .filter(|v| (**v - baseline) / scale > 2.0)
+        .count() as f64
+        / 5.0;
+    Some(MetricSignals {
+        baseline,
+        scale,
+        level,
+        z: (level - baseline) / scale,
+        z_today,
+        slope_4d: theil_sen(&d, t - 3, t, 3).unwrap_or(0.0),
+        slope_7d: theil_sen(&d, t - 6, t, 4).unwrap_or(0.0),
+        slope_14d: theil_sen(&d, t - 13, t, 7).unwrap_or(0.0),
+        persistence,
+    })
+}
+
+/// A metric's series on its analysis scale.
+pub fn transformed(series: &FeatureSeries, metric: Metric) -> (Vec<Option<f64>>, f64) {
+    let (f, floor) = transform(metric);
+    (
+        series.metric(metric).iter().map(|v| v.map(f)).collect(),
+        floor,
+    )
+}
+
+/// Signals for every day of one feature. `total_sessions_7d[t]` is the sum over all
+/// features, for the usage share.
+pub fn feature_signals(
+    series: &FeatureSeries,
+    events: &FeatureEvents,
+    total_sessions_7d: &[f64],
+) -> Vec<Signals> {
+    let metrics = [
+        Metric::LatencyP95,
+        Metric::CrashRate,
+        Metric::ErrorRate,
+        Metric::FeedbackScore,
+        Metric::Sessions,
+    ];
+    let prepared: Vec<(Vec<Option<f64>>, f64)> =
+        metrics.iter().map(|m| transformed(series, *m)).collect();
+    let days = series.sessions.len();
+    (0..days)
+        .map(|t| {
+            let mut per_metric = prepared.iter().map(|(x, floor)| {
+                if x.iter().take(t + 1).any(Option::is_some) {
+                    metric_signals(x, t, *floor)
+                } else {
+                    None
+                }
+            });
+            let latency_p95 = per_metric.next().flatten();
+            let crash_rate = per_metric.next().flatten();
+            let error_rate = per_metric.next().flatten();
+            let feedback = per_metric.next().flatten();
+            let sessions = per_metric.next().flatten();
+            let fall = feedback.map_or(0.0, |f| (-f.z).max(0.0));
+            let rise = latency_p95
+                .map_or(0.0, |l| l.z.max(0.0))
+                .max(crash_rate.map_or(0.0, |c| c.z.max(0.0)));
+            let last_deploy = events.last_deploy_at(t);
+            let sessions_7d: f64 = present(&series.sessions, t as i64 - 6, t as i64)
+                .iter()
+                .sum();
+            Signals {
+                latency_p95,
+                crash_rate,
+                error_rate,
+                feedback,
+                sessions,
+                divergence: (rise * fall).sqrt(),
+                days_since_deploy: last_deploy.map(|(day, _)| t as i64 - day),
+                last_deploy: last_deploy.map(|(_, title)| title.to_string()),
+                sessions_7d,
+                usage_share: if total_sessions_7d[t] > 0.0 {
+                    sessions_7d / total_sessions_7d[t]
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series_from(p95: Vec<f64>) -> FeatureSeries {
+        let n = p95.len();
+        FeatureSeries {
+            name: "f".into(),
+            sessions: vec![Some(1000.0); n],
+            latency_p95_ms: p95.into_iter().map(Some).collect(),
+            latency_p50_ms: vec![None; n],
+            crash_rate: vec![Some(0.002); n],
+            error_rate: vec![None; n],
+            feedback_score: vec![None; n],
+            feedback_count: vec![None; n],
+        }
+    }
+
+    fn noise(i: usize) -> f64 {
+        // A fixed, irregular wiggle of about +-3%.
+        ((i as f64 * 2.399).sin() * 0.03).exp()
+    }
+
+    #[test]
+    fn a_weekly_pattern_does_not_look_like_an_anomaly() {
+        let p95: Vec<f64> = (0..90)
+            .map(|i| {
+                let weekend = if i % 7 >= 5 { 1.6 } else { 1.0 };
+                200.0 * weekend * noise(i)
+            })
+            .collect();
+        let series = series_from(p95);
+        let signals = feature_signals(&series, &FeatureEvents::default(), &[7000.0; 90]);
+        for (t, s) in signals.iter().enumerate().skip(60) {
+            let l = s.latency_p95.unwrap();
+            assert!(l.z_today.abs() < 3.0, "day {t}: z_today {}", l.z_today);
+        }
+    }
+
+    #[test]
+    fn a_creep_shows_as_rising_slope_and_z() {
+        let p95: Vec<f64> = (0..60)
+            .map(|i| {
+                let creep = if i >= 50 { 1.0 + 0.06 * (i - 49) as f64 } else { 1.0 };
+                300.0 * creep * noise(i)
+            })
+            .collect();
+        let signals = feature_signals(&series_from(p95), &FeatureEvents::default(), &[7000.0; 60]);
+        let quiet = signals[45].latency_p95.unwrap();
+        let creeping = signals[58].latency_p95.unwrap();
+        assert!(quiet.z.abs() < 2.0, "quiet z {}", quiet.z);
+        assert!(creeping.z > 4.0, "creeping z {}", creeping.z);
+        assert!(creeping.slope_7d > 0.03, "slope {}", creeping.slope_7d);
+        assert!(relative_change(creeping.level - creeping.baseline) > 0.3);
+        assert!((signals[58].usage_share - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn signals_for_a_day_do_not_change_when_later_days_change() {
+        let p95: Vec<f64> = (0..50).map(|i| 100.0 * noise(i)).collect();
+        let mut changed = p95.clone();
+        for v in changed.iter_mut().skip(41) {
+            *v *= 5.0;
+        }
+        let a = feature_signals(&series_from(p95), &FeatureEvents::default(), &[7000.0; 50]);
+        let b = feature_signals(&series_from(changed), &FeatureEvents::default(), &[7000.0; 50]);
+        assert_eq!(a[..41], b[..41]);
+        assert_ne!(a[41], b[41]);
+    }
+}

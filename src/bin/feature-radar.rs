@@ -1,0 +1,328 @@
+//! The `feature-radar` command-line tool: parses flags, reads files, calls the core,
+//! writes CSV. All analysis lives in the library; this file is the shell around it.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use clap::{Args, Parser, Subcommand};
+    use feature_radar::analysis::detect::score_series;
+    use feature_radar::report::Report;
+    use feature_radar::synth::{generate, write_truth_csv, SynthParams};
+    use feature_radar::telemetry::{
+        parse_series, write_events_csv, write_scored_series, write_telemetry_csv,
+    };
+    use feature_radar::{analyze, load, Config};
+    use std::fs::File;
+    use std::io::{BufReader, Write};
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+
+    #[derive(Parser)]
+    #[command(
+        name = "feature-radar",
+        version,
+        about = "Early warning for product features: which are about to degrade, why, and which to fix first."
+    )]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Scores every feature and date: risk, impact, tier and reasons (contract format).
+        Score(ScoreArgs),
+        /// Prints the model card (walk-forward figures) of an analysis, as text or JSON.
+        Card(CardArgs),
+        /// Scores one `timestamp,value` series online: `timestamp,value,anomaly_score`.
+        Detect {
+            #[arg(long)]
+            input: PathBuf,
+            /// Output file, or `-` for standard output.
+            #[arg(long)]
+            output: String,
+        },
+        /// Writes a seeded synthetic dataset: telemetry.csv, events.csv and truth.csv.
+        Synth {
+            #[arg(long, default_value_t = 42)]
+            seed: u64,
+            #[arg(long, default_value_t = 80)]
+            features: usize,
+            #[arg(long, default_value_t = 180)]
+            days: usize,
+            /// First day, YYYY-MM-DD.
+            #[arg(long, default_value = "2026-05-30")]
+            start: String,
+            /// Folder to write the three files into.
+            #[arg(long)]
+            out: PathBuf,
+        },
+    }
+
+    #[derive(Args)]
+    struct InputArgs {
+        #[arg(long)]
+        telemetry: PathBuf,
+        #[arg(long)]
+        events: Option<PathBuf>,
+        /// Go on past rows with problems (they are skipped and listed) instead of failing.
+        #[arg(long)]
+        lenient: bool,
+        /// Days ahead that the risk speaks of.
+        #[arg(long, default_value_t = 7)]
+        horizon: usize,
+        /// Risk at or above which a feature is in the investigate tier.
+        #[arg(long, default_value_t = 0.40)]
+        investigate: f64,
+        /// Risk at or above which a feature is in the watch tier.
+        #[arg(long, default_value_t = 0.15)]
+        watch: f64,
+        /// Service-level rule used when events.csv gives no incidents: p95 latency ratio.
+        #[arg(long, default_value_t = 1.5)]
+        slo_latency_ratio: f64,
+        /// Service-level rule: crash rate ratio.
+        #[arg(long, default_value_t = 2.0)]
+        slo_crash_ratio: f64,
+    }
+
+    #[derive(Args)]
+    struct ScoreArgs {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output file, or `-` for standard output.
+        #[arg(long)]
+        output: String,
+    }
+
+    #[derive(Args)]
+    struct CardArgs {
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(long)]
+        json: bool,
+    }
+
+    /// A failure to report: the message, and the exit code.
+    struct Failure(String, u8);
+
+    fn open(path: &Path) -> Result<BufReader<File>, Failure> {
+        File::open(path)
+            .map(BufReader::new)
+            .map_err(|e| Failure(format!("{}: cannot read: {e}", path.display()), 2))
+    }
+
+    fn write_output(target: &str, text: &str) -> Result<(), Failure> {
+        let result = if target == "-" {
+            std::io::stdout().lock().write_all(text.as_bytes())
+        } else {
+            std::fs::write(target, text)
+        };
+        result.map_err(|e| Failure(format!("{target}: cannot write: {e}"), 2))
+    }
+
+    fn run_analysis(args: &InputArgs) -> Result<Report, Failure> {
+        if !(0.0..=1.0).contains(&args.watch)
+            || !(0.0..=1.0).contains(&args.investigate)
+            || args.watch > args.investigate
+        {
+            return Err(Failure(
+                "--watch and --investigate must be in [0, 1], with watch <= investigate".into(),
+                2,
+            ));
+        }
+        if args.horizon == 0 {
+            return Err(Failure("--horizon must be at least 1".into(), 2));
+        }
+        let name = |p: &Path| p.display().to_string();
+        let telemetry = open(&args.telemetry)?;
+        let events = match &args.events {
+            Some(path) => Some((name(path), open(path)?)),
+            None => None,
+        };
+        let data = load(
+            &name(&args.telemetry),
+            telemetry,
+            events.as_ref().map(|(n, r)| (n.as_str(), r.get_ref())),
+        )
+        .map_err(|e| Failure(e.to_string(), 1))?;
+        for (file, column) in &data.ignored_columns {
+            eprintln!("{file}: ignored column '{column}' (not in the data contract)");
+        }
+        if !data.problems.is_empty() {
+            let shown: Vec<String> = data
+                .problems
+                .iter()
+                .take(20)
+                .map(|p| p.to_string())
+                .collect();
+            let more = data.problems.len().saturating_sub(20);
+            let mut message = shown.join("\n");
+            if more > 0 {
+                message.push_str(&format!("\n... and {more} more problem(s)"));
+            }
+            if !args.lenient {
+                return Err(Failure(
+                    format!("{message}\n(rerun with --lenient to skip these rows)"),
+                    1,
+                ));
+            }
+            eprintln!("{message}\n(skipped {} row(s))", data.problems.len());
+        }
+        let mut config = Config::default();
+        config.model.horizon = args.horizon;
+        config.tiers.investigate = args.investigate;
+        config.tiers.watch = args.watch;
+        config.slo.latency_ratio = args.slo_latency_ratio;
+        config.slo.crash_ratio = args.slo_crash_ratio;
+        Ok(analyze(&data.dataset, &data.events, &config))
+    }
+
+    fn scores_csv(report: &Report) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer
+            .write_record(["date", "feature", "risk", "impact", "tier", "reasons"])
+            .expect("writing to memory");
+        for row in &report.rows {
+            writer
+                .write_record([
+                    row.date.to_string(),
+                    row.feature.clone(),
+                    format!("{:.4}", row.risk),
+                    format!("{:.1}", row.impact),
+                    row.tier.as_str().to_string(),
+                    row.reasons.join("; "),
+                ])
+                .expect("writing to memory");
+        }
+        String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8")
+    }
+
+    fn figure(value: Option<f64>) -> String {
+        value.map_or("n/a".into(), |v| format!("{v:.3}"))
+    }
+
+    fn card_text(report: &Report) -> String {
+        let c = &report.model_card;
+        let d = &report.dataset;
+        let mut out = format!(
+            "Data: {} features, {} to {} ({} days), {} degradations ({:?}), {} deploys\n",
+            d.features, d.start, d.end, d.days, d.degradations, d.label_source, d.deploys
+        );
+        out.push_str(&format!(
+            "Model: logistic regression, horizon {} days, refitted every {} days, {} fits, first fit {}\n",
+            c.horizon_days,
+            c.retrain_every_days,
+            c.fits,
+            c.first_fit.map_or("none".into(), |d| d.to_string())
+        ));
+        out.push_str(&format!(
+            "Evaluated walk-forward on {} feature-days ({} positive, base rate {})\n",
+            c.evaluated_rows,
+            c.evaluated_positives,
+            figure(c.base_rate)
+        ));
+        out.push_str(&format!(
+            "ROC AUC {}  average precision {}  Brier {} (base rate alone {})  ECE {}\n",
+            figure(c.roc_auc),
+            figure(c.average_precision),
+            figure(c.brier),
+            figure(c.brier_of_base_rate),
+            figure(c.expected_calibration_error)
+        ));
+        out.push_str(&format!(
+            "Lead time: {} of {} degradations warned (investigate tier) at least 1 day ahead; median lead {} days\n",
+            c.lead_time.warned,
+            c.lead_time.evaluated,
+            c.lead_time.median_lead_days.map_or("n/a".into(), |v| format!("{v:.1}"))
+        ));
+        out.push_str(&format!(
+            "Investigate tier: precision {}, {} alerts per 100 feature-days\n",
+            figure(c.investigate_precision),
+            figure(c.investigate_alerts_per_100_feature_days)
+        ));
+        out.push_str("Coefficients (log-odds per standard deviation):\n");
+        for k in &c.coefficients {
+            out.push_str(&format!(
+                "  {:>+7.3}  {:<20} {}\n",
+                k.weight, k.signal, k.meaning
+            ));
+        }
+        out
+    }
+
+    fn run(cli: Cli) -> Result<(), Failure> {
+        match cli.command {
+            Command::Score(args) => {
+                let report = run_analysis(&args.input)?;
+                write_output(&args.output, &scores_csv(&report))
+            }
+            Command::Card(args) => {
+                let report = run_analysis(&args.input)?;
+                let text = if args.json {
+                    serde_json::to_string_pretty(&report.model_card).expect("serialisable") + "\n"
+                } else {
+                    card_text(&report)
+                };
+                write_output("-", &text)
+            }
+            Command::Detect { input, output } => {
+                let points = parse_series(&input.display().to_string(), open(&input)?)
+                    .map_err(|e| Failure(e.to_string(), 1))?;
+                let values: Vec<Option<f64>> = points.iter().map(|p| p.value).collect();
+                write_output(
+                    &output,
+                    &write_scored_series(&points, &score_series(&values)),
+                )
+            }
+            Command::Synth {
+                seed,
+                features,
+                days,
+                start,
+                out,
+            } => {
+                let start = chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d")
+                    .map_err(|_| Failure(format!("--start '{start}' is not YYYY-MM-DD"), 2))?;
+                if features == 0 || days < 60 {
+                    return Err(Failure(
+                        "--features must be >= 1 and --days >= 60".into(),
+                        2,
+                    ));
+                }
+                let data = generate(&SynthParams {
+                    seed,
+                    features,
+                    days,
+                    start,
+                });
+                std::fs::create_dir_all(&out)
+                    .map_err(|e| Failure(format!("{}: {e}", out.display()), 2))?;
+                let write = |file: &str, text: String| {
+                    let path = out.join(file);
+                    std::fs::write(&path, text)
+                        .map_err(|e| Failure(format!("{}: cannot write: {e}", path.display()), 2))
+                };
+                write("telemetry.csv", write_telemetry_csv(&data.telemetry))?;
+                write("events.csv", write_events_csv(&data.events))?;
+                write("truth.csv", write_truth_csv(&data.episodes))
+            }
+        }
+    }
+
+    pub fn main() -> ExitCode {
+        match run(Cli::parse()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(Failure(message, code)) => {
+                eprintln!("feature-radar: {message}");
+                ExitCode::from(code)
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}

@@ -1,0 +1,179 @@
+//! Insight sentences: what the numbers say, in words a product or reliability lead reads
+//! at a glance, each with its figures.
+
+use crate::analysis::signals::{rate_at, relative_change, Signals};
+use crate::impact::Tier;
+use serde::Serialize;
+
+/// One sentence, and the feature it is about (None for a sentence about the whole set).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Insight {
+    pub feature: Option<String>,
+    pub tier: Option<Tier>,
+    pub text: String,
+}
+
+/// 1234 -> "1.2k", 1_250_000 -> "1.25M": counts as people say them.
+pub fn human_count(value: f64) -> String {
+    let v = value.max(0.0);
+    if v >= 1e9 {
+        format!("{:.2}B", v / 1e9)
+    } else if v >= 1e6 {
+        format!("{:.2}M", v / 1e6)
+    } else if v >= 1e4 {
+        format!("{:.0}k", v / 1e3)
+    } else if v >= 1e3 {
+        format!("{:.1}k", v / 1e3)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// The evidence clauses for a feature today, strongest kinds first.
+fn evidence(s: &Signals) -> Vec<String> {
+    let mut clauses = Vec::new();
+    let mut rising = None;
+    if let Some(l) = s.latency_p95.filter(|l| l.z > 2.0) {
+        let mut clause = format!(
+            "p95 latency up {:.0}% on its 4-week baseline",
+            relative_change(l.level - l.baseline) * 100.0
+        );
+        if l.slope_7d > 0.0 && l.slope_7d / l.scale > 0.3 {
+            clause.push_str(&format!(
+                " and still rising {:.1}%/day",
+                relative_change(l.slope_7d) * 100.0
+            ));
+        }
+        rising = Some(clause);
+    }
+    if let Some(c) = s.crash_rate.filter(|c| c.z > 2.0) {
+        let clause = format!(
+            "crash rate at {:.2}% against {:.2}% normally",
+            rate_at(c.level) * 100.0,
+            rate_at(c.baseline) * 100.0
+        );
+        rising = Some(match rising {
+            Some(r) => format!("{r}, {clause}"),
+            None => clause,
+        });
+    }
+    if let Some(e) = s.error_rate.filter(|e| e.z > 2.0) {
+        clauses.push(format!(
+            "errors at {:.2}% against {:.2}% normally",
+            rate_at(e.level) * 100.0,
+            rate_at(e.baseline) * 100.0
+        ));
+    }
+    let falling = s
+        .feedback
+        .filter(|f| f.z < -2.0)
+        .map(|f| format!("feedback fell {:.2} points", f.baseline - f.level));
+    match (rising, falling) {
+        (Some(r), Some(f)) => clauses.insert(0, format!("{r} while {f}")),
+        (Some(r), None) => clauses.insert(0, r),
+        (None, Some(f)) => clauses.insert(0, f),
+        (None, None) => {}
+    }
+    if let (Some(days), Some(title)) = (s.days_since_deploy, s.last_deploy.as_deref()) {
+        if (0..=3).contains(&days) && !clauses.is_empty() {
+            let when = match days {
+                0 => "today".to_string(),
+                1 => "1 day ago".to_string(),
+                d => format!("{d} days ago"),
+            };
+            clauses.push(format!("deploy {title} went out {when}"));
+        }
+    }
+    clauses
+}
+
+/// The sentence for one feature: evidence, risk, and the sessions exposed.
+pub fn feature_sentence(
+    feature: &str,
+    signals: &Signals,
+    risk: f64,
+    horizon_days: usize,
+    top_reason: Option<&str>,
+) -> String {
+    let mut clauses = evidence(signals);
+    if clauses.is_empty() {
+        if let Some(reason) = top_reason {
+            clauses.push(reason.to_string());
+        }
+    }
+    let mut text = format!("{feature}: ");
+    if !clauses.is_empty() {
+        text.push_str(&clauses.join("; "));
+        text.push_str("; ");
+    }
+    text.push_str(&format!(
+        "{:.0}% risk of degradation within {} days; {} weekly sessions exposed.",
+        risk * 100.0,
+        horizon_days,
+        human_count(signals.sessions_7d)
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::signals::MetricSignals;
+    use expect_test::expect;
+
+    fn metric(baseline: f64, level: f64, scale: f64, slope: f64) -> MetricSignals {
+        MetricSignals {
+            baseline,
+            scale,
+            level,
+            z: (level - baseline) / scale,
+            z_today: (level - baseline) / scale,
+            slope_4d: slope,
+            slope_7d: slope,
+            slope_14d: slope,
+            persistence: 1.0,
+        }
+    }
+
+    fn quiet() -> Signals {
+        Signals {
+            latency_p95: Some(metric(5.0, 5.0, 0.05, 0.0)),
+            crash_rate: None,
+            error_rate: None,
+            feedback: Some(metric(4.4, 4.4, 0.05, 0.0)),
+            sessions: None,
+            divergence: 0.0,
+            days_since_deploy: Some(12),
+            last_deploy: Some("v4.1.0".into()),
+            sessions_7d: 1_234_567.0,
+            usage_share: 0.2,
+        }
+    }
+
+    #[test]
+    fn latency_rise_with_falling_feedback_after_a_deploy() {
+        let mut s = quiet();
+        s.latency_p95 = Some(metric(5.0, 5.0 + 1.38f64.ln(), 0.05, 0.04));
+        s.feedback = Some(metric(4.4, 4.0, 0.05, -0.05));
+        s.days_since_deploy = Some(2);
+        s.last_deploy = Some("v4.2.0".into());
+        let text = feature_sentence("checkout", &s, 0.62, 7, None);
+        expect![[r#"checkout: p95 latency up 38% on its 4-week baseline and still rising 4.1%/day while feedback fell 0.40 points; deploy v4.2.0 went out 2 days ago; 62% risk of degradation within 7 days; 1.23M weekly sessions exposed."#]]
+        .assert_eq(&text);
+    }
+
+    #[test]
+    fn a_quiet_feature_falls_back_to_its_top_reason() {
+        let text = feature_sentence("search", &quiet(), 0.2, 7, Some("crash rate rising over 7 days (now 0.30%)"));
+        expect![[r#"search: crash rate rising over 7 days (now 0.30%); 20% risk of degradation within 7 days; 1.23M weekly sessions exposed."#]]
+        .assert_eq(&text);
+    }
+
+    #[test]
+    fn counts_read_as_people_say_them() {
+        assert_eq!(human_count(950.0), "950");
+        assert_eq!(human_count(1_250.0), "1.2k");
+        assert_eq!(human_count(340_000.0), "340k");
+        assert_eq!(human_count(1_250_000.0), "1.25M");
+    }
+}

@@ -1,0 +1,69 @@
+//! Feature Radar: early warning for product features.
+//!
+//! The core takes per-feature telemetry and events (the data contract in
+//! `telemetry`), derives signals (`analysis`), fits a walk-forward risk model (`model`),
+//! ranks features by potential user harm (`impact`), and states what it found in
+//! sentences (`insights`). [`analyze`] is the one entry point: it returns a plain-data
+//! [`Report`] that the page (`ui`, wasm only) and the command-line tool both read.
+//!
+//! Nothing outside `ui` touches the browser, files or the clock, so all of it builds and
+//! tests natively.
+
+pub mod analysis;
+pub mod impact;
+pub mod insights;
+pub mod model;
+pub mod report;
+pub mod synth;
+pub mod telemetry;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+
+pub use report::{analyze, Config, Report};
+
+use std::io::Read;
+use telemetry::{Dataset, EventRecord, IngestError, Problem};
+
+/// Input files read and validated, ready for [`analyze`].
+#[derive(Debug, Clone)]
+pub struct LoadedData {
+    pub dataset: Dataset,
+    pub events: Vec<EventRecord>,
+    /// Problems with single rows, which were skipped.
+    pub problems: Vec<Problem>,
+    /// Columns the contract does not name, per file: (file, column).
+    pub ignored_columns: Vec<(String, String)>,
+}
+
+/// Reads telemetry.csv and, optionally, events.csv. `*_name` names each file in messages.
+pub fn load<T: Read, E: Read>(
+    telemetry_name: &str,
+    telemetry: T,
+    events: Option<(&str, E)>,
+) -> Result<LoadedData, IngestError> {
+    let parsed = telemetry::parse_telemetry(telemetry_name, telemetry)?;
+    let mut problems = parsed.problems;
+    let mut ignored: Vec<(String, String)> = parsed
+        .ignored_columns
+        .into_iter()
+        .map(|c| (telemetry_name.to_string(), c))
+        .collect();
+    let dataset = Dataset::from_records(&parsed.records, parsed.granularity).ok_or_else(|| {
+        IngestError::Empty {
+            file: telemetry_name.to_string(),
+        }
+    })?;
+    let mut event_records = Vec::new();
+    if let Some((name, reader)) = events {
+        let parsed = telemetry::parse_events(name, reader)?;
+        problems.extend(parsed.problems);
+        ignored.extend(parsed.ignored_columns.into_iter().map(|c| (name.to_string(), c)));
+        event_records = parsed.records;
+    }
+    Ok(LoadedData {
+        dataset,
+        events: event_records,
+        problems,
+        ignored_columns: ignored,
+    })
+}

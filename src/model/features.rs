@@ -1,0 +1,173 @@
+//! The model's inputs: a fixed vector of named signals per feature and day, and the words
+//! that explain each signal to a person.
+
+use crate::analysis::signals::{rate_at, relative_change, Signals};
+
+/// The model's input signals, in vector order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    LatencyLevel,
+    LatencyTrend7d,
+    LatencyTrend4d,
+    LatencyPersistence,
+    CrashLevel,
+    CrashTrend7d,
+    ErrorLevel,
+    FeedbackDrop,
+    Divergence,
+    RecentDeploy,
+    LoadLevel,
+}
+
+pub const INPUTS: [Input; 11] = [
+    Input::LatencyLevel,
+    Input::LatencyTrend7d,
+    Input::LatencyTrend4d,
+    Input::LatencyPersistence,
+    Input::CrashLevel,
+    Input::CrashTrend7d,
+    Input::ErrorLevel,
+    Input::FeedbackDrop,
+    Input::Divergence,
+    Input::RecentDeploy,
+    Input::LoadLevel,
+];
+
+pub const N_INPUTS: usize = INPUTS.len();
+
+impl Input {
+    /// A stable identifier, for CSV and JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            Input::LatencyLevel => "latency_z",
+            Input::LatencyTrend7d => "latency_trend_7d",
+            Input::LatencyTrend4d => "latency_trend_4d",
+            Input::LatencyPersistence => "latency_persistence",
+            Input::CrashLevel => "crash_z",
+            Input::CrashTrend7d => "crash_trend_7d",
+            Input::ErrorLevel => "error_z",
+            Input::FeedbackDrop => "feedback_drop",
+            Input::Divergence => "divergence",
+            Input::RecentDeploy => "recent_deploy",
+            Input::LoadLevel => "load_z",
+        }
+    }
+
+    /// What the signal measures, in plain words (for the model card).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Input::LatencyLevel => "p95 latency of the last 3 days against its 4-week baseline, in noise units",
+            Input::LatencyTrend7d => "p95 latency trend over 7 days, in noise units per day",
+            Input::LatencyTrend4d => "p95 latency trend over 4 days, in noise units per day",
+            Input::LatencyPersistence => "share of the last 5 days with p95 latency over 2 noise units above baseline",
+            Input::CrashLevel => "crash rate of the last 3 days against its 4-week baseline, in noise units",
+            Input::CrashTrend7d => "crash rate trend over 7 days, in noise units per day",
+            Input::ErrorLevel => "error rate of the last 3 days against its 4-week baseline, in noise units",
+            Input::FeedbackDrop => "fall of the feedback score against its 4-week baseline, in noise units",
+            Input::Divergence => "latency or crashes rising while feedback falls",
+            Input::RecentDeploy => "how recent the last deploy is (1 on its day, fading over about 3 days)",
+            Input::LoadLevel => "sessions of the last 3 days against their 4-week baseline, in noise units",
+        }
+    }
+}
+
+/// The input vector of one feature and day. A signal whose metric is missing is 0, the
+/// value of an unremarkable day.
+pub fn input_vector(s: &Signals) -> [f64; N_INPUTS] {
+    let clip = |v: f64, lo: f64, hi: f64| v.clamp(lo, hi);
+    let lat = s.latency_p95;
+    let crash = s.crash_rate;
+    [
+        lat.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
+        lat.map_or(0.0, |m| clip(m.slope_7d / m.scale, -3.0, 3.0)),
+        lat.map_or(0.0, |m| clip(m.slope_4d / m.scale, -4.0, 4.0)),
+        lat.map_or(0.0, |m| m.persistence),
+        crash.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
+        crash.map_or(0.0, |m| clip(m.slope_7d / m.scale, -3.0, 3.0)),
+        s.error_rate.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
+        s.feedback.map_or(0.0, |m| clip(-m.z, -6.0, 12.0)),
+        clip(s.divergence, 0.0, 10.0),
+        s.days_since_deploy
+            .filter(|d| *d >= 0)
+            .map_or(0.0, |d| (-(d as f64) / 3.0).exp()),
+        s.sessions.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
+    ]
+}
+
+fn percent(fraction: f64) -> String {
+    format!("{:+.0}%", fraction * 100.0)
+}
+
+/// A short phrase with the numbers behind `input` on this day, for reasons strings.
+pub fn describe(input: Input, s: &Signals) -> Option<String> {
+    let lat = s.latency_p95;
+    Some(match input {
+        Input::LatencyLevel => {
+            let m = lat?;
+            format!(
+                "p95 latency {} vs 4-week baseline",
+                percent(relative_change(m.level - m.baseline))
+            )
+        }
+        Input::LatencyTrend7d => format!(
+            "p95 latency trending {}/day over 7 days",
+            percent(relative_change(lat?.slope_7d))
+        ),
+        Input::LatencyTrend4d => format!(
+            "p95 latency trending {}/day over 4 days",
+            percent(relative_change(lat?.slope_4d))
+        ),
+        Input::LatencyPersistence => format!(
+            "p95 latency elevated on {} of the last 5 days",
+            (lat?.persistence * 5.0).round() as u32
+        ),
+        Input::CrashLevel => {
+            let m = s.crash_rate?;
+            format!(
+                "crash rate {:.2}% vs baseline {:.2}%",
+                rate_at(m.level) * 100.0,
+                rate_at(m.baseline) * 100.0
+            )
+        }
+        Input::CrashTrend7d => {
+            let m = s.crash_rate?;
+            format!(
+                "crash rate rising over 7 days (now {:.2}%)",
+                rate_at(m.level) * 100.0
+            )
+        }
+        Input::ErrorLevel => {
+            let m = s.error_rate?;
+            format!(
+                "error rate {:.2}% vs baseline {:.2}%",
+                rate_at(m.level) * 100.0,
+                rate_at(m.baseline) * 100.0
+            )
+        }
+        Input::FeedbackDrop => {
+            let m = s.feedback?;
+            format!(
+                "feedback {:+.2} points vs baseline {:.2}",
+                m.level - m.baseline,
+                m.baseline
+            )
+        }
+        Input::Divergence => "latency or crashes rising while feedback falls".to_string(),
+        Input::RecentDeploy => {
+            let days = s.days_since_deploy?;
+            let title = s.last_deploy.as_deref().unwrap_or("a deploy");
+            match days {
+                0 => format!("deploy {title} today"),
+                1 => format!("deploy {title} 1 day ago"),
+                d => format!("deploy {title} {d} days ago"),
+            }
+        }
+        Input::LoadLevel => {
+            let m = s.sessions?;
+            format!(
+                "sessions {} vs 4-week baseline",
+                percent(relative_change(m.level - m.baseline))
+            )
+        }
+    })
+}

@@ -1,0 +1,296 @@
+//! The risk model: a walk-forward logistic regression (linfa-logistic) over the signals.
+//!
+//! Vocabulary follows linfa: [`RiskModelParams`] are the settings, [`FittedRiskModel`] a
+//! model fitted on one day. The walk-forward loop refits every `retrain_every` days, each
+//! time only on examples whose label was already known that day (`t + horizon` days have
+//! passed, plus the label's confirmation delay), and scores each day with the latest
+//! model fitted on or before it. So the risk of day `d` never depends on data after `d`.
+
+pub mod evaluate;
+pub mod features;
+
+use crate::analysis::labels::Degradations;
+use features::N_INPUTS;
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+/// Settings of the risk model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RiskModelParams {
+    /// Days ahead that the risk speaks of.
+    pub horizon: usize,
+    /// Days between refits.
+    pub retrain_every: usize,
+    /// Known degradations (and as many non-degradations) needed before the first fit.
+    pub min_positives: usize,
+    /// L2 penalty of the logistic regression.
+    pub l2: f64,
+    pub max_iterations: u64,
+}
+
+impl Default for RiskModelParams {
+    fn default() -> Self {
+        RiskModelParams {
+            horizon: 7,
+            retrain_every: 7,
+            min_positives: 8,
+            l2: 1.0,
+            max_iterations: 200,
+        }
+    }
+}
+
+/// A logistic model fitted on one day, on standardised inputs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FittedRiskModel {
+    /// The day it was fitted on (it scores this day and the next `retrain_every - 1`).
+    pub fitted_on: usize,
+    pub training_rows: usize,
+    pub training_positives: usize,
+    pub means: [f64; N_INPUTS],
+    pub scales: [f64; N_INPUTS],
+    /// Log-odds per standard deviation of each input.
+    pub coefficients: [f64; N_INPUTS],
+    pub intercept: f64,
+}
+
+/// The model's output for one feature and day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    /// Probability that a degradation starts within the horizon. During warm-up (no
+    /// model yet) it is the rate of degradation starts observed so far.
+    pub risk: f64,
+    /// Index into [`WalkForward::fits`] of the model that scored this day.
+    pub model: Option<usize>,
+    /// Each input's push on the log-odds, relative to an average training day.
+    pub contributions: [f64; N_INPUTS],
+    /// Known degradations when there was no model yet (for the warm-up message).
+    pub known_positives: usize,
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+impl FittedRiskModel {
+    /// Fits on the rows of `x` and labels `y`. None when the data has a single class or
+    /// the optimiser fails.
+    pub fn fit(
+        params: &RiskModelParams,
+        fitted_on: usize,
+        x: &[[f64; N_INPUTS]],
+        y: &[bool],
+    ) -> Option<Self> {
+        let n = x.len();
+        let positives = y.iter().filter(|v| **v).count();
+        if positives == 0 || positives == n {
+            return None;
+        }
+        let mut means = [0.0; N_INPUTS];
+        let mut scales = [1.0; N_INPUTS];
+        for j in 0..N_INPUTS {
+            let mean = x.iter().map(|r| r[j]).sum::<f64>() / n as f64;
+            let var = x.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n as f64;
+            means[j] = mean;
+            // A constant input (a metric the file does not have) gets weight 0 anyway.
+            scales[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
+        }
+        let features = Array2::from_shape_fn((n, N_INPUTS), |(i, j)| {
+            (x[i][j] - means[j]) / scales[j]
+        });
+        let targets = Array1::from_iter(y.iter().copied());
+        let dataset = Dataset::new(features, targets);
+        let fitted = LogisticRegression::default()
+            .alpha(params.l2)
+            .max_iterations(params.max_iterations)
+            .with_intercept(true)
+            .fit(&dataset)
+            .ok()?;
+        // linfa-logistic models the probability of its more frequent class; degradations
+        // are the rare one, so turn the model around when needed.
+        let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+        let mut coefficients = [0.0; N_INPUTS];
+        for (c, p) in coefficients.iter_mut().zip(fitted.params().iter()) {
+            *c = sign * *p;
+        }
+        let intercept = sign * fitted.intercept();
+        if !intercept.is_finite() || coefficients.iter().any(|c| !c.is_finite()) {
+            return None;
+        }
+        Some(FittedRiskModel {
+            fitted_on,
+            training_rows: n,
+            training_positives: positives,
+            means,
+            scales,
+            coefficients,
+            intercept,
+        })
+    }
+
+    /// Probability of the positive class, and each input's log-odds contribution.
+    pub fn predict(&self, x: &[f64; N_INPUTS]) -> (f64, [f64; N_INPUTS]) {
+        let mut contributions = [0.0; N_INPUTS];
+        for j in 0..N_INPUTS {
+            contributions[j] = self.coefficients[j] * (x[j] - self.means[j]) / self.scales[j];
+        }
+        let risk = sigmoid(self.intercept + contributions.iter().sum::<f64>());
+        (risk, contributions)
+    }
+}
+
+/// Everything the walk-forward run produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WalkForward {
+    pub fits: Vec<FittedRiskModel>,
+    /// Per feature, per day.
+    pub predictions: Vec<Vec<Prediction>>,
+}
+
+/// Whether the example (feature, day) may be used to train or evaluate: its signals
+/// exist and no degradation is already under way.
+pub fn eligible(valid: &[Vec<bool>], degradations: &Degradations, f: usize, t: usize) -> bool {
+    valid[f][t] && !degradations.active[f][t]
+}
+
+/// Runs the walk-forward loop over all features and days.
+///
+/// `inputs[f][t]` is the input vector, `valid[f][t]` whether its signals exist.
+pub fn walk_forward(
+    params: &RiskModelParams,
+    inputs: &[Vec<[f64; N_INPUTS]>],
+    valid: &[Vec<bool>],
+    degradations: &Degradations,
+) -> WalkForward {
+    let features = inputs.len();
+    let days = inputs.first().map_or(0, Vec::len);
+    let horizon = params.horizon;
+    let mut fits: Vec<FittedRiskModel> = Vec::new();
+    let mut predictions: Vec<Vec<Prediction>> = vec![Vec::with_capacity(days); features];
+    let retrain_every = params.retrain_every.max(1);
+    let mut known = (0usize, 0usize); // (positives, examples) with known labels
+    for t in 0..days {
+        if t % retrain_every == 0 {
+            let mut x = Vec::new();
+            let mut y = Vec::new();
+            for s in 0..days {
+                if degradations.label_known_on(s, horizon) > t {
+                    break;
+                }
+                for f in 0..features {
+                    if eligible(valid, degradations, f, s) {
+                        x.push(inputs[f][s]);
+                        y.push(degradations.label(f, s, horizon));
+                    }
+                }
+            }
+            let positives = y.iter().filter(|v| **v).count();
+            known = (positives, y.len());
+            let enough =
+                positives >= params.min_positives && y.len() - positives >= params.min_positives;
+            if enough {
+                if let Some(model) = FittedRiskModel::fit(params, t, &x, &y) {
+                    fits.push(model);
+                }
+            }
+        }
+        for f in 0..features {
+            let prediction = match fits.last() {
+                Some(model) => {
+                    let (risk, contributions) = model.predict(&inputs[f][t]);
+                    Prediction {
+                        risk,
+                        model: Some(fits.len() - 1),
+                        contributions,
+                        known_positives: known.0,
+                    }
+                }
+                None => Prediction {
+                    risk: if known.1 > 0 {
+                        known.0 as f64 / known.1 as f64
+                    } else {
+                        0.0
+                    },
+                    model: None,
+                    contributions: [0.0; N_INPUTS],
+                    known_positives: known.0,
+                },
+            };
+            predictions[f].push(prediction);
+        }
+    }
+    WalkForward { fits, predictions }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_probabilities_match_linfa() {
+        // Two informative inputs, the rest noise.
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..400 {
+            let a = ((i * 37) % 101) as f64 / 50.0 - 1.0;
+            let b = ((i * 53) % 97) as f64 / 48.0 - 1.0;
+            let mut row = [0.0; N_INPUTS];
+            row[0] = a;
+            row[1] = b;
+            row[2] = ((i * 7) % 13) as f64;
+            x.push(row);
+            y.push(2.0 * a - b + ((i * 31) % 17) as f64 / 17.0 - 0.5 > 0.3);
+        }
+        let params = RiskModelParams::default();
+        let model = FittedRiskModel::fit(&params, 0, &x, &y).unwrap();
+        assert!(model.coefficients[0] > 0.5, "{:?}", model.coefficients);
+        assert!(model.coefficients[1] < -0.2, "{:?}", model.coefficients);
+
+        let features = Array2::from_shape_fn((x.len(), N_INPUTS), |(i, j)| {
+            (x[i][j] - model.means[j]) / model.scales[j]
+        });
+        let fitted = LogisticRegression::default()
+            .alpha(params.l2)
+            .max_iterations(params.max_iterations)
+            .fit(&Dataset::new(
+                features.clone(),
+                Array1::from_iter(y.iter().copied()),
+            ))
+            .unwrap();
+        let theirs = fitted.predict_probabilities(&features);
+        // linfa's probabilities are of its more frequent class; ours of `true`.
+        let majority_is_true = fitted.labels().pos.class;
+        for (i, row) in x.iter().enumerate() {
+            let (ours, _) = model.predict(row);
+            let expected = if majority_is_true { theirs[i] } else { 1.0 - theirs[i] };
+            assert!((ours - expected).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn a_rare_positive_class_gets_a_low_probability() {
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..500 {
+            let mut row = [0.0; N_INPUTS];
+            row[0] = (i % 50) as f64;
+            x.push(row);
+            y.push(i % 50 >= 47);
+        }
+        let model = FittedRiskModel::fit(&RiskModelParams::default(), 0, &x, &y).unwrap();
+        let mut low = [0.0; N_INPUTS];
+        let mut high = [0.0; N_INPUTS];
+        high[0] = 49.0;
+        low[0] = 5.0;
+        assert!(model.predict(&low).0 < 0.05, "{}", model.predict(&low).0);
+        assert!(model.predict(&high).0 > 0.5, "{}", model.predict(&high).0);
+    }
+
+    #[test]
+    fn a_single_class_cannot_be_fitted() {
+        let x = vec![[0.0; N_INPUTS]; 10];
+        assert!(FittedRiskModel::fit(&RiskModelParams::default(), 0, &x, &[false; 10]).is_none());
+    }
+}

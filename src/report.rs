@@ -1,0 +1,437 @@
+//! The plain-data report that the page and the command-line tool both read, and the one
+//! function that builds it from a dataset and its events.
+
+use crate::analysis::labels::{Degradations, LabelSource, SloRule};
+use crate::analysis::signals::{feature_signals, Signals};
+use crate::analysis::{events_by_feature, stats::present};
+use crate::impact::{impact_score, Tier, TierThresholds};
+use crate::insights::{feature_sentence, human_count, Insight};
+use crate::model::evaluate::{
+    average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
+};
+use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
+use crate::model::{eligible, walk_forward, Prediction, RiskModelParams, WalkForward};
+use crate::telemetry::{Dataset, EventRecord, Granularity};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Everything a user can change about the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Config {
+    pub model: RiskModelParams,
+    pub tiers: TierThresholds,
+    pub slo: SloRule,
+}
+
+/// One row of `feature-radar score`: a feature on a date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreRow {
+    pub date: NaiveDate,
+    pub feature: String,
+    pub risk: f64,
+    pub impact: f64,
+    pub tier: Tier,
+    pub reasons: Vec<String>,
+}
+
+/// A signal's push on today's risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub signal: &'static str,
+    /// Change in log-odds against an average day.
+    pub log_odds: f64,
+    pub description: Option<String>,
+}
+
+/// A feature's standing on its latest day: one line of the ranked table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureStatus {
+    pub feature: String,
+    pub date: NaiveDate,
+    pub tier: Tier,
+    pub risk: f64,
+    /// Risk seven days earlier, when the feature had a row then.
+    pub risk_7d_ago: Option<f64>,
+    pub impact: f64,
+    pub sessions_7d: f64,
+    pub usage_share: f64,
+    pub reasons: Vec<String>,
+    pub contributions: Vec<Contribution>,
+    /// p95 latency of the last 28 days, for a sparkline.
+    pub latency_p95_28d: Vec<Option<f64>>,
+}
+
+/// What the data was.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetSummary {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub days: usize,
+    pub features: usize,
+    pub granularity: Granularity,
+    pub had_cohorts: bool,
+    pub label_source: LabelSource,
+    pub degradations: usize,
+    pub deploys: usize,
+}
+
+/// How early the model warned before degradations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeadTime {
+    /// Degradations that started while a model existed.
+    pub evaluated: usize,
+    /// Of those, how many had the feature in the investigate tier at least a day before.
+    pub warned: usize,
+    /// Days of warning of each warned degradation.
+    pub lead_days: Vec<usize>,
+    pub median_lead_days: Option<f64>,
+}
+
+/// A coefficient of the latest fit, in words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coefficient {
+    pub signal: &'static str,
+    pub meaning: &'static str,
+    /// Log-odds per standard deviation of the signal.
+    pub weight: f64,
+    /// Odds multiplier per standard deviation.
+    pub odds_ratio: f64,
+}
+
+/// The measured model card.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelCard {
+    pub horizon_days: usize,
+    pub retrain_every_days: usize,
+    pub fits: usize,
+    pub first_fit: Option<NaiveDate>,
+    pub label_source: LabelSource,
+    /// Feature-days scored by a model and with a known label (the evaluation set).
+    pub evaluated_rows: usize,
+    pub evaluated_positives: usize,
+    pub base_rate: Option<f64>,
+    pub roc_auc: Option<f64>,
+    pub average_precision: Option<f64>,
+    pub brier: Option<f64>,
+    /// Brier score of always predicting the base rate, for comparison.
+    pub brier_of_base_rate: Option<f64>,
+    pub expected_calibration_error: Option<f64>,
+    pub calibration: Vec<CalibrationBin>,
+    pub lead_time: LeadTime,
+    /// Share of evaluated investigate-tier days followed by a degradation within the horizon.
+    pub investigate_precision: Option<f64>,
+    pub investigate_alerts_per_100_feature_days: Option<f64>,
+    pub coefficients: Vec<Coefficient>,
+    pub limits: Vec<String>,
+}
+
+/// The whole analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub config: Config,
+    pub dataset: DatasetSummary,
+    /// Every feature and date that had telemetry, by date then feature.
+    pub rows: Vec<ScoreRow>,
+    /// Each feature's latest status, most urgent first (tier, then impact).
+    pub ranking: Vec<FeatureStatus>,
+    pub insights: Vec<Insight>,
+    pub model_card: ModelCard,
+}
+
+/// Reasons for a row: the signals that push the risk up most, in words.
+fn reasons(prediction: &Prediction, signals: &Signals, active: bool, min_positives: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    if active {
+        out.push("a degradation is under way".to_string());
+    }
+    if prediction.model.is_none() {
+        out.push(format!(
+            "warming up: the model is fitted once {min_positives} degradations are known ({} so far)",
+            prediction.known_positives
+        ));
+        return out;
+    }
+    let mut order: Vec<usize> = (0..N_INPUTS).collect();
+    order.sort_by(|a, b| prediction.contributions[*b].total_cmp(&prediction.contributions[*a]));
+    for j in order.into_iter().take(3) {
+        if prediction.contributions[j] < 0.25 {
+            break;
+        }
+        if let Some(text) = describe(INPUTS[j], signals) {
+            out.push(text);
+        }
+    }
+    if out.is_empty() {
+        out.push("no signal stands out".to_string());
+    }
+    out
+}
+
+fn contributions(prediction: &Prediction, signals: &Signals) -> Vec<Contribution> {
+    let mut list: Vec<Contribution> = INPUTS
+        .iter()
+        .zip(prediction.contributions)
+        .map(|(input, log_odds)| Contribution {
+            signal: input.id(),
+            log_odds,
+            description: describe(*input, signals),
+        })
+        .collect();
+    list.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
+    list
+}
+
+/// Builds the report: signals, labels, walk-forward risk, impact, tiers, sentences, and
+/// the model card. Pure: the same inputs give the same report.
+pub fn analyze(dataset: &Dataset, events: &[EventRecord], config: &Config) -> Report {
+    let days = dataset.days;
+    let per_feature_events = events_by_feature(dataset, events);
+    let total_sessions_7d: Vec<f64> = (0..days)
+        .map(|t| {
+            dataset
+                .features
+                .iter()
+                .map(|f| present(&f.sessions, t as i64 - 6, t as i64).iter().sum::<f64>())
+                .sum()
+        })
+        .collect();
+    let signals: Vec<Vec<Signals>> = dataset
+        .features
+        .iter()
+        .zip(&per_feature_events)
+        .map(|(series, ev)| feature_signals(series, ev, &total_sessions_7d))
+        .collect();
+    let inputs: Vec<Vec<[f64; N_INPUTS]>> = signals
+        .iter()
+        .map(|days| days.iter().map(input_vector).collect())
+        .collect();
+    let valid: Vec<Vec<bool>> = signals
+        .iter()
+        .map(|days| days.iter().map(|s| s.latency_p95.is_some()).collect())
+        .collect();
+    let degradations = Degradations::find(dataset, &per_feature_events, &config.slo);
+    let run = walk_forward(&config.model, &inputs, &valid, &degradations);
+
+    let mut rows = Vec::new();
+    for t in 0..days {
+        for (f, series) in dataset.features.iter().enumerate() {
+            if series.sessions[t].is_none() {
+                continue;
+            }
+            let p = &run.predictions[f][t];
+            let s = &signals[f][t];
+            rows.push(ScoreRow {
+                date: dataset.date(t),
+                feature: series.name.clone(),
+                risk: p.risk,
+                impact: impact_score(p.risk, s.sessions_7d),
+                tier: config.tiers.tier(p.risk),
+                reasons: reasons(p, s, degradations.active[f][t], config.model.min_positives),
+            });
+        }
+    }
+
+    let mut ranking: Vec<FeatureStatus> = dataset
+        .features
+        .iter()
+        .enumerate()
+        .filter_map(|(f, series)| {
+            let t = (0..days).rev().find(|t| series.sessions[*t].is_some())?;
+            let p = &run.predictions[f][t];
+            let s = &signals[f][t];
+            Some(FeatureStatus {
+                feature: series.name.clone(),
+                date: dataset.date(t),
+                tier: config.tiers.tier(p.risk),
+                risk: p.risk,
+                risk_7d_ago: t
+                    .checked_sub(7)
+                    .filter(|w| series.sessions[*w].is_some())
+                    .map(|w| run.predictions[f][w].risk),
+                impact: impact_score(p.risk, s.sessions_7d),
+                sessions_7d: s.sessions_7d,
+                usage_share: s.usage_share,
+                reasons: reasons(p, s, degradations.active[f][t], config.model.min_positives),
+                contributions: contributions(p, s),
+                latency_p95_28d: series.latency_p95_ms[t.saturating_sub(27)..=t].to_vec(),
+            })
+        })
+        .collect();
+    ranking.sort_by(|a, b| {
+        a.tier
+            .cmp(&b.tier)
+            .then(b.impact.total_cmp(&a.impact))
+            .then(a.feature.cmp(&b.feature))
+    });
+
+    let insights = build_insights(dataset, &ranking, &signals, config);
+    let model_card = model_card(dataset, &run, &valid, &degradations, config);
+    Report {
+        config: *config,
+        dataset: DatasetSummary {
+            start: dataset.start,
+            end: dataset.end(),
+            days,
+            features: dataset.features.len(),
+            granularity: dataset.granularity,
+            had_cohorts: dataset.had_cohorts,
+            label_source: degradations.source,
+            degradations: degradations.starts.iter().map(Vec::len).sum(),
+            deploys: per_feature_events.iter().map(|e| e.deploys.len()).sum(),
+        },
+        rows,
+        ranking,
+        insights,
+        model_card,
+    }
+}
+
+fn build_insights(
+    dataset: &Dataset,
+    ranking: &[FeatureStatus],
+    signals: &[Vec<Signals>],
+    config: &Config,
+) -> Vec<Insight> {
+    let investigate: Vec<&FeatureStatus> = ranking
+        .iter()
+        .filter(|r| r.tier == Tier::Investigate)
+        .collect();
+    let exposed: f64 = investigate.iter().map(|r| r.sessions_7d).sum();
+    let mut insights = vec![Insight {
+        feature: None,
+        tier: None,
+        text: format!(
+            "{} of {} features are in the investigate tier (risk of at least {:.0}% of a degradation within {} days), with {} weekly sessions between them.",
+            investigate.len(),
+            ranking.len(),
+            config.tiers.investigate * 100.0,
+            config.model.horizon,
+            human_count(exposed)
+        ),
+    }];
+    for status in ranking.iter().filter(|r| r.tier != Tier::Monitor) {
+        let Some(f) = dataset.feature_index(&status.feature) else {
+            continue;
+        };
+        let t = dataset.day_of(status.date).unwrap_or(0);
+        insights.push(Insight {
+            feature: Some(status.feature.clone()),
+            tier: Some(status.tier),
+            text: feature_sentence(
+                &status.feature,
+                &signals[f][t],
+                status.risk,
+                config.model.horizon,
+                status.reasons.first().map(String::as_str),
+            ),
+        });
+    }
+    insights
+}
+
+fn model_card(
+    dataset: &Dataset,
+    run: &WalkForward,
+    valid: &[Vec<bool>],
+    degradations: &Degradations,
+    config: &Config,
+) -> ModelCard {
+    let horizon = config.model.horizon;
+    let days = dataset.days;
+    let mut scores = Vec::new();
+    let mut labels = Vec::new();
+    for t in 0..days {
+        if degradations.label_known_on(t, horizon) >= days {
+            break;
+        }
+        for f in 0..dataset.features.len() {
+            let p = &run.predictions[f][t];
+            if p.model.is_some() && eligible(valid, degradations, f, t) {
+                scores.push(p.risk);
+                labels.push(degradations.label(f, t, horizon));
+            }
+        }
+    }
+    let positives = labels.iter().filter(|l| **l).count();
+    let base_rate = (!labels.is_empty()).then(|| positives as f64 / labels.len() as f64);
+    let (bins, ece) = calibration(&scores, &labels);
+    let investigate: Vec<bool> = scores
+        .iter()
+        .zip(&labels)
+        .filter(|(s, _)| **s >= config.tiers.investigate)
+        .map(|(_, l)| *l)
+        .collect();
+
+    let mut lead = LeadTime {
+        evaluated: 0,
+        warned: 0,
+        lead_days: Vec::new(),
+        median_lead_days: None,
+    };
+    for (f, starts) in degradations.starts.iter().enumerate() {
+        for &s in starts {
+            if s == 0 || run.predictions[f][s - 1].model.is_none() {
+                continue;
+            }
+            lead.evaluated += 1;
+            let first = (s.saturating_sub(horizon)..s).find(|t| {
+                !degradations.active[f][*t]
+                    && run.predictions[f][*t].risk >= config.tiers.investigate
+            });
+            if let Some(t) = first {
+                lead.warned += 1;
+                lead.lead_days.push(s - t);
+            }
+        }
+    }
+    lead.median_lead_days = median_days(&lead.lead_days);
+
+    let coefficients = run
+        .fits
+        .last()
+        .map(|m| {
+            INPUTS
+                .iter()
+                .zip(m.coefficients)
+                .map(|(input, weight)| Coefficient {
+                    signal: input.id(),
+                    meaning: input.meaning(),
+                    weight,
+                    odds_ratio: weight.exp(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    ModelCard {
+        horizon_days: horizon,
+        retrain_every_days: config.model.retrain_every,
+        fits: run.fits.len(),
+        first_fit: run.fits.first().map(|m| dataset.date(m.fitted_on)),
+        label_source: degradations.source,
+        evaluated_rows: labels.len(),
+        evaluated_positives: positives,
+        base_rate,
+        roc_auc: roc_auc(&scores, &labels),
+        average_precision: average_precision(&scores, &labels),
+        brier: brier(&scores, &labels),
+        brier_of_base_rate: base_rate.map(|b| b * (1.0 - b)),
+        expected_calibration_error: ece,
+        calibration: bins,
+        lead_time: lead,
+        investigate_precision: (!investigate.is_empty())
+            .then(|| investigate.iter().filter(|l| **l).count() as f64 / investigate.len() as f64),
+        investigate_alerts_per_100_feature_days: (!labels.is_empty())
+            .then(|| investigate.len() as f64 * 100.0 / labels.len() as f64),
+        coefficients,
+        limits: vec![
+            "The risk is a probability learned from this data's own past degradations; it augments engineering judgment and is no oracle.".to_string(),
+            "Degradations with no warning in the telemetry (sudden failures) cannot be predicted, and count against the lead time.".to_string(),
+            format!(
+                "Figures are measured walk-forward: each day is scored by a model fitted only on labels known that day, refitted every {} days.",
+                config.model.retrain_every
+            ),
+            "Days before the first fit carry the observed base rate, not a model's risk, and are left out of the figures.".to_string(),
+        ],
+    }
+}

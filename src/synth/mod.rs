@@ -1,0 +1,549 @@
+//! The seeded generator of synthetic telemetry, events and their ground truth.
+//!
+//! It exists so that a static URL shows a full analysis and so that the model can be
+//! measured against known answers. It aims to be realistic rather than easy: heavy-tailed
+//! usage (a few features carry most sessions), weekly seasonality, noise that grows as
+//! traffic shrinks, deploys every few weeks, degradations that build up over days before
+//! an incident (latency creep, crash-rate creep, feedback falling a day or two behind
+//! latency), sudden failures that give no warning, and decoys that must not be flagged:
+//! one-day load spikes, benign level shifts after deploys, and slow benign drift.
+//! The same seed and parameters always give the same files, on every platform.
+
+use crate::telemetry::{EventKind, EventRecord, TelemetryRecord};
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, LogNormal, Normal, Poisson};
+use serde::Serialize;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SynthParams {
+    pub seed: u64,
+    pub features: usize,
+    pub days: usize,
+    pub start: NaiveDate,
+}
+
+impl Default for SynthParams {
+    fn default() -> Self {
+        SynthParams {
+            seed: 42,
+            features: 80,
+            days: 180,
+            start: NaiveDate::from_ymd_opt(2026, 5, 30).expect("valid date"),
+        }
+    }
+}
+
+/// The kinds of ground-truth episode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpisodeKind {
+    /// A degradation that builds up over days, then becomes an incident: predictable.
+    Creep,
+    /// An incident with no warning in the telemetry.
+    Sudden,
+    /// Decoys, which are not degradations.
+    LoadSpike,
+    BenignShift,
+    SlowDrift,
+}
+
+impl EpisodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EpisodeKind::Creep => "creep",
+            EpisodeKind::Sudden => "sudden",
+            EpisodeKind::LoadSpike => "load_spike",
+            EpisodeKind::BenignShift => "benign_shift",
+            EpisodeKind::SlowDrift => "slow_drift",
+        }
+    }
+
+    pub fn is_degradation(self) -> bool {
+        matches!(self, EpisodeKind::Creep | EpisodeKind::Sudden)
+    }
+}
+
+/// One ground-truth episode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Episode {
+    pub feature: String,
+    pub kind: EpisodeKind,
+    /// First day the telemetry shows it (for a creep, the start of the build-up).
+    pub onset: NaiveDate,
+    /// Day the incident starts (degradations only).
+    pub incident: Option<NaiveDate>,
+    /// Last affected day.
+    pub end: NaiveDate,
+    /// Whether a deploy on the onset day started it.
+    pub deploy_linked: bool,
+    pub note: String,
+}
+
+/// The generated files' content.
+#[derive(Debug, Clone)]
+pub struct SynthData {
+    pub telemetry: Vec<TelemetryRecord>,
+    pub events: Vec<EventRecord>,
+    pub episodes: Vec<Episode>,
+}
+
+const AREAS: [&str; 16] = [
+    "checkout",
+    "search",
+    "login",
+    "cart",
+    "payments",
+    "profile",
+    "feed",
+    "notifications",
+    "media-upload",
+    "settings",
+    "onboarding",
+    "recommendations",
+    "messaging",
+    "maps",
+    "billing",
+    "reviews",
+];
+const SURFACES: [&str; 5] = ["api", "web", "ios", "android", "sync"];
+
+/// Multipliers and offsets applied on top of a feature's normal behaviour, per day.
+#[derive(Clone, Copy)]
+struct DayEffects {
+    latency: f64,
+    crash: f64,
+    error: f64,
+    load: f64,
+    feedback: f64,
+}
+
+impl Default for DayEffects {
+    fn default() -> Self {
+        DayEffects {
+            latency: 1.0,
+            crash: 1.0,
+            error: 1.0,
+            load: 1.0,
+            feedback: 0.0,
+        }
+    }
+}
+
+fn feature_names(count: usize, rng: &mut ChaCha8Rng) -> Vec<String> {
+    let mut names: Vec<String> = AREAS
+        .iter()
+        .flat_map(|a| SURFACES.iter().map(move |s| format!("{a}-{s}")))
+        .collect();
+    names.shuffle(rng);
+    let base = names.len();
+    (0..count)
+        .map(|i| {
+            if i < base {
+                names[i].clone()
+            } else {
+                format!("{}-{}", names[i % base], i / base + 1)
+            }
+        })
+        .collect()
+}
+
+fn at(date: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
+    date.and_time(NaiveTime::from_hms_opt(hour, minute, 0).expect("valid time"))
+}
+
+/// A smooth 0-to-1 build-up over `length` days, starting at `onset`.
+fn ramp(t: i64, onset: i64, length: i64) -> f64 {
+    if t < onset {
+        0.0
+    } else {
+        (((t - onset + 1) as f64) / length as f64).min(1.0).powf(1.5)
+    }
+}
+
+/// Generates telemetry, events and ground truth.
+pub fn generate(params: &SynthParams) -> SynthData {
+    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+    let names = feature_names(params.features, &mut rng);
+    let days = params.days as i64;
+    let date = |t: i64| params.start + Days::new(t as u64);
+    let standard: Normal<f64> = Normal::new(0.0, 1.0).expect("valid normal");
+    let mut telemetry = Vec::new();
+    let mut events = Vec::new();
+    let mut episodes = Vec::new();
+
+    // Platform-wide deploys, every four to six weeks.
+    let mut t = rng.gen_range(10..30);
+    let mut release = 1;
+    while t < days {
+        events.push(EventRecord {
+            timestamp: at(date(t), rng.gen_range(8..18), rng.gen_range(0..60)),
+            feature: "*".into(),
+            kind: EventKind::Deploy,
+            title: format!("platform-{}", release),
+            severity: None,
+            end: None,
+            line: 0,
+        });
+        release += 1;
+        t += rng.gen_range(28..43);
+    }
+
+    for name in &names {
+        let mut effects = vec![DayEffects::default(); params.days];
+        // Usage: heavy-tailed level, a weekly shape, slow growth.
+        let base_sessions = LogNormal::new(8.5, 1.7).expect("valid").sample(&mut rng);
+        let weekend_factor = *[0.55, 0.8, 1.0, 1.3]
+            .choose(&mut rng)
+            .expect("non-empty");
+        let growth: f64 = rng.gen_range(-0.001..0.003);
+        let base_latency = LogNormal::new(5.6, 0.6).expect("valid").sample(&mut rng);
+        let load_elasticity: f64 = rng.gen_range(0.05..0.25);
+        let latency_noise: f64 = rng.gen_range(0.03..0.08);
+        let p50_ratio: f64 = rng.gen_range(0.35..0.55);
+        let base_crash = LogNormal::new((0.002f64).ln(), 0.8)
+            .expect("valid")
+            .sample(&mut rng)
+            .min(0.05);
+        let base_error = LogNormal::new((0.008f64).ln(), 0.7)
+            .expect("valid")
+            .sample(&mut rng)
+            .min(0.1);
+        let base_feedback: f64 = rng.gen_range(3.6..4.7);
+        let rating_rate: f64 = rng.gen_range(0.001..0.006);
+        let drift: f64 = if rng.gen_bool(0.2) {
+            rng.gen_range(0.0015..0.004)
+        } else {
+            0.0
+        };
+        if drift > 0.0 {
+            episodes.push(Episode {
+                feature: name.clone(),
+                kind: EpisodeKind::SlowDrift,
+                onset: date(0),
+                incident: None,
+                end: date(days - 1),
+                deploy_linked: false,
+                note: format!("p95 latency drifts up {:.2}%/day, harmlessly", drift * 100.0),
+            });
+        }
+
+        // Feature deploys every two to five weeks; some shift a level for good, harmlessly.
+        let mut deploy_days = Vec::new();
+        let mut version = (rng.gen_range(1..6), rng.gen_range(0..10), 0);
+        let mut t = rng.gen_range(0..20);
+        while t < days {
+            deploy_days.push(t);
+            t += rng.gen_range(14..36);
+        }
+        let mut deploy_titles = Vec::new();
+        for &d in &deploy_days {
+            version.1 += 1;
+            let title = format!("{}-v{}.{}.{}", name, version.0, version.1, version.2);
+            deploy_titles.push((d, title.clone()));
+            if d > 35 && rng.gen_bool(0.3) {
+                let shift: f64 = rng.gen_range(1.1..1.3);
+                for e in &mut effects[d as usize..] {
+                    e.latency *= shift;
+                }
+                episodes.push(Episode {
+                    feature: name.clone(),
+                    kind: EpisodeKind::BenignShift,
+                    onset: date(d),
+                    incident: None,
+                    end: date(days - 1),
+                    deploy_linked: true,
+                    note: format!("{title} moved p95 latency by {:+.0}% for good", (shift - 1.0) * 100.0),
+                });
+            }
+        }
+
+        // Degradations: creeps and sudden failures, at least three weeks apart.
+        let mut busy: Vec<(i64, i64)> = Vec::new();
+        let creeps = Poisson::new(0.9).expect("valid").sample(&mut rng) as usize;
+        let suddens = Poisson::new(0.25).expect("valid").sample(&mut rng) as usize;
+        let mut plans: Vec<EpisodeKind> = vec![EpisodeKind::Creep; creeps];
+        plans.extend(vec![EpisodeKind::Sudden; suddens]);
+        for kind in plans {
+            let length: i64 = if kind == EpisodeKind::Creep {
+                rng.gen_range(4..11)
+            } else {
+                0
+            };
+            let Some(onset) = (0..20).find_map(|_| {
+                let onset = rng.gen_range(35..days - length - 2);
+                let clear = busy
+                    .iter()
+                    .all(|(a, b)| onset + length + 21 < *a || onset > *b + 21);
+                clear.then_some(onset)
+            }) else {
+                continue;
+            };
+            let incident = onset + length;
+            let duration: i64 = rng.gen_range(1..4);
+            let end = (incident + duration - 1).min(days - 1);
+            busy.push((onset, end));
+            let severity;
+            let mut deploy_linked = false;
+            let note;
+            if kind == EpisodeKind::Creep {
+                deploy_linked = rng.gen_bool(0.5);
+                if deploy_linked {
+                    version.1 += 1;
+                    let title = format!("{}-v{}.{}.{}", name, version.0, version.1, version.2);
+                    deploy_titles.push((onset, title));
+                }
+                let pattern: f64 = rng.gen();
+                let latency_peak = if pattern < 0.75 { rng.gen_range(0.4..1.5) } else { 0.05 };
+                let crash_peak = if pattern >= 0.55 { rng.gen_range(1.5..5.0) } else { 0.2 };
+                let feedback_drop: f64 = rng.gen_range(0.2..0.8);
+                let lag: i64 = rng.gen_range(1..3);
+                for t in onset..=end {
+                    let r = ramp(t, onset, length);
+                    let r_lag = ramp(t, onset + lag, length);
+                    let worse = if t >= incident { 1.2 } else { 1.0 };
+                    let e = &mut effects[t as usize];
+                    e.latency *= 1.0 + latency_peak * r * worse;
+                    e.crash *= 1.0 + crash_peak * r * worse;
+                    e.error *= 1.0 + 0.5 * (latency_peak + crash_peak / 3.0) * r * worse;
+                    e.feedback -= feedback_drop * r_lag;
+                }
+                severity = if latency_peak > 1.0 || crash_peak > 3.5 { 2 } else { 3 };
+                note = format!(
+                    "build-up over {length} days: p95 latency up to {:+.0}%, crash rate up to x{:.1}",
+                    latency_peak * 100.0,
+                    1.0 + crash_peak
+                );
+            } else {
+                let jump: f64 = rng.gen_range(2.0..4.0);
+                for t in incident..=end {
+                    let e = &mut effects[t as usize];
+                    e.latency *= jump;
+                    e.crash *= 2.0 * jump;
+                    e.error *= 2.0 * jump;
+                    e.feedback -= 0.5;
+                }
+                severity = if jump > 3.0 { 1 } else { 2 };
+                note = format!("no warning: p95 latency x{jump:.1} on the day");
+            }
+            // After the incident, a fix goes out.
+            version.2 += 1;
+            deploy_titles.push((
+                end + 1,
+                format!("{}-v{}.{}.{}", name, version.0, version.1, version.2),
+            ));
+            let started = at(date(incident), rng.gen_range(0..18), rng.gen_range(0..60));
+            let hours = 24 * (end - incident) + rng.gen_range(2..6);
+            events.push(EventRecord {
+                timestamp: started,
+                feature: name.clone(),
+                kind: EventKind::Incident,
+                title: format!("{name} degraded"),
+                severity: Some(severity),
+                end: Some(started + chrono::Duration::hours(hours)),
+                line: 0,
+            });
+            episodes.push(Episode {
+                feature: name.clone(),
+                kind,
+                onset: date(onset),
+                incident: Some(date(incident)),
+                end: date(end),
+                deploy_linked,
+                note,
+            });
+        }
+
+        // One-day load spikes (a campaign, a bot), which briefly slow the feature down.
+        let spikes = Poisson::new(0.8).expect("valid").sample(&mut rng) as usize;
+        for _ in 0..spikes {
+            let t = rng.gen_range(35..days);
+            if busy.iter().any(|(a, b)| t + 10 >= *a && t <= *b + 3) {
+                continue;
+            }
+            let load: f64 = rng.gen_range(2.0..4.0);
+            let e = &mut effects[t as usize];
+            e.load *= load;
+            e.latency *= 1.0 + 0.3 * (load - 1.0);
+            episodes.push(Episode {
+                feature: name.clone(),
+                kind: EpisodeKind::LoadSpike,
+                onset: date(t),
+                incident: None,
+                end: date(t),
+                deploy_linked: false,
+                note: format!("one day of x{load:.1} traffic"),
+            });
+        }
+
+        deploy_titles.sort();
+        deploy_titles.dedup_by_key(|d| d.0);
+        for (d, title) in deploy_titles {
+            if d < days {
+                events.push(EventRecord {
+                    timestamp: at(date(d), rng.gen_range(8..20), rng.gen_range(0..60)),
+                    feature: name.clone(),
+                    kind: EventKind::Deploy,
+                    title,
+                    severity: None,
+                    end: None,
+                    line: 0,
+                });
+            }
+        }
+
+        // The telemetry itself.
+        for t in 0..days {
+            let day = date(t);
+            let weekend = matches!(day.format("%u").to_string().as_str(), "6" | "7");
+            let e = effects[t as usize];
+            let season = if weekend { weekend_factor } else { 1.0 };
+            let expected = base_sessions
+                * season
+                * (growth * t as f64).exp()
+                * e.load
+                * (0.06 * standard.sample(&mut rng)).exp();
+            let sessions = expected.round().max(0.0) as u64;
+            // Small features sometimes miss a day of data: a gap, not a zero.
+            if sessions < 200 && rng.gen_bool(0.01) {
+                continue;
+            }
+            let n = sessions.max(1) as f64;
+            let noise = latency_noise + 0.3 / (n / 50.0).sqrt();
+            let p95 = base_latency
+                * season.powf(load_elasticity)
+                * (drift * t as f64).exp()
+                * e.latency
+                * (noise * standard.sample(&mut rng)).exp();
+            let p50 = p95 * p50_ratio * (0.03 * standard.sample(&mut rng)).exp();
+            let rate_with_noise = |rate: f64, rng: &mut ChaCha8Rng| {
+                let sd = (rate / n).sqrt();
+                (rate * (0.1 * standard.sample(rng)).exp() + sd * standard.sample(rng))
+                    .clamp(0.0, 1.0)
+            };
+            let crash = rate_with_noise((base_crash * e.crash).min(0.5), &mut rng);
+            let error = rate_with_noise((base_error * e.error).min(0.8), &mut rng);
+            let ratings = Poisson::new((n * rating_rate).max(0.01))
+                .expect("valid")
+                .sample(&mut rng) as u64;
+            let feedback = (ratings > 0).then(|| {
+                let sd = 0.8 / (ratings as f64).sqrt() + 0.02;
+                (base_feedback + e.feedback + sd * standard.sample(&mut rng)).clamp(1.0, 5.0)
+            });
+            telemetry.push(TelemetryRecord {
+                period_start: at(day, 0, 0),
+                feature: name.clone(),
+                sessions,
+                latency_p95_ms: round_to(p95, 1),
+                crash_rate: round_to(crash, 5),
+                latency_p50_ms: Some(round_to(p50, 1)),
+                error_rate: Some(round_to(error, 5)),
+                feedback_score: feedback.map(|f| round_to(f, 2)),
+                feedback_count: Some(ratings),
+                cohort: None,
+                line: 0,
+            });
+        }
+    }
+    telemetry.sort_by(|a, b| {
+        a.period_start
+            .cmp(&b.period_start)
+            .then(a.feature.cmp(&b.feature))
+    });
+    events.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then(a.feature.cmp(&b.feature)));
+    episodes.sort_by(|a, b| a.onset.cmp(&b.onset).then(a.feature.cmp(&b.feature)));
+    SynthData {
+        telemetry,
+        events,
+        episodes,
+    }
+}
+
+/// Rounds as the CSV writer will, so that generated records and their files agree.
+fn round_to(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+/// The ground truth as CSV: one row per episode.
+pub fn write_truth_csv(episodes: &[Episode]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(["feature", "kind", "onset", "incident", "end", "deploy_linked", "note"])
+        .expect("writing to memory");
+    for e in episodes {
+        writer
+            .write_record([
+                e.feature.clone(),
+                e.kind.as_str().to_string(),
+                e.onset.to_string(),
+                e.incident.map(|d| d.to_string()).unwrap_or_default(),
+                e.end.to_string(),
+                e.deploy_linked.to_string(),
+                e.note.clone(),
+            ])
+            .expect("writing to memory");
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV is UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> SynthParams {
+        SynthParams {
+            seed: 7,
+            features: 20,
+            days: 120,
+            ..SynthParams::default()
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_data() {
+        let a = generate(&small());
+        let b = generate(&small());
+        assert_eq!(a.telemetry, b.telemetry);
+        assert_eq!(a.events, b.events);
+        let c = generate(&SynthParams { seed: 8, ..small() });
+        assert_ne!(a.telemetry, c.telemetry);
+    }
+
+    #[test]
+    fn usage_is_heavy_tailed() {
+        let data = generate(&SynthParams::default());
+        let mut totals: std::collections::BTreeMap<&str, u64> = Default::default();
+        for r in &data.telemetry {
+            *totals.entry(r.feature.as_str()).or_default() += r.sessions;
+        }
+        let mut v: Vec<u64> = totals.values().copied().collect();
+        v.sort_unstable_by(|a, b| b.cmp(a));
+        let top_tenth: u64 = v[..v.len() / 10].iter().sum();
+        let all: u64 = v.iter().sum();
+        assert!(top_tenth as f64 > 0.5 * all as f64, "top 10% carry {top_tenth} of {all}");
+    }
+
+    #[test]
+    fn every_degradation_has_an_incident_and_decoys_have_none() {
+        let data = generate(&SynthParams::default());
+        let incidents: Vec<&EventRecord> = data
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Incident)
+            .collect();
+        let degradations: Vec<&Episode> =
+            data.episodes.iter().filter(|e| e.kind.is_degradation()).collect();
+        assert_eq!(incidents.len(), degradations.len());
+        assert!(degradations.len() >= 40, "{} degradations", degradations.len());
+        for kind in [EpisodeKind::Sudden, EpisodeKind::LoadSpike, EpisodeKind::BenignShift, EpisodeKind::SlowDrift] {
+            assert!(data.episodes.iter().any(|e| e.kind == kind), "no {kind:?}");
+        }
+        for e in data.episodes.iter().filter(|e| !e.kind.is_degradation()) {
+            assert!(e.incident.is_none());
+        }
+    }
+}

@@ -1,0 +1,625 @@
+//! CSV reading and writing for telemetry.csv and events.csv, with the `csv` crate.
+//!
+//! Each reader checks the header first (required columns, ignored columns), then
+//! validates row by row: a bad cell is reported with its file, line and column, the row
+//! is skipped, and reading goes on, so a messy export still yields its good rows.
+
+use super::{
+    parse_timestamp, EventKind, EventRecord, Granularity, IngestError, Problem, TelemetryRecord,
+};
+use chrono::{NaiveDateTime, Timelike};
+use std::collections::HashMap;
+use std::io::Read;
+
+/// The result of reading telemetry.csv: valid rows, problems, and what was ignored.
+#[derive(Debug, Clone)]
+pub struct ParsedTelemetry {
+    pub records: Vec<TelemetryRecord>,
+    pub problems: Vec<Problem>,
+    pub ignored_columns: Vec<String>,
+    pub granularity: Granularity,
+}
+
+/// The result of reading events.csv.
+#[derive(Debug, Clone)]
+pub struct ParsedEvents {
+    pub records: Vec<EventRecord>,
+    pub problems: Vec<Problem>,
+    pub ignored_columns: Vec<String>,
+}
+
+const TELEMETRY_REQUIRED: [&str; 5] = [
+    "date",
+    "feature",
+    "sessions",
+    "latency_p95_ms",
+    "crash_rate",
+];
+const TELEMETRY_OPTIONAL: [&str; 8] = [
+    "latency_p50_ms",
+    "error_rate",
+    "feedback_score",
+    "feedback_count",
+    "platform",
+    "app_version",
+    "region",
+    // Accepted so that files written by this tool round-trip; the contract ignores it.
+    "cohort",
+];
+const EVENTS_REQUIRED: [&str; 4] = ["timestamp", "feature", "kind", "title"];
+const EVENTS_OPTIONAL: [&str; 2] = ["severity", "end"];
+
+/// The header of a file: where each named column is, and which columns are ignored.
+struct Header {
+    file: String,
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    ignored: Vec<String>,
+}
+
+impl Header {
+    fn read<R: Read>(
+        file: &str,
+        reader: &mut csv::Reader<R>,
+        required: &[&str],
+        optional: &[&str],
+    ) -> Result<Self, IngestError> {
+        let record = reader.headers().map_err(|e| IngestError::Unreadable {
+            file: file.to_string(),
+            line: 1,
+            message: csv_message(&e),
+        })?;
+        if record.is_empty() || (record.len() == 1 && record[0].trim().is_empty()) {
+            return Err(IngestError::Empty {
+                file: file.to_string(),
+            });
+        }
+        let names: Vec<String> = record.iter().map(|h| h.trim().to_string()).collect();
+        let mut index = HashMap::new();
+        for (i, name) in names.iter().enumerate() {
+            index.entry(name.clone()).or_insert(i);
+        }
+        let missing: Vec<String> = required
+            .iter()
+            .filter(|name| !index.contains_key(**name))
+            .map(|name| name.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(IngestError::MissingColumns {
+                file: file.to_string(),
+                missing,
+            });
+        }
+        let ignored = names
+            .iter()
+            .filter(|n| !required.contains(&n.as_str()) && !optional.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        Ok(Header {
+            file: file.to_string(),
+            names,
+            index,
+            ignored,
+        })
+    }
+
+    fn has(&self, column: &str) -> bool {
+        self.index.contains_key(column)
+    }
+}
+
+/// Reads one row's cells by column name and collects the row's problems.
+struct Row<'a> {
+    header: &'a Header,
+    record: &'a csv::StringRecord,
+    line: u64,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Row<'a> {
+    fn problem(&mut self, column: &str, message: String) {
+        let position = self.header.index.get(column).copied().unwrap_or(0);
+        self.problems.push(Problem {
+            file: self.header.file.clone(),
+            line: self.line,
+            column: Some((position + 1, self.header.names[position].clone())),
+            message,
+        });
+    }
+
+    /// The trimmed cell, or None when the column is absent or the cell empty.
+    fn cell(&self, column: &str) -> Option<&'a str> {
+        let i = *self.header.index.get(column)?;
+        let text = self.record.get(i)?.trim();
+        (!text.is_empty()).then_some(text)
+    }
+
+    fn required(&mut self, column: &str) -> Option<&'a str> {
+        let cell = self.cell(column);
+        if cell.is_none() {
+            self.problem(column, "required value is empty".to_string());
+        }
+        cell
+    }
+
+    fn number(&mut self, column: &str, text: Option<&str>, min: f64, max: f64) -> Option<f64> {
+        let text = text?;
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= min && v <= max => Some(v),
+            Ok(_) if max.is_infinite() => {
+                self.problem(column, format!("'{text}' is not a number >= {min}"));
+                None
+            }
+            Ok(_) => {
+                self.problem(column, format!("'{text}' is not in [{min}, {max}]"));
+                None
+            }
+            Err(_) => {
+                self.problem(column, format!("'{text}' is not a number"));
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, column: &str, text: Option<&str>) -> Option<u64> {
+        let text = text?;
+        match text.parse::<u64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                // Exports often write counts as 120.0; accept whole numbers written so.
+                match text.parse::<f64>() {
+                    Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e18 => Some(v as u64),
+                    _ => {
+                        self.problem(column, format!("'{text}' is not an integer >= 0"));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn timestamp(&mut self, column: &str, text: Option<&str>) -> Option<(NaiveDateTime, bool)> {
+        let text = text?;
+        let parsed = parse_timestamp(text);
+        if parsed.is_none() {
+            self.problem(
+                column,
+                format!("'{text}' is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"),
+            );
+        }
+        parsed
+    }
+}
+
+fn csv_message(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("the row has {len} fields where the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+fn reader_for<R: Read>(input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::None)
+        .from_reader(input)
+}
+
+/// Walks the records of a CSV file, turning malformed rows into problems.
+fn for_each_row<R: Read>(
+    file: &str,
+    reader: &mut csv::Reader<R>,
+    mut visit: impl FnMut(&csv::StringRecord, u64, &mut Vec<Problem>),
+    problems: &mut Vec<Problem>,
+) -> Result<(), IngestError> {
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                // A blank line at the end of a file is not a row.
+                if record.len() == 1 && record[0].trim().is_empty() {
+                    continue;
+                }
+                visit(&record, line, problems);
+            }
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line());
+                let problem = Problem {
+                    file: file.to_string(),
+                    line,
+                    column: None,
+                    message: csv_message(&error),
+                };
+                match error.kind() {
+                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. } => {
+                        problems.push(problem)
+                    }
+                    _ => {
+                        return Err(IngestError::Unreadable {
+                            file: file.to_string(),
+                            line,
+                            message: problem.message,
+                        })
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads telemetry.csv. `file` names the file in messages.
+pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry, IngestError> {
+    let mut reader = reader_for(input);
+    let header = Header::read(file, &mut reader, &TELEMETRY_REQUIRED, &TELEMETRY_OPTIONAL)?;
+    let cohort_columns: Vec<&str> = ["platform", "app_version", "region", "cohort"]
+        .into_iter()
+        .filter(|c| header.has(c))
+        .collect();
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen: HashMap<(NaiveDateTime, String, Option<String>), u64> = HashMap::new();
+    let mut hourly = false;
+
+    for_each_row(
+        file,
+        &mut reader,
+        |record, line, problems| {
+            let mut row = Row {
+                header: &header,
+                record,
+                line,
+                problems: Vec::new(),
+            };
+            let date = row.required("date");
+            let date = row.timestamp("date", date);
+            let feature = row.required("feature");
+            if let Some(f) = feature {
+                if f.chars().count() > 128 {
+                    row.problem("feature", "a feature id has at most 128 characters".into());
+                }
+            }
+            let sessions = row.required("sessions");
+            let sessions = row.count("sessions", sessions);
+            let p95 = row.required("latency_p95_ms");
+            let p95 = row.number("latency_p95_ms", p95, 0.0, f64::INFINITY);
+            let crash = row.required("crash_rate");
+            let crash = row.number("crash_rate", crash, 0.0, 1.0);
+            let p50 = row.cell("latency_p50_ms");
+            let p50 = row.number("latency_p50_ms", p50, 0.0, f64::INFINITY);
+            let error = row.cell("error_rate");
+            let error = row.number("error_rate", error, 0.0, 1.0);
+            let score = row.cell("feedback_score");
+            let score = row.number("feedback_score", score, 1.0, 5.0);
+            let count = row.cell("feedback_count");
+            let count = row.count("feedback_count", count);
+            let cohort = if cohort_columns.is_empty() {
+                None
+            } else {
+                Some(
+                    cohort_columns
+                        .iter()
+                        .map(|c| row.cell(c).unwrap_or(""))
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                )
+            };
+            let failed = !row.problems.is_empty();
+            problems.append(&mut row.problems);
+            if failed {
+                return;
+            }
+            let (Some((period_start, _)), Some(feature), Some(sessions), Some(p95), Some(crash)) =
+                (date, feature, sessions, p95, crash)
+            else {
+                return;
+            };
+            let key = (period_start, feature.to_string(), cohort.clone());
+            if let Some(first) = seen.get(&key) {
+                problems.push(Problem {
+                    file: file.to_string(),
+                    line,
+                    column: None,
+                    message: format!(
+                        "duplicate row: feature '{feature}' on {period_start} was given at line {first}"
+                    ),
+                });
+                return;
+            }
+            seen.insert(key, line);
+            hourly |= period_start.time().num_seconds_from_midnight() != 0;
+            records.push(TelemetryRecord {
+                period_start,
+                feature: feature.to_string(),
+                sessions,
+                latency_p95_ms: p95,
+                crash_rate: crash,
+                latency_p50_ms: p50,
+                error_rate: error,
+                feedback_score: score,
+                feedback_count: count,
+                cohort,
+                line,
+            });
+        },
+        &mut problems,
+    )?;
+
+    if records.is_empty() {
+        if let Some(first) = problems.first() {
+            return Err(IngestError::NoValidRows {
+                file: file.to_string(),
+                first: Box::new(first.clone()),
+            });
+        }
+    }
+    Ok(ParsedTelemetry {
+        records,
+        problems,
+        ignored_columns: header.ignored,
+        granularity: if hourly {
+            Granularity::Hours
+        } else {
+            Granularity::Days
+        },
+    })
+}
+
+/// Reads events.csv. `file` names the file in messages.
+pub fn parse_events<R: Read>(file: &str, input: R) -> Result<ParsedEvents, IngestError> {
+    let mut reader = reader_for(input);
+    let header = Header::read(file, &mut reader, &EVENTS_REQUIRED, &EVENTS_OPTIONAL)?;
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for_each_row(
+        file,
+        &mut reader,
+        |record, line, problems| {
+            let mut row = Row {
+                header: &header,
+                record,
+                line,
+                problems: Vec::new(),
+            };
+            let timestamp = row.required("timestamp");
+            let timestamp = row.timestamp("timestamp", timestamp);
+            let feature = row.required("feature");
+            let kind_text = row.required("kind");
+            let kind = kind_text.and_then(EventKind::parse);
+            if let (Some(text), None) = (kind_text, kind) {
+                row.problem(
+                    "kind",
+                    format!("'{text}' is not one of deploy, incident, flag, note"),
+                );
+            }
+            let title = row.required("title");
+            let severity = match row.cell("severity") {
+                None => None,
+                Some(text) => {
+                    let level = text
+                        .strip_prefix("sev")
+                        .and_then(|n| n.parse::<u8>().ok())
+                        .filter(|n| (1..=4).contains(n));
+                    if level.is_none() {
+                        row.problem("severity", format!("'{text}' is not one of sev1 to sev4"));
+                    }
+                    level
+                }
+            };
+            let end = row.cell("end");
+            let end = row.timestamp("end", end).map(|(t, _)| t);
+            if let (Some((start, _)), Some(end)) = (timestamp, end) {
+                if end < start {
+                    row.problem("end", format!("the end {end} is before the start {start}"));
+                }
+            }
+            let failed = !row.problems.is_empty();
+            problems.append(&mut row.problems);
+            if failed {
+                return;
+            }
+            let (Some((timestamp, _)), Some(feature), Some(kind), Some(title)) =
+                (timestamp, feature, kind, title)
+            else {
+                return;
+            };
+            records.push(EventRecord {
+                timestamp,
+                feature: feature.to_string(),
+                kind,
+                title: title.to_string(),
+                severity,
+                end,
+                line,
+            });
+        },
+        &mut problems,
+    )?;
+    records.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then(a.line.cmp(&b.line)));
+    Ok(ParsedEvents {
+        records,
+        problems,
+        ignored_columns: header.ignored,
+    })
+}
+
+fn format_timestamp(t: NaiveDateTime) -> String {
+    if t.time().num_seconds_from_midnight() == 0 {
+        t.format("%Y-%m-%d").to_string()
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+}
+
+fn optional<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// Writes telemetry records in the contract's format (cohorts as one `cohort` column).
+pub fn write_telemetry_csv(records: &[TelemetryRecord]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let with_cohort = records.iter().any(|r| r.cohort.is_some());
+    let mut header = vec![
+        "date",
+        "feature",
+        "sessions",
+        "latency_p95_ms",
+        "latency_p50_ms",
+        "crash_rate",
+        "error_rate",
+        "feedback_score",
+        "feedback_count",
+    ];
+    if with_cohort {
+        header.push("cohort");
+    }
+    writer.write_record(&header).expect("writing to memory");
+    for r in records {
+        let mut row = vec![
+            format_timestamp(r.period_start),
+            r.feature.clone(),
+            r.sessions.to_string(),
+            format!("{:.1}", r.latency_p95_ms),
+            optional(r.latency_p50_ms.map(|v| format!("{v:.1}"))),
+            format!("{:.5}", r.crash_rate),
+            optional(r.error_rate.map(|v| format!("{v:.5}"))),
+            optional(r.feedback_score.map(|v| format!("{v:.2}"))),
+            optional(r.feedback_count),
+        ];
+        if with_cohort {
+            row.push(r.cohort.clone().unwrap_or_default());
+        }
+        writer.write_record(&row).expect("writing to memory");
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV is UTF-8")
+}
+
+/// Writes event records in the contract's format.
+pub fn write_events_csv(records: &[EventRecord]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(["timestamp", "feature", "kind", "title", "severity", "end"])
+        .expect("writing to memory");
+    for e in records {
+        writer
+            .write_record([
+                format_timestamp(e.timestamp),
+                e.feature.clone(),
+                e.kind.as_str().to_string(),
+                e.title.clone(),
+                optional(e.severity.map(|s| format!("sev{s}"))),
+                optional(e.end.map(format_timestamp)),
+            ])
+            .expect("writing to memory");
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV is UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "date,feature,sessions,latency_p95_ms,crash_rate,feedback_score,extra\n\
+        2026-01-01,checkout,1200,310.5,0.002,4.4,x\n\
+        2026-01-02,checkout,1100,320,0.001,,y\n";
+
+    #[test]
+    fn reads_valid_rows_and_names_ignored_columns() {
+        let parsed = parse_telemetry("telemetry.csv", GOOD.as_bytes()).unwrap();
+        assert_eq!(parsed.records.len(), 2);
+        assert!(parsed.problems.is_empty());
+        assert_eq!(parsed.ignored_columns, vec!["extra".to_string()]);
+        assert_eq!(parsed.records[0].feedback_score, Some(4.4));
+        assert_eq!(parsed.records[1].feedback_score, None);
+        assert_eq!(parsed.records[1].line, 3);
+        assert_eq!(parsed.granularity, Granularity::Days);
+    }
+
+    #[test]
+    fn accepts_bom_crlf_quotes_and_any_column_order() {
+        let text = "\u{feff}crash_rate,\"feature\",date,latency_p95_ms,sessions\r\n\
+            0.01,\"search, v2\",2026-01-01T05:00:00Z,100,5\r\n";
+        let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        assert_eq!(parsed.records.len(), 1, "{:?}", parsed.problems);
+        assert_eq!(parsed.records[0].feature, "search, v2");
+        assert_eq!(parsed.granularity, Granularity::Hours);
+    }
+
+    #[test]
+    fn refuses_a_file_without_required_columns_and_lists_them() {
+        let err = parse_telemetry("t.csv", "date,feature,sessions\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv: line 1: missing required column(s): latency_p95_ms, crash_rate"
+        );
+    }
+
+    #[test]
+    fn keeps_valid_rows_and_reports_each_bad_cell() {
+        let text = "date,feature,sessions,latency_p95_ms,crash_rate\n\
+            2026-01-01,a,10,100,0.01\n\
+            2026-01-32,a,10,100,1.5\n\
+            2026-01-03,a,-4,100,0.01\n\
+            2026-01-04,a,10\n\
+            2026-01-05,,10,100,0.01\n\
+            2026-01-01,a,10,100,0.01\n";
+        let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        assert_eq!(parsed.records.len(), 1);
+        let messages: Vec<String> = parsed.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "t.csv: line 3, column 1 (date): '2026-01-32' is not a date (YYYY-MM-DD) or an RFC 3339 timestamp",
+                "t.csv: line 3, column 5 (crash_rate): '1.5' is not in [0, 1]",
+                "t.csv: line 4, column 3 (sessions): '-4' is not an integer >= 0",
+                "t.csv: line 5: the row has 3 fields where the header has 5",
+                "t.csv: line 6, column 2 (feature): required value is empty",
+                "t.csv: line 7: duplicate row: feature 'a' on 2026-01-01 00:00:00 was given at line 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_with_only_bad_rows_is_refused_with_its_first_problem() {
+        let text = "date,feature,sessions,latency_p95_ms,crash_rate\nx,a,1,1,0\n";
+        let err = parse_telemetry("t.csv", text.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("line 2, column 1 (date)"), "{err}");
+    }
+
+    #[test]
+    fn events_validate_kind_severity_and_end() {
+        let text = "timestamp,feature,kind,title,severity,end\n\
+            2026-01-02,checkout,incident,500s,sev2,2026-01-03\n\
+            2026-01-01,*,deploy,v1.2,,\n\
+            2026-01-04,checkout,outage,x,,\n\
+            2026-01-05,checkout,incident,x,sev9,2026-01-01\n";
+        let parsed = parse_events("events.csv", text.as_bytes()).unwrap();
+        assert_eq!(parsed.records.len(), 2);
+        assert_eq!(parsed.records[0].kind, EventKind::Deploy, "sorted by time");
+        assert_eq!(parsed.records[1].severity, Some(2));
+        let messages: Vec<String> = parsed.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "events.csv: line 4, column 3 (kind): 'outage' is not one of deploy, incident, flag, note",
+                "events.csv: line 5, column 5 (severity): 'sev9' is not one of sev1 to sev4",
+                "events.csv: line 5, column 6 (end): the end 2026-01-01 00:00:00 is before the start 2026-01-05 00:00:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn written_files_read_back_identically() {
+        let parsed = parse_telemetry("t.csv", GOOD.as_bytes()).unwrap();
+        let text = write_telemetry_csv(&parsed.records);
+        let again = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        assert_eq!(again.records.len(), 2);
+        assert_eq!(again.records[0].latency_p95_ms, 310.5);
+        assert_eq!(again.records[1].crash_rate, 0.001);
+    }
+}

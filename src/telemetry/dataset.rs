@@ -1,0 +1,211 @@
+//! The feature-level daily series that the analysis works on.
+//!
+//! Cohort rows of one day and feature are combined as the contract says: weighted by
+//! `sessions`, and `feedback_score` by `feedback_count` where given. Hourly files are
+//! combined into days the same way (a day's p95 becomes the sessions-weighted mean of its
+//! hourly p95s, an approximation the README states). A day without rows is a gap (None),
+//! never a zero.
+
+use super::{Granularity, TelemetryRecord};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One metric of a feature's series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Metric {
+    Sessions,
+    LatencyP95,
+    LatencyP50,
+    CrashRate,
+    ErrorRate,
+    FeedbackScore,
+}
+
+/// Daily series of one feature, aligned on the dataset's days.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureSeries {
+    pub name: String,
+    pub sessions: Vec<Option<f64>>,
+    pub latency_p95_ms: Vec<Option<f64>>,
+    pub latency_p50_ms: Vec<Option<f64>>,
+    pub crash_rate: Vec<Option<f64>>,
+    pub error_rate: Vec<Option<f64>>,
+    pub feedback_score: Vec<Option<f64>>,
+    pub feedback_count: Vec<Option<f64>>,
+}
+
+impl FeatureSeries {
+    pub fn metric(&self, metric: Metric) -> &[Option<f64>] {
+        match metric {
+            Metric::Sessions => &self.sessions,
+            Metric::LatencyP95 => &self.latency_p95_ms,
+            Metric::LatencyP50 => &self.latency_p50_ms,
+            Metric::CrashRate => &self.crash_rate,
+            Metric::ErrorRate => &self.error_rate,
+            Metric::FeedbackScore => &self.feedback_score,
+        }
+    }
+}
+
+/// All features' daily series over one date range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dataset {
+    pub start: NaiveDate,
+    pub days: usize,
+    /// Sorted by name.
+    pub features: Vec<FeatureSeries>,
+    pub granularity: Granularity,
+    /// Whether the rows were cohorts that had to be combined.
+    pub had_cohorts: bool,
+}
+
+#[derive(Default, Clone, Copy)]
+struct WeightedMean {
+    sum: f64,
+    weight: f64,
+}
+
+impl WeightedMean {
+    fn add(&mut self, value: Option<f64>, weight: f64) {
+        if let Some(v) = value {
+            self.sum += v * weight;
+            self.weight += weight;
+        }
+    }
+
+    fn get(self) -> Option<f64> {
+        (self.weight > 0.0).then(|| self.sum / self.weight)
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct DayAccumulator {
+    rows: usize,
+    sessions: f64,
+    p95: WeightedMean,
+    p50: WeightedMean,
+    crash: WeightedMean,
+    error: WeightedMean,
+    feedback: WeightedMean,
+    feedback_count: Option<f64>,
+}
+
+impl Dataset {
+    /// Builds the daily series from validated records (any order).
+    pub fn from_records(records: &[TelemetryRecord], granularity: Granularity) -> Option<Self> {
+        let start = records.iter().map(|r| r.period_start.date()).min()?;
+        let end = records.iter().map(|r| r.period_start.date()).max()?;
+        let days = (end - start).num_days() as usize + 1;
+        let mut per_feature: BTreeMap<&str, Vec<DayAccumulator>> = BTreeMap::new();
+        // Rows with zero sessions still carry measurements; give them a small weight so that
+        // a day whose rows all have zero sessions keeps its plain mean.
+        for r in records {
+            let day = (r.period_start.date() - start).num_days() as usize;
+            let acc = &mut per_feature
+                .entry(r.feature.as_str())
+                .or_insert_with(|| vec![DayAccumulator::default(); days])[day];
+            let w = (r.sessions as f64).max(1e-9);
+            acc.rows += 1;
+            acc.sessions += r.sessions as f64;
+            acc.p95.add(Some(r.latency_p95_ms), w);
+            acc.p50.add(r.latency_p50_ms, w);
+            acc.crash.add(Some(r.crash_rate), w);
+            acc.error.add(r.error_rate, w);
+            let feedback_weight = r.feedback_count.map_or(w, |c| c as f64);
+            acc.feedback.add(r.feedback_score, feedback_weight);
+            if let Some(c) = r.feedback_count {
+                *acc.feedback_count.get_or_insert(0.0) += c as f64;
+            }
+        }
+        let had_cohorts = records.iter().any(|r| r.cohort.is_some());
+        let features = per_feature
+            .into_iter()
+            .map(|(name, accs)| {
+                let present = |a: &DayAccumulator| a.rows > 0;
+                FeatureSeries {
+                    name: name.to_string(),
+                    sessions: accs
+                        .iter()
+                        .map(|a| present(a).then_some(a.sessions))
+                        .collect(),
+                    latency_p95_ms: accs.iter().map(|a| a.p95.get()).collect(),
+                    latency_p50_ms: accs.iter().map(|a| a.p50.get()).collect(),
+                    crash_rate: accs.iter().map(|a| a.crash.get()).collect(),
+                    error_rate: accs.iter().map(|a| a.error.get()).collect(),
+                    feedback_score: accs.iter().map(|a| a.feedback.get()).collect(),
+                    feedback_count: accs.iter().map(|a| a.feedback_count).collect(),
+                }
+            })
+            .collect();
+        Some(Dataset {
+            start,
+            days,
+            features,
+            granularity,
+            had_cohorts,
+        })
+    }
+
+    pub fn date(&self, day: usize) -> NaiveDate {
+        self.start + chrono::Days::new(day as u64)
+    }
+
+    pub fn end(&self) -> NaiveDate {
+        self.date(self.days - 1)
+    }
+
+    /// The day index of `date`, if it falls in the dataset's range.
+    pub fn day_of(&self, date: NaiveDate) -> Option<usize> {
+        let offset = (date - self.start).num_days();
+        (0..self.days as i64)
+            .contains(&offset)
+            .then_some(offset as usize)
+    }
+
+    pub fn feature_index(&self, name: &str) -> Option<usize> {
+        self.features
+            .binary_search_by(|f| f.name.as_str().cmp(name))
+            .ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telemetry::parse_telemetry;
+
+    #[test]
+    fn cohorts_combine_weighted_by_sessions_and_gaps_stay_gaps() {
+        let text = "date,feature,sessions,latency_p95_ms,crash_rate,feedback_score,feedback_count,platform\n\
+            2026-01-01,a,100,100,0.01,4.0,10,ios\n\
+            2026-01-01,a,300,200,0.03,5.0,30,android\n\
+            2026-01-03,a,50,80,0.0,,,ios\n\
+            2026-01-02,b,10,10,0.0,,,ios\n";
+        let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        let data = Dataset::from_records(&parsed.records, parsed.granularity).unwrap();
+        assert_eq!(data.days, 3);
+        assert!(data.had_cohorts);
+        let a = &data.features[data.feature_index("a").unwrap()];
+        assert_eq!(a.sessions, vec![Some(400.0), None, Some(50.0)]);
+        assert_eq!(a.latency_p95_ms[0], Some(175.0));
+        assert!((a.crash_rate[0].unwrap() - 0.025).abs() < 1e-12);
+        assert_eq!(a.feedback_score[0], Some(4.75));
+        assert_eq!(a.feedback_count[0], Some(40.0));
+        assert_eq!(a.feedback_score[2], None);
+        assert_eq!(data.date(2).to_string(), "2026-01-03");
+    }
+
+    #[test]
+    fn hours_combine_into_days() {
+        let text = "date,feature,sessions,latency_p95_ms,crash_rate\n\
+            2026-01-01T00:00:00Z,a,10,100,0\n\
+            2026-01-01T01:00:00Z,a,30,300,0\n";
+        let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        let data = Dataset::from_records(&parsed.records, parsed.granularity).unwrap();
+        assert_eq!(data.days, 1);
+        assert_eq!(data.granularity, Granularity::Hours);
+        assert_eq!(data.features[0].latency_p95_ms[0], Some(250.0));
+        assert_eq!(data.features[0].sessions[0], Some(40.0));
+    }
+}

@@ -1,0 +1,116 @@
+//! One metric series in the Numenta Anomaly Benchmark's format, `timestamp,value`, read
+//! for `feature-radar detect`, and its scored output.
+//!
+//! Unlike telemetry, a series is read strictly: online scoring needs every row in order,
+//! so the first bad row stops the reading with its file, line and column.
+
+use super::{IngestError, Problem};
+use std::io::Read;
+
+/// One row of a series. The timestamp is kept as written; an empty value is a gap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesPoint {
+    pub timestamp: String,
+    pub value: Option<f64>,
+    pub value_text: String,
+}
+
+/// Reads `timestamp,value` (other columns are ignored).
+pub fn parse_series<R: Read>(file: &str, input: R) -> Result<Vec<SeriesPoint>, IngestError> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(input);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| IngestError::Unreadable {
+            file: file.to_string(),
+            line: 1,
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let find = |name: &str| header.iter().position(|h| h == name);
+    let (Some(ts), Some(val)) = (find("timestamp"), find("value")) else {
+        let missing = ["timestamp", "value"]
+            .into_iter()
+            .filter(|c| find(c).is_none())
+            .map(String::from)
+            .collect();
+        return Err(IngestError::MissingColumns {
+            file: file.to_string(),
+            missing,
+        });
+    };
+    let bad = |line: u64, column: Option<usize>, message: String| IngestError::Invalid {
+        problem: Box::new(Problem {
+            file: file.to_string(),
+            line,
+            column: column.map(|c| (c + 1, header[c].clone())),
+            message,
+        }),
+    };
+    let mut points = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            let message = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("the row has {len} fields where the header has {expected_len}"),
+                _ => e.to_string(),
+            };
+            bad(line, None, message)
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let timestamp = record.get(ts).unwrap_or("").trim();
+        if timestamp.is_empty() {
+            return Err(bad(line, Some(ts), "required value is empty".into()));
+        }
+        let text = record.get(val).unwrap_or("").trim();
+        let value = if text.is_empty() {
+            None
+        } else {
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => Some(v),
+                _ => return Err(bad(line, Some(val), format!("'{text}' is not a number"))),
+            }
+        };
+        points.push(SeriesPoint {
+            timestamp: timestamp.to_string(),
+            value,
+            value_text: text.to_string(),
+        });
+    }
+    Ok(points)
+}
+
+/// Writes `timestamp,value,anomaly_score`, one row per point, in order.
+pub fn write_scored_series(points: &[SeriesPoint], scores: &[f64]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(["timestamp", "value", "anomaly_score"])
+        .expect("writing to memory");
+    for (p, s) in points.iter().zip(scores) {
+        writer
+            .write_record([p.timestamp.as_str(), p.value_text.as_str(), &format!("{s:.6}")])
+            .expect("writing to memory");
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV is UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_nab_rows_and_stops_at_a_bad_value() {
+        let ok = "timestamp,value\n2014-04-01 00:00:00,1.5\n2014-04-01 00:05:00,\n";
+        let points = parse_series("s.csv", ok.as_bytes()).unwrap();
+        assert_eq!(points.len(), 2);
+        assert_eq!(points[1].value, None);
+        let bad = "timestamp,value\n2014-04-01 00:00:00,1.5\n2014-04-01 00:05:00,abc\n";
+        let err = parse_series("s.csv", bad.as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "s.csv: line 3, column 2 (value): 'abc' is not a number");
+        let err = parse_series("s.csv", "time,value\n".as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "s.csv: line 1: missing required column(s): timestamp");
+    }
+}
