@@ -15,7 +15,8 @@ pub struct Insight {
 
 /// 1234 -> "1.2k", 1_250_000 -> "1.25M": counts as people say them.
 pub fn human_count(value: f64) -> String {
-    let v = value.max(0.0);
+    // Sums of nothing are -0.0 in Rust; people read 0.
+    let v = if value > 0.0 { value } else { 0.0 };
     if v >= 1e9 {
         format!("{:.2}B", v / 1e9)
     } else if v >= 1e6 {
@@ -164,7 +165,13 @@ mod tests {
 
     #[test]
     fn a_quiet_feature_falls_back_to_its_top_reason() {
-        let text = feature_sentence("search", &quiet(), 0.2, 7, Some("crash rate rising over 7 days (now 0.30%)"));
+        let text = feature_sentence(
+            "search",
+            &quiet(),
+            0.2,
+            7,
+            Some("crash rate rising over 7 days (now 0.30%)"),
+        );
         expect![[r#"search: crash rate rising over 7 days (now 0.30%); 20% risk of degradation within 7 days; 1.23M weekly sessions exposed."#]]
         .assert_eq(&text);
     }
@@ -172,6 +179,7 @@ mod tests {
     #[test]
     fn counts_read_as_people_say_them() {
         assert_eq!(human_count(950.0), "950");
+        assert_eq!(human_count(-0.0), "0");
         assert_eq!(human_count(1_250.0), "1.2k");
         assert_eq!(human_count(340_000.0), "340k");
         assert_eq!(human_count(1_250_000.0), "1.25M");

@@ -57,7 +57,12 @@ pub fn load<T: Read, E: Read>(
     if let Some((name, reader)) = events {
         let parsed = telemetry::parse_events(name, reader)?;
         problems.extend(parsed.problems);
-        ignored.extend(parsed.ignored_columns.into_iter().map(|c| (name.to_string(), c)));
+        ignored.extend(
+            parsed
+                .ignored_columns
+                .into_iter()
+                .map(|c| (name.to_string(), c)),
+        );
         event_records = parsed.records;
     }
     Ok(LoadedData {

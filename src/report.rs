@@ -139,7 +139,12 @@ pub struct Report {
 }
 
 /// Reasons for a row: the signals that push the risk up most, in words.
-fn reasons(prediction: &Prediction, signals: &Signals, active: bool, min_positives: usize) -> Vec<String> {
+fn reasons(
+    prediction: &Prediction,
+    signals: &Signals,
+    active: bool,
+    min_positives: usize,
+) -> Vec<String> {
     let mut out = Vec::new();
     if active {
         out.push("a degradation is under way".to_string());
@@ -191,7 +196,11 @@ pub fn analyze(dataset: &Dataset, events: &[EventRecord], config: &Config) -> Re
             dataset
                 .features
                 .iter()
-                .map(|f| present(&f.sessions, t as i64 - 6, t as i64).iter().sum::<f64>())
+                .map(|f| {
+                    present(&f.sessions, t as i64 - 6, t as i64)
+                        .iter()
+                        .sum::<f64>()
+                })
                 .sum()
         })
         .collect();

@@ -102,6 +102,9 @@ mod tests {
         let scores = score_series(&values);
         assert_eq!(scores[20], 0.0);
         assert!(scores.iter().all(|s| s.is_finite()));
-        assert!(scores[30] < 0.01, "a 0.02% wiggle on a flat line is not an anomaly");
+        assert!(
+            scores[30] < 0.01,
+            "a 0.02% wiggle on a flat line is not an anomaly"
+        );
     }
 }

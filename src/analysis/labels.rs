@@ -158,8 +158,16 @@ pub fn slo_breach(series: &crate::telemetry::FeatureSeries, t: usize, rule: &Slo
         today > ratio * base && today - base >= min_increase
     };
     ratio_breach(&series.latency_p95_ms, rule.latency_ratio, 0.0)
-        || ratio_breach(&series.crash_rate, rule.crash_ratio, rule.crash_min_increase)
-        || ratio_breach(&series.error_rate, rule.error_ratio, rule.error_min_increase)
+        || ratio_breach(
+            &series.crash_rate,
+            rule.crash_ratio,
+            rule.crash_min_increase,
+        )
+        || ratio_breach(
+            &series.error_rate,
+            rule.error_ratio,
+            rule.error_min_increase,
+        )
 }
 
 #[cfg(test)]
@@ -205,7 +213,10 @@ mod tests {
         assert!(d.active[0][20] && d.active[0][22] && !d.active[0][23]);
         assert!(d.label(0, 13, 7), "day 13 + 7 reaches day 20");
         assert!(!d.label(0, 12, 7));
-        assert!(!d.label(0, 20, 7), "a degradation starting today is not in (t, t+h]");
+        assert!(
+            !d.label(0, 20, 7),
+            "a degradation starting today is not in (t, t+h]"
+        );
         assert_eq!(d.label_known_on(13, 7), 20);
     }
 
@@ -216,7 +227,11 @@ mod tests {
         p95[45] = 160.0; // a sustained breach from day 45
         p95[46] = 170.0;
         p95[47] = 180.0;
-        let d = Degradations::find(&dataset(p95), &[FeatureEvents::default()], &SloRule::default());
+        let d = Degradations::find(
+            &dataset(p95),
+            &[FeatureEvents::default()],
+            &SloRule::default(),
+        );
         assert_eq!(d.source, LabelSource::SloBreach);
         assert_eq!(d.starts[0], vec![45]);
         assert!(d.active[0][47] && !d.active[0][48] && !d.active[0][35]);

@@ -259,7 +259,11 @@ mod tests {
     fn a_creep_shows_as_rising_slope_and_z() {
         let p95: Vec<f64> = (0..60)
             .map(|i| {
-                let creep = if i >= 50 { 1.0 + 0.06 * (i - 49) as f64 } else { 1.0 };
+                let creep = if i >= 50 {
+                    1.0 + 0.06 * (i - 49) as f64
+                } else {
+                    1.0
+                };
                 300.0 * creep * noise(i)
             })
             .collect();
@@ -281,7 +285,11 @@ mod tests {
             *v *= 5.0;
         }
         let a = feature_signals(&series_from(p95), &FeatureEvents::default(), &[7000.0; 50]);
-        let b = feature_signals(&series_from(changed), &FeatureEvents::default(), &[7000.0; 50]);
+        let b = feature_signals(
+            &series_from(changed),
+            &FeatureEvents::default(),
+            &[7000.0; 50],
+        );
         assert_eq!(a[..41], b[..41]);
         assert_ne!(a[41], b[41]);
     }

@@ -39,7 +39,11 @@ pub fn present(series: &[Option<f64>], from: i64, to: i64) -> Vec<f64> {
     if to < from as i64 {
         return Vec::new();
     }
-    series[from..=to as usize].iter().flatten().copied().collect()
+    series[from..=to as usize]
+        .iter()
+        .flatten()
+        .copied()
+        .collect()
 }
 
 /// Theil-Sen slope (median of pairwise slopes) of the present points of
@@ -79,7 +83,14 @@ mod tests {
 
     #[test]
     fn theil_sen_ignores_one_outlier_and_gaps() {
-        let s: Vec<Option<f64>> = vec![Some(0.0), Some(2.0), None, Some(6.0), Some(100.0), Some(10.0)];
+        let s: Vec<Option<f64>> = vec![
+            Some(0.0),
+            Some(2.0),
+            None,
+            Some(6.0),
+            Some(100.0),
+            Some(10.0),
+        ];
         assert_eq!(theil_sen(&s, 0, 5, 3), Some(2.0));
         assert_eq!(theil_sen(&s, 1, 2, 3), None);
     }

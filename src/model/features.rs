@@ -56,17 +56,31 @@ impl Input {
     /// What the signal measures, in plain words (for the model card).
     pub fn meaning(self) -> &'static str {
         match self {
-            Input::LatencyLevel => "p95 latency of the last 3 days against its 4-week baseline, in noise units",
+            Input::LatencyLevel => {
+                "p95 latency of the last 3 days against its 4-week baseline, in noise units"
+            }
             Input::LatencyTrend7d => "p95 latency trend over 7 days, in noise units per day",
             Input::LatencyTrend4d => "p95 latency trend over 4 days, in noise units per day",
-            Input::LatencyPersistence => "share of the last 5 days with p95 latency over 2 noise units above baseline",
-            Input::CrashLevel => "crash rate of the last 3 days against its 4-week baseline, in noise units",
+            Input::LatencyPersistence => {
+                "share of the last 5 days with p95 latency over 2 noise units above baseline"
+            }
+            Input::CrashLevel => {
+                "crash rate of the last 3 days against its 4-week baseline, in noise units"
+            }
             Input::CrashTrend7d => "crash rate trend over 7 days, in noise units per day",
-            Input::ErrorLevel => "error rate of the last 3 days against its 4-week baseline, in noise units",
-            Input::FeedbackDrop => "fall of the feedback score against its 4-week baseline, in noise units",
+            Input::ErrorLevel => {
+                "error rate of the last 3 days against its 4-week baseline, in noise units"
+            }
+            Input::FeedbackDrop => {
+                "fall of the feedback score against its 4-week baseline, in noise units"
+            }
             Input::Divergence => "latency or crashes rising while feedback falls",
-            Input::RecentDeploy => "how recent the last deploy is (1 on its day, fading over about 3 days)",
-            Input::LoadLevel => "sessions of the last 3 days against their 4-week baseline, in noise units",
+            Input::RecentDeploy => {
+                "how recent the last deploy is (1 on its day, fading over about 3 days)"
+            }
+            Input::LoadLevel => {
+                "sessions of the last 3 days against their 4-week baseline, in noise units"
+            }
         }
     }
 }

@@ -97,9 +97,8 @@ impl FittedRiskModel {
             // A constant input (a metric the file does not have) gets weight 0 anyway.
             scales[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
         }
-        let features = Array2::from_shape_fn((n, N_INPUTS), |(i, j)| {
-            (x[i][j] - means[j]) / scales[j]
-        });
+        let features =
+            Array2::from_shape_fn((n, N_INPUTS), |(i, j)| (x[i][j] - means[j]) / scales[j]);
         let targets = Array1::from_iter(y.iter().copied());
         let dataset = Dataset::new(features, targets);
         let fitted = LogisticRegression::default()
@@ -264,7 +263,11 @@ mod tests {
         let majority_is_true = fitted.labels().pos.class;
         for (i, row) in x.iter().enumerate() {
             let (ours, _) = model.predict(row);
-            let expected = if majority_is_true { theirs[i] } else { 1.0 - theirs[i] };
+            let expected = if majority_is_true {
+                theirs[i]
+            } else {
+                1.0 - theirs[i]
+            };
             assert!((ours - expected).abs() < 1e-9);
         }
     }

@@ -160,7 +160,9 @@ fn ramp(t: i64, onset: i64, length: i64) -> f64 {
     if t < onset {
         0.0
     } else {
-        (((t - onset + 1) as f64) / length as f64).min(1.0).powf(1.5)
+        (((t - onset + 1) as f64) / length as f64)
+            .min(1.0)
+            .powf(1.5)
     }
 }
 
@@ -196,9 +198,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
         let mut effects = vec![DayEffects::default(); params.days];
         // Usage: heavy-tailed level, a weekly shape, slow growth.
         let base_sessions = LogNormal::new(8.5, 1.7).expect("valid").sample(&mut rng);
-        let weekend_factor = *[0.55, 0.8, 1.0, 1.3]
-            .choose(&mut rng)
-            .expect("non-empty");
+        let weekend_factor = *[0.55, 0.8, 1.0, 1.3].choose(&mut rng).expect("non-empty");
         let growth: f64 = rng.gen_range(-0.001..0.003);
         let base_latency = LogNormal::new(5.6, 0.6).expect("valid").sample(&mut rng);
         let load_elasticity: f64 = rng.gen_range(0.05..0.25);
@@ -227,7 +227,10 @@ pub fn generate(params: &SynthParams) -> SynthData {
                 incident: None,
                 end: date(days - 1),
                 deploy_linked: false,
-                note: format!("p95 latency drifts up {:.2}%/day, harmlessly", drift * 100.0),
+                note: format!(
+                    "p95 latency drifts up {:.2}%/day, harmlessly",
+                    drift * 100.0
+                ),
             });
         }
 
@@ -256,7 +259,10 @@ pub fn generate(params: &SynthParams) -> SynthData {
                     incident: None,
                     end: date(days - 1),
                     deploy_linked: true,
-                    note: format!("{title} moved p95 latency by {:+.0}% for good", (shift - 1.0) * 100.0),
+                    note: format!(
+                        "{title} moved p95 latency by {:+.0}% for good",
+                        (shift - 1.0) * 100.0
+                    ),
                 });
             }
         }
@@ -297,8 +303,16 @@ pub fn generate(params: &SynthParams) -> SynthData {
                     deploy_titles.push((onset, title));
                 }
                 let pattern: f64 = rng.gen();
-                let latency_peak = if pattern < 0.75 { rng.gen_range(0.4..1.5) } else { 0.05 };
-                let crash_peak = if pattern >= 0.55 { rng.gen_range(1.5..5.0) } else { 0.2 };
+                let latency_peak = if pattern < 0.75 {
+                    rng.gen_range(0.4..1.5)
+                } else {
+                    0.05
+                };
+                let crash_peak = if pattern >= 0.55 {
+                    rng.gen_range(1.5..5.0)
+                } else {
+                    0.2
+                };
                 let feedback_drop: f64 = rng.gen_range(0.2..0.8);
                 let lag: i64 = rng.gen_range(1..3);
                 for t in onset..=end {
@@ -311,7 +325,11 @@ pub fn generate(params: &SynthParams) -> SynthData {
                     e.error *= 1.0 + 0.5 * (latency_peak + crash_peak / 3.0) * r * worse;
                     e.feedback -= feedback_drop * r_lag;
                 }
-                severity = if latency_peak > 1.0 || crash_peak > 3.5 { 2 } else { 3 };
+                severity = if latency_peak > 1.0 || crash_peak > 3.5 {
+                    2
+                } else {
+                    3
+                };
                 note = format!(
                     "build-up over {length} days: p95 latency up to {:+.0}%, crash rate up to x{:.1}",
                     latency_peak * 100.0,
@@ -453,7 +471,11 @@ pub fn generate(params: &SynthParams) -> SynthData {
             .cmp(&b.period_start)
             .then(a.feature.cmp(&b.feature))
     });
-    events.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then(a.feature.cmp(&b.feature)));
+    events.sort_by(|a, b| {
+        a.timestamp
+            .cmp(&b.timestamp)
+            .then(a.feature.cmp(&b.feature))
+    });
     episodes.sort_by(|a, b| a.onset.cmp(&b.onset).then(a.feature.cmp(&b.feature)));
     SynthData {
         telemetry,
@@ -472,7 +494,15 @@ fn round_to(value: f64, decimals: i32) -> f64 {
 pub fn write_truth_csv(episodes: &[Episode]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
-        .write_record(["feature", "kind", "onset", "incident", "end", "deploy_linked", "note"])
+        .write_record([
+            "feature",
+            "kind",
+            "onset",
+            "incident",
+            "end",
+            "deploy_linked",
+            "note",
+        ])
         .expect("writing to memory");
     for e in episodes {
         writer
@@ -524,7 +554,10 @@ mod tests {
         v.sort_unstable_by(|a, b| b.cmp(a));
         let top_tenth: u64 = v[..v.len() / 10].iter().sum();
         let all: u64 = v.iter().sum();
-        assert!(top_tenth as f64 > 0.5 * all as f64, "top 10% carry {top_tenth} of {all}");
+        assert!(
+            top_tenth as f64 > 0.5 * all as f64,
+            "top 10% carry {top_tenth} of {all}"
+        );
     }
 
     #[test]
@@ -535,11 +568,23 @@ mod tests {
             .iter()
             .filter(|e| e.kind == EventKind::Incident)
             .collect();
-        let degradations: Vec<&Episode> =
-            data.episodes.iter().filter(|e| e.kind.is_degradation()).collect();
+        let degradations: Vec<&Episode> = data
+            .episodes
+            .iter()
+            .filter(|e| e.kind.is_degradation())
+            .collect();
         assert_eq!(incidents.len(), degradations.len());
-        assert!(degradations.len() >= 40, "{} degradations", degradations.len());
-        for kind in [EpisodeKind::Sudden, EpisodeKind::LoadSpike, EpisodeKind::BenignShift, EpisodeKind::SlowDrift] {
+        assert!(
+            degradations.len() >= 40,
+            "{} degradations",
+            degradations.len()
+        );
+        for kind in [
+            EpisodeKind::Sudden,
+            EpisodeKind::LoadSpike,
+            EpisodeKind::BenignShift,
+            EpisodeKind::SlowDrift,
+        ] {
             assert!(data.episodes.iter().any(|e| e.kind == kind), "no {kind:?}");
         }
         for e in data.episodes.iter().filter(|e| !e.kind.is_degradation()) {

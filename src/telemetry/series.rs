@@ -91,7 +91,11 @@ pub fn write_scored_series(points: &[SeriesPoint], scores: &[f64]) -> String {
         .expect("writing to memory");
     for (p, s) in points.iter().zip(scores) {
         writer
-            .write_record([p.timestamp.as_str(), p.value_text.as_str(), &format!("{s:.6}")])
+            .write_record([
+                p.timestamp.as_str(),
+                p.value_text.as_str(),
+                &format!("{s:.6}"),
+            ])
             .expect("writing to memory");
     }
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV is UTF-8")
@@ -109,8 +113,14 @@ mod tests {
         assert_eq!(points[1].value, None);
         let bad = "timestamp,value\n2014-04-01 00:00:00,1.5\n2014-04-01 00:05:00,abc\n";
         let err = parse_series("s.csv", bad.as_bytes()).unwrap_err();
-        assert_eq!(err.to_string(), "s.csv: line 3, column 2 (value): 'abc' is not a number");
+        assert_eq!(
+            err.to_string(),
+            "s.csv: line 3, column 2 (value): 'abc' is not a number"
+        );
         let err = parse_series("s.csv", "time,value\n".as_bytes()).unwrap_err();
-        assert_eq!(err.to_string(), "s.csv: line 1: missing required column(s): timestamp");
+        assert_eq!(
+            err.to_string(),
+            "s.csv: line 1: missing required column(s): timestamp"
+        );
     }
 }
