@@ -1,6 +1,6 @@
 //! The Impact Score and the tiers.
 //!
-//! Impact = risk x sessions over the last 7 days: the expected number of sessions that a
+//! Impact = risk x sessions over the last 7 days (by default; the usage weight can temper it): the expected number of sessions that a
 //! degradation starting within the horizon would reach, if the coming week looks like the
 //! last one. It ranks features by potential user harm. The tier answers a different
 //! question, "is this feature likely to break soon?", and comes from the risk alone, so that
@@ -58,9 +58,26 @@ impl TierThresholds {
     }
 }
 
-/// Expected sessions exposed to a degradation: risk x sessions of the last 7 days.
-pub fn impact_score(risk: f64, sessions_7d: f64) -> f64 {
-    (risk * sessions_7d).max(0.0)
+/// How much usage counts in the Impact Score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ImpactWeights {
+    /// Exponent of weekly sessions: 1 (the default) makes the score the expected sessions
+    /// exposed to a degradation; 0 ranks by risk alone; values between temper the pull of
+    /// the biggest features.
+    pub usage: f64,
+}
+
+impl Default for ImpactWeights {
+    fn default() -> Self {
+        ImpactWeights { usage: 1.0 }
+    }
+}
+
+impl ImpactWeights {
+    /// risk x (weekly sessions)^usage.
+    pub fn score(&self, risk: f64, sessions_7d: f64) -> f64 {
+        (risk * sessions_7d.max(0.0).powf(self.usage.clamp(0.0, 1.0))).max(0.0)
+    }
 }
 
 #[cfg(test)]
@@ -77,8 +94,11 @@ mod tests {
     }
 
     #[test]
-    fn impact_is_risk_times_weekly_sessions() {
-        assert_eq!(impact_score(0.5, 10_000.0), 5_000.0);
-        assert_eq!(impact_score(0.0, 10_000.0), 0.0);
+    fn impact_is_risk_times_weekly_sessions_by_default() {
+        let w = ImpactWeights::default();
+        assert_eq!(w.score(0.5, 10_000.0), 5_000.0);
+        assert_eq!(w.score(0.0, 10_000.0), 0.0);
+        let risk_only = ImpactWeights { usage: 0.0 };
+        assert_eq!(risk_only.score(0.5, 10_000.0), 0.5);
     }
 }

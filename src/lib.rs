@@ -10,6 +10,8 @@
 //! tests natively.
 
 pub mod analysis;
+pub mod charts;
+pub mod detail;
 pub mod impact;
 pub mod insights;
 pub mod model;
@@ -18,6 +20,7 @@ pub mod synth;
 pub mod telemetry;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+pub mod view_state;
 
 pub use report::{analyze, Config, Report};
 

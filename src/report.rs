@@ -3,8 +3,8 @@
 
 use crate::analysis::labels::{Degradations, LabelSource, SloRule};
 use crate::analysis::signals::{feature_signals, Signals};
-use crate::analysis::{events_by_feature, stats::present};
-use crate::impact::{impact_score, Tier, TierThresholds};
+use crate::analysis::{events_by_feature, stats::present, FeatureEvents};
+use crate::impact::{ImpactWeights, Tier, TierThresholds};
 use crate::insights::{feature_sentence, human_count, Insight};
 use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
@@ -21,6 +21,7 @@ pub struct Config {
     pub model: RiskModelParams,
     pub tiers: TierThresholds,
     pub slo: SloRule,
+    pub impact: ImpactWeights,
 }
 
 /// One row of `feature-radar score`: a feature on a date.
@@ -49,6 +50,8 @@ pub struct FeatureStatus {
     pub feature: String,
     pub date: NaiveDate,
     pub tier: Tier,
+    /// Tier on the previous day with data, to show what changed.
+    pub previous_tier: Option<Tier>,
     pub risk: f64,
     /// Risk seven days earlier, when the feature had a row then.
     pub risk_7d_ago: Option<f64>,
@@ -186,11 +189,33 @@ fn contributions(prediction: &Prediction, signals: &Signals) -> Vec<Contribution
     list
 }
 
-/// Builds the report: signals, labels, walk-forward risk, impact, tiers, sentences, and
-/// the model card. Pure: the same inputs give the same report.
-pub fn analyze(dataset: &Dataset, events: &[EventRecord], config: &Config) -> Report {
+/// The expensive part of an analysis: signals, labels and the walk-forward model. It
+/// depends on the data, the model's settings and the service-level rule; the tiers and
+/// the impact weights are applied afterwards by [`Analysis::report`], cheaply, so that
+/// the page can move them interactively.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub dataset: Dataset,
+    pub events: Vec<EventRecord>,
+    pub feature_events: Vec<FeatureEvents>,
+    /// Per feature, per day.
+    pub signals: Vec<Vec<Signals>>,
+    pub valid: Vec<Vec<bool>>,
+    pub degradations: Degradations,
+    pub run: WalkForward,
+    pub model: RiskModelParams,
+    pub slo: SloRule,
+}
+
+/// Runs the expensive part: signals, labels, walk-forward risk.
+pub fn prepare(
+    dataset: &Dataset,
+    events: &[EventRecord],
+    model: &RiskModelParams,
+    slo: &SloRule,
+) -> Analysis {
     let days = dataset.days;
-    let per_feature_events = events_by_feature(dataset, events);
+    let feature_events = events_by_feature(dataset, events);
     let total_sessions_7d: Vec<f64> = (0..days)
         .map(|t| {
             dataset
@@ -207,7 +232,7 @@ pub fn analyze(dataset: &Dataset, events: &[EventRecord], config: &Config) -> Re
     let signals: Vec<Vec<Signals>> = dataset
         .features
         .iter()
-        .zip(&per_feature_events)
+        .zip(&feature_events)
         .map(|(series, ev)| feature_signals(series, ev, &total_sessions_7d))
         .collect();
     let inputs: Vec<Vec<[f64; N_INPUTS]>> = signals
@@ -218,80 +243,129 @@ pub fn analyze(dataset: &Dataset, events: &[EventRecord], config: &Config) -> Re
         .iter()
         .map(|days| days.iter().map(|s| s.latency_p95.is_some()).collect())
         .collect();
-    let degradations = Degradations::find(dataset, &per_feature_events, &config.slo);
-    let run = walk_forward(&config.model, &inputs, &valid, &degradations);
+    let degradations = Degradations::find(dataset, &feature_events, slo);
+    let run = walk_forward(model, &inputs, &valid, &degradations);
+    Analysis {
+        dataset: dataset.clone(),
+        events: events.to_vec(),
+        feature_events,
+        signals,
+        valid,
+        degradations,
+        run,
+        model: *model,
+        slo: *slo,
+    }
+}
 
-    let mut rows = Vec::new();
-    for t in 0..days {
-        for (f, series) in dataset.features.iter().enumerate() {
-            if series.sessions[t].is_none() {
-                continue;
-            }
-            let p = &run.predictions[f][t];
-            let s = &signals[f][t];
-            rows.push(ScoreRow {
-                date: dataset.date(t),
-                feature: series.name.clone(),
-                risk: p.risk,
-                impact: impact_score(p.risk, s.sessions_7d),
-                tier: config.tiers.tier(p.risk),
-                reasons: reasons(p, s, degradations.active[f][t], config.model.min_positives),
-            });
+/// Builds the report: signals, labels, walk-forward risk, impact, tiers, sentences, and
+/// the model card. Pure: the same inputs give the same report.
+pub fn analyze(dataset: &Dataset, events: &[EventRecord], config: &Config) -> Report {
+    prepare(dataset, events, &config.model, &config.slo).report(&config.tiers, &config.impact)
+}
+
+impl Analysis {
+    /// The configuration this analysis stands for, with the given tiers and weights.
+    pub fn config(&self, tiers: &TierThresholds, impact: &ImpactWeights) -> Config {
+        Config {
+            model: self.model,
+            tiers: *tiers,
+            slo: self.slo,
+            impact: *impact,
         }
     }
 
-    let mut ranking: Vec<FeatureStatus> = dataset
-        .features
-        .iter()
-        .enumerate()
-        .filter_map(|(f, series)| {
-            let t = (0..days).rev().find(|t| series.sessions[*t].is_some())?;
-            let p = &run.predictions[f][t];
-            let s = &signals[f][t];
-            Some(FeatureStatus {
-                feature: series.name.clone(),
-                date: dataset.date(t),
-                tier: config.tiers.tier(p.risk),
-                risk: p.risk,
-                risk_7d_ago: t
-                    .checked_sub(7)
-                    .filter(|w| series.sessions[*w].is_some())
-                    .map(|w| run.predictions[f][w].risk),
-                impact: impact_score(p.risk, s.sessions_7d),
-                sessions_7d: s.sessions_7d,
-                usage_share: s.usage_share,
-                reasons: reasons(p, s, degradations.active[f][t], config.model.min_positives),
-                contributions: contributions(p, s),
-                latency_p95_28d: series.latency_p95_ms[t.saturating_sub(27)..=t].to_vec(),
-            })
-        })
-        .collect();
-    ranking.sort_by(|a, b| {
-        a.tier
-            .cmp(&b.tier)
-            .then(b.impact.total_cmp(&a.impact))
-            .then(a.feature.cmp(&b.feature))
-    });
+    /// The reasons for feature `f` on day `t`.
+    pub fn reasons(&self, f: usize, t: usize) -> Vec<String> {
+        reasons(
+            &self.run.predictions[f][t],
+            &self.signals[f][t],
+            self.degradations.active[f][t],
+            self.model.min_positives,
+        )
+    }
 
-    let insights = build_insights(dataset, &ranking, &signals, config);
-    let model_card = model_card(dataset, &run, &valid, &degradations, config);
-    Report {
-        config: *config,
-        dataset: DatasetSummary {
-            start: dataset.start,
-            end: dataset.end(),
-            days,
-            features: dataset.features.len(),
-            granularity: dataset.granularity,
-            had_cohorts: dataset.had_cohorts,
-            label_source: degradations.source,
-            degradations: degradations.starts.iter().map(Vec::len).sum(),
-            deploys: per_feature_events.iter().map(|e| e.deploys.len()).sum(),
-        },
-        rows,
-        ranking,
-        insights,
-        model_card,
+    /// Applies tiers and impact weights: the rows, the ranking, the sentences and the
+    /// model card.
+    pub fn report(&self, tiers: &TierThresholds, weights: &ImpactWeights) -> Report {
+        let config = self.config(tiers, weights);
+        let dataset = &self.dataset;
+        let days = dataset.days;
+        let (signals, run, degradations) = (&self.signals, &self.run, &self.degradations);
+        let mut rows = Vec::new();
+        for t in 0..days {
+            for (f, series) in dataset.features.iter().enumerate() {
+                if series.sessions[t].is_none() {
+                    continue;
+                }
+                let p = &run.predictions[f][t];
+                let s = &signals[f][t];
+                rows.push(ScoreRow {
+                    date: dataset.date(t),
+                    feature: series.name.clone(),
+                    risk: p.risk,
+                    impact: weights.score(p.risk, s.sessions_7d),
+                    tier: tiers.tier(p.risk),
+                    reasons: self.reasons(f, t),
+                });
+            }
+        }
+
+        let mut ranking: Vec<FeatureStatus> = dataset
+            .features
+            .iter()
+            .enumerate()
+            .filter_map(|(f, series)| {
+                let t = (0..days).rev().find(|t| series.sessions[*t].is_some())?;
+                let p = &run.predictions[f][t];
+                let s = &signals[f][t];
+                let previous = (0..t).rev().find(|d| series.sessions[*d].is_some());
+                Some(FeatureStatus {
+                    feature: series.name.clone(),
+                    date: dataset.date(t),
+                    tier: tiers.tier(p.risk),
+                    previous_tier: previous.map(|d| tiers.tier(run.predictions[f][d].risk)),
+                    risk: p.risk,
+                    risk_7d_ago: t
+                        .checked_sub(7)
+                        .filter(|w| series.sessions[*w].is_some())
+                        .map(|w| run.predictions[f][w].risk),
+                    impact: weights.score(p.risk, s.sessions_7d),
+                    sessions_7d: s.sessions_7d,
+                    usage_share: s.usage_share,
+                    reasons: self.reasons(f, t),
+                    contributions: contributions(p, s),
+                    latency_p95_28d: series.latency_p95_ms[t.saturating_sub(27)..=t].to_vec(),
+                })
+            })
+            .collect();
+        ranking.sort_by(|a, b| {
+            a.tier
+                .cmp(&b.tier)
+                .then(b.impact.total_cmp(&a.impact))
+                .then(a.feature.cmp(&b.feature))
+        });
+
+        let insights = build_insights(dataset, &ranking, signals, &config);
+        let model_card = model_card(dataset, run, &self.valid, degradations, &config);
+        Report {
+            config,
+            dataset: DatasetSummary {
+                start: dataset.start,
+                end: dataset.end(),
+                days,
+                features: dataset.features.len(),
+                granularity: dataset.granularity,
+                had_cohorts: dataset.had_cohorts,
+                label_source: degradations.source,
+                degradations: degradations.starts.iter().map(Vec::len).sum(),
+                deploys: self.feature_events.iter().map(|e| e.deploys.len()).sum(),
+            },
+            rows,
+            ranking,
+            insights,
+            model_card,
+        }
     }
 }
 
@@ -442,5 +516,101 @@ fn model_card(
             ),
             "Days before the first fit carry the observed base rate, not a model's risk, and are left out of the figures.".to_string(),
         ],
+    }
+}
+
+/// The overview's headline figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headline {
+    pub features: usize,
+    pub investigate: usize,
+    pub watch: usize,
+    pub monitor: usize,
+    /// Weekly sessions of the features in the investigate tier.
+    pub sessions_exposed: f64,
+    /// Features whose tier differs from their previous day's: (feature, from, to).
+    pub changed: Vec<(String, Tier, Tier)>,
+}
+
+fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(header).expect("writing to memory");
+    for row in rows {
+        writer.write_record(&row).expect("writing to memory");
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV is UTF-8")
+}
+
+impl Report {
+    pub fn headline(&self) -> Headline {
+        let count = |t: Tier| self.ranking.iter().filter(|r| r.tier == t).count();
+        Headline {
+            features: self.ranking.len(),
+            investigate: count(Tier::Investigate),
+            watch: count(Tier::Watch),
+            monitor: count(Tier::Monitor),
+            sessions_exposed: self
+                .ranking
+                .iter()
+                .filter(|r| r.tier == Tier::Investigate)
+                .map(|r| r.sessions_7d)
+                .sum::<f64>()
+                .max(0.0),
+            changed: self
+                .ranking
+                .iter()
+                .filter_map(|r| {
+                    let from = r.previous_tier?;
+                    (from != r.tier).then(|| (r.feature.clone(), from, r.tier))
+                })
+                .collect(),
+        }
+    }
+
+    /// Every row, in the contract's `score` format.
+    pub fn scores_csv(&self) -> String {
+        csv_text(
+            &["date", "feature", "risk", "impact", "tier", "reasons"],
+            self.rows.iter().map(|row| {
+                vec![
+                    row.date.to_string(),
+                    row.feature.clone(),
+                    format!("{:.4}", row.risk),
+                    format!("{:.1}", row.impact),
+                    row.tier.as_str().to_string(),
+                    row.reasons.join("; "),
+                ]
+            }),
+        )
+    }
+
+    /// The ranked table as CSV, in ranking order.
+    pub fn ranking_csv(&self) -> String {
+        csv_text(
+            &[
+                "rank",
+                "feature",
+                "date",
+                "tier",
+                "risk",
+                "risk_7d_ago",
+                "impact",
+                "sessions_7d",
+                "reasons",
+            ],
+            self.ranking.iter().enumerate().map(|(i, r)| {
+                vec![
+                    (i + 1).to_string(),
+                    r.feature.clone(),
+                    r.date.to_string(),
+                    r.tier.as_str().to_string(),
+                    format!("{:.4}", r.risk),
+                    r.risk_7d_ago.map(|v| format!("{v:.4}")).unwrap_or_default(),
+                    format!("{:.1}", r.impact),
+                    format!("{:.0}", r.sessions_7d),
+                    r.reasons.join("; "),
+                ]
+            }),
+        )
     }
 }

@@ -1,69 +1,240 @@
-//! Browser tests: components mounted in headless Chromium (wasm-bindgen-test).
+//! Browser tests: components mounted in headless Chromium (wasm-bindgen-test), driven as a
+//! person would (clicks, typing, choosing a file), checked by what the page shows.
 
 #![cfg(target_arch = "wasm32")]
 
+use feature_radar::report::prepare;
 use feature_radar::synth::{generate, SynthParams};
 use feature_radar::telemetry::{Dataset, Granularity};
+use feature_radar::ui::controls::Controls;
+use feature_radar::ui::data_source::DataPanel;
 use feature_radar::ui::ranking::RankingTable;
-use feature_radar::{analyze, Config};
+use feature_radar::ui::{AppState, Shared, Source};
+use feature_radar::view_state::ViewState;
+use feature_radar::{Config, LoadedData};
 use leptos::prelude::*;
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen_test]
-fn ranking_table_shows_every_feature_most_urgent_first() {
+fn container() -> web_sys::HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div.unchecked_into()
+}
+
+fn all(root: &web_sys::Element, selector: &str) -> Vec<web_sys::HtmlElement> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().unchecked_into())
+        .collect()
+}
+
+fn one(root: &web_sys::Element, selector: &str) -> web_sys::HtmlElement {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .unchecked_into()
+}
+
+fn row_names(root: &web_sys::Element) -> Vec<String> {
+    all(root, "[data-testid=ranking-row] th")
+        .iter()
+        .map(|th| th.text_content().unwrap())
+        .collect()
+}
+
+fn fire(element: &web_sys::HtmlElement, kind: &str) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict(kind, &init).unwrap();
+    element.dispatch_event(&event).unwrap();
+}
+
+async fn tick() {
+    gloo_timers::future::TimeoutFuture::new(30).await;
+}
+
+/// An app state holding an analysed synthetic dataset.
+fn analysed_state(features: usize) -> AppState {
     let data = generate(&SynthParams {
         seed: 3,
-        features: 12,
-        days: 100,
+        features,
+        days: 120,
         ..SynthParams::default()
     });
     let dataset = Dataset::from_records(&data.telemetry, Granularity::Days).unwrap();
-    let report = analyze(&dataset, &data.events, &Config::default());
+    let config = Config::default();
+    let analysis = prepare(&dataset, &data.events, &config.model, &config.slo);
+    let state = AppState::new(ViewState::default());
+    state.source.set(Some(Shared(Arc::new(Source {
+        label: "test data".into(),
+        data: LoadedData {
+            dataset,
+            events: data.events,
+            problems: vec![],
+            ignored_columns: vec![],
+        },
+    }))));
+    state.analysis.set(Some(Shared(Arc::new(analysis))));
+    state
+}
+
+#[wasm_bindgen_test]
+async fn the_table_sorts_by_a_column_and_filters_by_tier_and_text() {
+    let state = analysed_state(12);
+    let report = state.report.get_untracked().unwrap();
     let ranking = report.ranking.clone();
-
-    let document = web_sys::window().unwrap().document().unwrap();
-    let container = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&container).unwrap();
-    let handle = leptos::mount::mount_to(container.clone().unchecked_into(), move || {
-        view! { <RankingTable ranking=ranking.clone()/> }
+    let root = container();
+    let view = state.view;
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <RankingTable ranking=ranking.clone() view=view on_open=Callback::new(|_: String| {})/> }
     });
+    let priority = row_names(&root);
+    assert_eq!(priority.len(), 12);
+    assert_eq!(priority[0], report.ranking[0].feature);
 
-    let rows = container
-        .query_selector_all("[data-testid=ranking-row]")
-        .unwrap();
-    assert_eq!(rows.length(), 12);
-    let first = rows.item(0).unwrap().unchecked_into::<web_sys::Element>();
-    let name = first
-        .query_selector("th")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
-    assert_eq!(name, report.ranking[0].feature);
-    let tiers: Vec<String> = (0..rows.length())
-        .map(|i| {
-            rows.item(i)
-                .unwrap()
-                .unchecked_into::<web_sys::Element>()
-                .query_selector(".badge")
-                .unwrap()
-                .unwrap()
-                .text_content()
-                .unwrap()
-        })
+    // Sort by risk, highest first, by clicking the column header.
+    one(&root, "[data-testid=sort-risk]").click();
+    tick().await;
+    let mut by_risk: Vec<_> = report.ranking.iter().collect();
+    by_risk.sort_by(|a, b| b.risk.total_cmp(&a.risk));
+    assert_eq!(row_names(&root)[0], by_risk[0].feature);
+    let header = one(&root, "th[aria-sort=descending]");
+    assert!(header.text_content().unwrap().contains("Risk"));
+    // A second click reverses the order.
+    one(&root, "[data-testid=sort-risk]").click();
+    tick().await;
+    assert_eq!(row_names(&root)[0], by_risk.last().unwrap().feature);
+
+    // Type a filter: only matching features remain.
+    let wanted = report.ranking[3].feature.clone();
+    let input: web_sys::HtmlInputElement = one(&root, "[data-testid=text-filter]").unchecked_into();
+    input.set_value(&wanted);
+    fire(&input, "input");
+    tick().await;
+    assert_eq!(row_names(&root), vec![wanted]);
+
+    // Filter by tier: every row shown is in that tier.
+    input.set_value("");
+    fire(&input, "input");
+    let select: web_sys::HtmlSelectElement =
+        one(&root, "[data-testid=tier-filter]").unchecked_into();
+    select.set_value("monitor");
+    fire(&select, "change");
+    tick().await;
+    let badges: Vec<String> = all(&root, "[data-testid=ranking-row] .badge")
+        .iter()
+        .map(|b| b.text_content().unwrap())
         .collect();
-    let rank = |t: &str| {
-        ["investigate", "watch", "monitor"]
-            .iter()
-            .position(|x| *x == t)
-            .unwrap()
-    };
-    assert!(
-        tiers.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
-        "{tiers:?}"
+    let monitored = report
+        .ranking
+        .iter()
+        .filter(|r| r.tier.as_str() == "monitor")
+        .count();
+    assert_eq!(badges.len(), monitored);
+    assert!(badges.iter().all(|b| b == "monitor"));
+}
+
+#[wasm_bindgen_test]
+async fn moving_the_usage_weight_reorders_the_ranking() {
+    let state = analysed_state(20);
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        view! {
+            <Controls/>
+            {move || state.report.get().map(|r| view! {
+                <RankingTable ranking=r.ranking.clone() view=state.view on_open=Callback::new(|_: String| {})/>
+            })}
+        }
+    });
+    tick().await;
+    let before = row_names(&root);
+    let slider: web_sys::HtmlInputElement = one(&root, "[data-testid=usage]").unchecked_into();
+    slider.set_value("0");
+    fire(&slider, "input");
+    tick().await;
+    let after = row_names(&root);
+    assert_eq!(state.view.get_untracked().weights.usage, 0.0);
+    assert_ne!(
+        before, after,
+        "risk alone orders features differently than expected sessions"
     );
-    drop(handle);
+    // With usage weighted 0, impact is the risk: within each tier, rows go by risk.
+    let report = state.report.get_untracked().unwrap();
+    for pair in report.ranking.windows(2) {
+        if pair[0].tier == pair[1].tier {
+            assert!(pair[0].risk >= pair[1].risk);
+        }
+    }
+    // Reset brings the default order back.
+    one(&root, "[data-testid=reset]").click();
+    tick().await;
+    assert_eq!(row_names(&root), before);
+}
+
+fn choose_file(input: &web_sys::HtmlInputElement, name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let file = web_sys::File::new_with_str_sequence(&parts, name).unwrap();
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    transfer.items().add_with_file(&file).unwrap();
+    input.set_files(transfer.files().as_ref());
+    fire(input, "change");
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_upload_is_reported_and_the_previous_data_stays() {
+    let state = analysed_state(6);
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        view! {
+            {move || state.load_error.get().map(|m| view! { <div data-testid="error">{m}</div> })}
+            <DataPanel/>
+        }
+    });
+    tick().await;
+    let input: web_sys::HtmlInputElement = one(&root, "[data-testid=file-input]").unchecked_into();
+
+    choose_file(
+        &input,
+        "telemetry.csv",
+        "date,feature,sessions\n2026-01-01,a,10\n",
+    );
+    tick().await;
+    let error = one(&root, "[data-testid=error]").text_content().unwrap();
+    assert!(
+        error.contains(
+            "telemetry.csv: line 1: missing required column(s): latency_p95_ms, crash_rate"
+        ),
+        "{error}"
+    );
+    assert!(error.contains("previous data"));
+    assert_eq!(state.source.get_untracked().unwrap().label, "test data");
+
+    // A file with one bad row loads its good rows and lists the bad one.
+    let mut text = String::from("date,feature,sessions,latency_p95_ms,crash_rate,owner\n");
+    for day in 1..=20 {
+        text.push_str(&format!("2026-01-{day:02},checkout,100,250,0.001,team-a\n"));
+    }
+    text.push_str("2026-01-21,checkout,100,slow,0.001,team-a\n");
+    choose_file(&input, "telemetry.csv", &text);
+    tick().await;
+    assert!(root
+        .query_selector("[data-testid=error]")
+        .unwrap()
+        .is_none());
+    let problems = one(&root, "[data-testid=problems]").text_content().unwrap();
+    assert!(
+        problems
+            .contains("telemetry.csv: line 22, column 4 (latency_p95_ms): 'slow' is not a number"),
+        "{problems}"
+    );
+    let ignored = one(&root, "[data-testid=ignored]").text_content().unwrap();
+    assert!(ignored.contains("telemetry.csv: owner"));
+    assert_eq!(state.source.get_untracked().unwrap().data.dataset.days, 20);
 }

@@ -1,6 +1,7 @@
 //! Time-series analysis: events per feature, derived signals, the degradation label, and
 //! the online anomaly score of `feature-radar detect`.
 
+pub mod changepoints;
 pub mod detect;
 pub mod labels;
 pub mod signals;

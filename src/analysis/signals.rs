@@ -41,6 +41,9 @@ pub struct MetricSignals {
     pub slope_14d: f64,
     /// Share of the last five days more than 2 scales above the baseline.
     pub persistence: f64,
+    /// The weekly profile's offset for day `t`: the baseline of day `t` itself is
+    /// `baseline + seasonal_offset`.
+    pub seasonal_offset: f64,
 }
 
 /// All signals of one feature on one day.
@@ -78,6 +81,15 @@ fn transform(metric: Metric) -> (fn(f64) -> f64, f64) {
 /// for feedback.
 pub fn relative_change(log_delta: f64) -> f64 {
     log_delta.exp() - 1.0
+}
+
+/// A value on `metric`'s analysis scale, back in the metric's own units.
+pub fn untransform(metric: Metric, value: f64) -> f64 {
+    match metric {
+        Metric::LatencyP95 | Metric::LatencyP50 | Metric::Sessions => value.exp(),
+        Metric::CrashRate | Metric::ErrorRate => rate_at(value),
+        Metric::FeedbackScore => value,
+    }
 }
 
 /// Rate at a level of the crash/error scale.
@@ -145,6 +157,7 @@ fn metric_signals(x: &[Option<f64>], t: usize, scale_floor: f64) -> Option<Metri
         slope_7d: theil_sen(&d, t - 6, t, 4).unwrap_or(0.0),
         slope_14d: theil_sen(&d, t - 13, t, 7).unwrap_or(0.0),
         persistence,
+        seasonal_offset: offsets[(t % 7) as usize],
     })
 }
 

@@ -176,26 +176,6 @@ mod cli {
         Ok(analyze(&data.dataset, &data.events, &config))
     }
 
-    fn scores_csv(report: &Report) -> String {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer
-            .write_record(["date", "feature", "risk", "impact", "tier", "reasons"])
-            .expect("writing to memory");
-        for row in &report.rows {
-            writer
-                .write_record([
-                    row.date.to_string(),
-                    row.feature.clone(),
-                    format!("{:.4}", row.risk),
-                    format!("{:.1}", row.impact),
-                    row.tier.as_str().to_string(),
-                    row.reasons.join("; "),
-                ])
-                .expect("writing to memory");
-        }
-        String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8")
-    }
-
     fn figure(value: Option<f64>) -> String {
         value.map_or("n/a".into(), |v| format!("{v:.3}"))
     }
@@ -253,7 +233,7 @@ mod cli {
         match cli.command {
             Command::Score(args) => {
                 let report = run_analysis(&args.input)?;
-                write_output(&args.output, &scores_csv(&report))
+                write_output(&args.output, &report.scores_csv())
             }
             Command::Card(args) => {
                 let report = run_analysis(&args.input)?;

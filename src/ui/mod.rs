@@ -1,21 +1,141 @@
-//! The page: Leptos components over the core's [`Report`]. Thin on purpose: it fetches
-//! the bundled files, hands them to the same engine the command-line tool uses, and
+//! The page: Leptos components over the core's [`Analysis`] and [`Report`]. Thin on
+//! purpose: it gets data (bundled files, a generated set, or the person's own files, which
+//! never leave the browser), hands it to the same engine the command-line tool uses, and
 //! shows the result. Only this module (and `main.rs`) knows about the browser.
 
-mod fetch;
+mod browser;
+pub mod chart;
+pub mod controls;
+pub mod data_source;
+mod feature;
+mod model_card;
+pub mod overview;
 pub mod ranking;
 
-use crate::report::Report;
-use crate::{analyze, load, Config};
+use crate::report::{prepare, Analysis, Report};
+use crate::view_state::{View, ViewState};
+use crate::LoadedData;
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// What the page shows: loading, a finished analysis, or why there is none.
-#[derive(Clone)]
-pub enum Status {
-    Loading(String),
-    Ready(Arc<Report>),
-    Failed(String),
+/// A shared value compared by identity, so that signals holding large results notify
+/// on replacement without comparing contents.
+#[derive(Debug)]
+pub struct Shared<T>(pub Arc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The data being analysed and where it came from.
+#[derive(Debug)]
+pub struct Source {
+    pub label: String,
+    pub data: LoadedData,
+}
+
+/// The page's state, shared through context.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub source: RwSignal<Option<Shared<Source>>>,
+    pub view: RwSignal<ViewState>,
+    pub analysis: RwSignal<Option<Shared<Analysis>>>,
+    pub report: Memo<Option<Shared<Report>>>,
+    /// A progress message while the engine runs.
+    pub busy: RwSignal<Option<String>>,
+    /// Why the last attempt to load data failed (the previous data stays).
+    pub load_error: RwSignal<Option<String>>,
+    pub dark: RwSignal<bool>,
+}
+
+impl AppState {
+    pub fn new(initial: ViewState) -> Self {
+        let source = RwSignal::new(None::<Shared<Source>>);
+        let view = RwSignal::new(initial);
+        let analysis = RwSignal::new(None::<Shared<Analysis>>);
+        let knobs = Memo::new(move |_| view.with(|v| (v.tiers, v.weights)));
+        let report = Memo::new(move |_| {
+            let analysis = analysis.get()?;
+            let (tiers, weights) = knobs.get();
+            Some(Shared(Arc::new(analysis.report(&tiers, &weights))))
+        });
+        AppState {
+            source,
+            view,
+            analysis,
+            report,
+            busy: RwSignal::new(None),
+            load_error: RwSignal::new(None),
+            dark: RwSignal::new(browser::prefers_dark()),
+        }
+    }
+
+    /// Opens the feature view of `feature`.
+    pub fn open_feature(&self, feature: String) {
+        self.view.update(|v| {
+            v.view = View::Feature;
+            v.feature = Some(feature);
+        });
+        browser::scroll_to_top();
+    }
+
+    /// Re-runs the engine whenever the data or the horizon changes. The engine call is
+    /// the one async boundary, so that it can move to a Web Worker.
+    fn run_engine_on_changes(self) {
+        let horizon = Memo::new(move |_| self.view.with(|v| v.horizon));
+        let generation = StoredValue::new(0u64);
+        Effect::new(move |_| {
+            let Some(source) = self.source.get() else {
+                return;
+            };
+            let horizon = horizon.get();
+            generation.update_value(|g| *g += 1);
+            let mine = generation.get_value();
+            self.busy.set(Some(format!(
+                "Analysing {} features over {} days…",
+                source.data.dataset.features.len(),
+                source.data.dataset.days
+            )));
+            leptos::task::spawn_local(async move {
+                let analysis = run_engine(source, horizon).await;
+                // A newer request supersedes this one.
+                if generation.get_value() == mine {
+                    self.analysis.set(Some(Shared(Arc::new(analysis))));
+                    self.busy.set(None);
+                }
+            });
+        });
+    }
+}
+
+/// The engine behind one async boundary: yields so the page can paint the progress
+/// message, then runs the analysis.
+pub async fn run_engine(source: Shared<Source>, horizon: usize) -> Analysis {
+    gloo_timers::future::TimeoutFuture::new(30).await;
+    let config = crate::Config::default();
+    let mut model = config.model;
+    model.horizon = horizon;
+    prepare(
+        &source.data.dataset,
+        &source.data.events,
+        &model,
+        &config.slo,
+    )
 }
 
 /// Sets a panic hook that shows the failure on the page instead of a blank screen, and
@@ -23,93 +143,86 @@ pub enum Status {
 pub fn mount() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("fatal"))
-        {
-            el.set_text_content(Some(&format!(
-                "Feature Radar stopped on an internal error; please reload the page. ({info})"
-            )));
-            let _ = el.set_attribute("class", "fatal shown");
-        }
+        browser::show_fatal(&format!(
+            "Feature Radar stopped on an internal error; please reload the page. ({info})"
+        ));
     }));
     leptos::mount::mount_to_body(App);
 }
 
-/// Reads the bundled data and runs the engine on it.
-async fn analyse_bundled() -> Result<Report, String> {
-    let telemetry = fetch::text("data/telemetry.csv").await?;
-    let events = fetch::text("data/events.csv").await?;
-    // Let the browser paint the progress message before the engine runs.
-    gloo_timers::future::TimeoutFuture::new(0).await;
-    let data = load(
-        "telemetry.csv",
-        telemetry.as_bytes(),
-        Some(("events.csv", events.as_bytes())),
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(analyze(&data.dataset, &data.events, &Config::default()))
-}
-
 #[component]
 pub fn App() -> impl IntoView {
-    let (status, set_status) = signal(Status::Loading(
-        "Loading the bundled telemetry…".to_string(),
-    ));
-    leptos::task::spawn_local(async move {
-        set_status.set(Status::Loading("Analysing…".to_string()));
-        match analyse_bundled().await {
-            Ok(report) => set_status.set(Status::Ready(Arc::new(report))),
-            Err(message) => set_status.set(Status::Failed(message)),
-        }
-    });
-    view! {
-        <header class="top">
-            <h1>"Feature Radar"</h1>
-            <p class="tagline">"Which features are about to degrade, why, and which to fix first."</p>
-        </header>
-        <main id="main">
-            {move || match status.get() {
-                Status::Loading(message) => view! {
-                    <p class="status" role="status" data-testid="status">{message}</p>
-                }.into_any(),
-                Status::Failed(message) => view! {
-                    <p class="status error" role="alert" data-testid="error">{message}</p>
-                }.into_any(),
-                Status::Ready(report) => view! { <ReportView report=report/> }.into_any(),
-            }}
-        </main>
-        <footer class="foot">
-            <p>"All analysis runs in this browser; no data leaves it."</p>
-        </footer>
-    }
-}
+    let state = AppState::new(ViewState::from_query(&browser::query()));
+    provide_context(state);
+    state.run_engine_on_changes();
+    Effect::new(move |_| browser::replace_query(&state.view.with(|v| v.to_query())));
+    Effect::new(move |_| browser::set_theme(state.dark.get()));
+    data_source::load_bundled(state);
 
-/// The analysis: headline sentences, then the ranked table.
-#[component]
-pub fn ReportView(report: Arc<Report>) -> impl IntoView {
-    let d = &report.dataset;
-    let summary = format!(
-        "{} features, {} to {}, {} degradations and {} deploys in the data.",
-        d.features, d.start, d.end, d.degradations, d.deploys
-    );
-    let insights: Vec<String> = report
-        .insights
-        .iter()
-        .take(6)
-        .map(|i| i.text.clone())
-        .collect();
+    let tab = move |view: View, label: &'static str| {
+        view! {
+            <li>
+                <button
+                    class="tab"
+                    class:active=move || state.view.with(|v| v.view == view)
+                    aria-current=move || state.view.with(|v| (v.view == view).then_some("page"))
+                    data-testid=format!("tab-{}", view.id())
+                    on:click=move |_| state.view.update(|v| v.view = view)
+                >
+                    {label}
+                </button>
+            </li>
+        }
+    };
     view! {
-        <section aria-labelledby="insights-title">
-            <h2 id="insights-title">"What needs attention"</h2>
-            <p class="summary">{summary}</p>
-            <ul class="insights">
-                {insights.into_iter().map(|text| view! { <li data-testid="insight">{text}</li> }).collect_view()}
-            </ul>
-        </section>
-        <section aria-labelledby="ranking-title">
-            <h2 id="ranking-title">"Ranking"</h2>
-            <ranking::RankingTable ranking=report.ranking.clone()/>
-        </section>
+        <a class="skip" href="#main">"Skip to content"</a>
+        <header class="top">
+            <div class="brand">
+                <h1>"Feature Radar"</h1>
+                <p class="tagline">"Which features are about to degrade, why, and which to fix first."</p>
+            </div>
+            <nav aria-label="Views">
+                <ul class="tabs">
+                    {tab(View::Overview, "Overview")}
+                    {tab(View::Feature, "Feature")}
+                    {tab(View::ModelCard, "Model card")}
+                    {tab(View::Data, "Data")}
+                </ul>
+            </nav>
+            <button
+                class="theme"
+                aria-pressed=move || state.dark.get().to_string()
+                on:click=move |_| state.dark.update(|d| *d = !*d)
+            >
+                {move || if state.dark.get() { "Light theme" } else { "Dark theme" }}
+            </button>
+        </header>
+        <div class="layout">
+            <aside class="controls" aria-label="Controls">
+                <controls::Controls/>
+            </aside>
+            <main id="main" tabindex="-1">
+                {move || state.busy.get().map(|message| view! {
+                    <p class="status" role="status" data-testid="status">
+                        <span class="spinner" aria-hidden="true"></span>{message}
+                    </p>
+                })}
+                {move || state.load_error.get().map(|message| view! {
+                    <div class="status error" role="alert" data-testid="error">
+                        <pre>{message}</pre>
+                    </div>
+                })}
+                {move || match (state.view.with(|v| v.view), state.report.get()) {
+                    (View::Data, _) => view! { <data_source::DataPanel/> }.into_any(),
+                    (_, None) => view! { <p class="muted">"Waiting for data…"</p> }.into_any(),
+                    (View::Overview, Some(report)) => view! { <overview::Overview report=report/> }.into_any(),
+                    (View::Feature, Some(report)) => view! { <feature::FeatureView report=report/> }.into_any(),
+                    (View::ModelCard, Some(report)) => view! { <model_card::ModelCardView report=report/> }.into_any(),
+                }}
+            </main>
+        </div>
+        <footer class="foot">
+            <p>"All analysis runs in this browser: nothing you load here is uploaded anywhere."</p>
+        </footer>
     }
 }

@@ -1,49 +1,205 @@
-//! The ranked table: one row per feature, most urgent first.
+//! The prioritised table: sortable by any column, filterable by tier and text, navigable
+//! by keyboard (arrow keys move between rows, Enter opens one).
 
+use crate::impact::Tier;
 use crate::insights::human_count;
 use crate::report::FeatureStatus;
+use crate::view_state::{SortKey, ViewState};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// An inline SVG sparkline of p95 latency.
+fn sparkline(values: &[Option<f64>]) -> impl IntoView {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    let (lo, hi) = present
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let span = (hi - lo).max(1e-9);
+    let n = values.len().max(2) as f64 - 1.0;
+    let points: Vec<String> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            v.map(|v| {
+                format!(
+                    "{:.1},{:.1}",
+                    i as f64 / n * 80.0,
+                    22.0 - (v - lo) / span * 20.0
+                )
+            })
+        })
+        .collect();
+    let label = match (present.first(), present.last()) {
+        (Some(a), Some(b)) => format!("p95 latency over 28 days, from {a:.0} to {b:.0} ms"),
+        _ => "no latency data".to_string(),
+    };
+    view! {
+        <svg class="spark" viewBox="0 0 80 24" width="80" height="24" role="img" aria-label=label>
+            <polyline points=points.join(" ") fill="none" stroke="currentColor" stroke-width="1.5"/>
+        </svg>
+    }
+}
+
+fn move_focus(ev: &web_sys::KeyboardEvent, forward: bool) {
+    let Some(row) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let next = if forward {
+        row.next_element_sibling()
+    } else {
+        row.previous_element_sibling()
+    };
+    if let Some(next) = next.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+        ev.prevent_default();
+        let _ = next.focus();
+    }
+}
 
 #[component]
-pub fn RankingTable(ranking: Vec<FeatureStatus>) -> impl IntoView {
-    let rows = ranking
-        .into_iter()
-        .map(|r| {
-            let tier = r.tier.as_str();
-            let change = r.risk_7d_ago.map_or(String::new(), |old| {
-                let points = ((r.risk - old) * 100.0).round();
-                if points == 0.0 {
-                    " (unchanged in 7 days)".to_string()
-                } else {
-                    format!(" ({points:+.0} pts in 7 days)")
+pub fn RankingTable(
+    ranking: Vec<FeatureStatus>,
+    view: RwSignal<ViewState>,
+    on_open: Callback<String>,
+) -> impl IntoView {
+    let ranking = StoredValue::new(ranking);
+    let header = move |key: SortKey, label: &'static str, numeric: bool| {
+        let sorted = move || view.with(|v| v.sort == key);
+        view! {
+            <th
+                scope="col"
+                class:num=numeric
+                aria-sort=move || {
+                    if !sorted() {
+                        "none"
+                    } else if view.with(|v| v.descending) == (key != SortKey::Feature) {
+                        "descending"
+                    } else {
+                        "ascending"
+                    }
                 }
-            });
-            view! {
-                <tr data-testid="ranking-row" class=format!("tier-{tier}")>
-                    <th scope="row">{r.feature.clone()}</th>
-                    <td><span class=format!("badge {tier}")>{tier}</span></td>
-                    <td class="num">{format!("{:.0}%", r.risk * 100.0)}<span class="muted">{change}</span></td>
-                    <td class="num">{human_count(r.impact)}</td>
-                    <td class="num">{human_count(r.sessions_7d)}</td>
-                    <td>{r.reasons.join("; ")}</td>
-                </tr>
-            }
+            >
+                <button
+                    class="sort"
+                    data-testid=format!("sort-{}", key.id())
+                    on:click=move |_| view.update(|v| {
+                        if v.sort == key {
+                            v.descending = !v.descending;
+                        } else {
+                            v.sort = key;
+                            v.descending = true;
+                        }
+                    })
+                >
+                    {label}
+                    <span aria-hidden="true">{move || if sorted() { if view.with(|v| v.descending) { " ▼" } else { " ▲" } } else { "" }}</span>
+                </button>
+            </th>
+        }
+    };
+    let rows = move || {
+        ranking.with_value(|ranking| {
+            view.with(|v| v.table(ranking))
+                .into_iter()
+                .map(|r| {
+                    let tier = r.tier.as_str();
+                    let change = r.risk_7d_ago.map_or(String::new(), |old| {
+                        let points = ((r.risk - old) * 100.0).round();
+                        if points == 0.0 {
+                            "unchanged".to_string()
+                        } else {
+                            format!("{points:+.0} pts")
+                        }
+                    });
+                    let feature = r.feature.clone();
+                    let open = feature.clone();
+                    let open_key = feature.clone();
+                    view! {
+                        <tr
+                            data-testid="ranking-row"
+                            class=format!("tier-{tier}")
+                            tabindex="0"
+                            aria-label=format!("{feature}: {tier}, risk {:.0}%", r.risk * 100.0)
+                            on:click=move |_| on_open.run(open.clone())
+                            on:keydown=move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
+                                "Enter" | " " => {
+                                    ev.prevent_default();
+                                    on_open.run(open_key.clone());
+                                }
+                                "ArrowDown" => move_focus(&ev, true),
+                                "ArrowUp" => move_focus(&ev, false),
+                                _ => {}
+                            }
+                        >
+                            <th scope="row">{feature.clone()}</th>
+                            <td><span class=format!("badge {tier}")>{tier}</span></td>
+                            <td class="num">{format!("{:.0}%", r.risk * 100.0)}</td>
+                            <td class="num muted">{change}</td>
+                            <td class="num">{human_count(r.impact)}</td>
+                            <td class="num">{human_count(r.sessions_7d)}</td>
+                            <td class="reasons">{r.reasons.iter().take(2).cloned().collect::<Vec<_>>().join("; ")}</td>
+                            <td>{sparkline(&r.latency_p95_28d)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
         })
-        .collect_view();
+    };
+    let shown = move || ranking.with_value(|r| view.with(|v| v.table(r).len()));
+    let total = ranking.with_value(Vec::len);
     view! {
-        <table class="ranking" data-testid="ranking">
-            <caption>"Features by tier, then by Impact Score (risk x weekly sessions)"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Feature"</th>
-                    <th scope="col">"Tier"</th>
-                    <th scope="col">"Risk (7 days)"</th>
-                    <th scope="col">"Impact"</th>
-                    <th scope="col">"Weekly sessions"</th>
-                    <th scope="col">"Reasons"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="filters" role="search">
+            <label for="tier-filter">"Tier"</label>
+            <select
+                id="tier-filter"
+                data-testid="tier-filter"
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    view.update(|v| {
+                        v.tier_filter = [Tier::Investigate, Tier::Watch, Tier::Monitor]
+                            .into_iter()
+                            .find(|t| t.as_str() == value)
+                    });
+                }
+            >
+                <option value="" selected=move || view.with(|v| v.tier_filter.is_none())>"All tiers"</option>
+                {[Tier::Investigate, Tier::Watch, Tier::Monitor]
+                    .into_iter()
+                    .map(|t| view! {
+                        <option value=t.as_str() selected=move || view.with(|v| v.tier_filter == Some(t))>{t.as_str()}</option>
+                    })
+                    .collect_view()}
+            </select>
+            <label for="text-filter">"Search"</label>
+            <input
+                id="text-filter"
+                type="search"
+                data-testid="text-filter"
+                placeholder="feature or reason"
+                prop:value=move || view.with(|v| v.text_filter.clone())
+                on:input=move |ev| view.update(|v| v.text_filter = event_target_value(&ev))
+            />
+            <span class="muted" aria-live="polite">{move || format!("{} of {total} features", shown())}</span>
+        </div>
+        <div class="table-wrap">
+            <table class="ranking" data-testid="ranking">
+                <caption>"Features by priority: tier, then Impact Score. Select a row (or press Enter on it) to open the feature."</caption>
+                <thead>
+                    <tr>
+                        {header(SortKey::Feature, "Feature", false)}
+                        {header(SortKey::Priority, "Tier", false)}
+                        {header(SortKey::Risk, "Risk", true)}
+                        {header(SortKey::RiskChange, "7-day change", true)}
+                        {header(SortKey::Impact, "Impact", true)}
+                        {header(SortKey::Sessions, "Weekly sessions", true)}
+                        <th scope="col">"Top reasons"</th>
+                        <th scope="col">"p95, 28 days"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }

@@ -1,0 +1,368 @@
+//! Chart options as data (charming), built from the report and the feature view. Only the
+//! page's chart component renders them; here they are plain values that native tests can
+//! read as JSON.
+
+use crate::detail::{FeatureDetail, MetricPanel};
+use crate::impact::TierThresholds;
+use crate::model::evaluate::CalibrationBin;
+use crate::report::Contribution;
+use crate::telemetry::EventKind;
+use charming::component::{Axis, Grid, Legend, Title};
+use charming::datatype::CompositeValue;
+use charming::element::{
+    AreaStyle, AxisType, ItemStyle, Label, LabelPosition, LineStyle, LineStyleType, MarkArea,
+    MarkAreaData, MarkLine, MarkLineData, MarkLineVariant, Symbol, Tooltip, Trigger,
+};
+use charming::series::{Bar, Line, Scatter};
+use charming::Chart;
+
+const INVESTIGATE: &str = "#c0392b";
+const WATCH: &str = "#d68910";
+const BAND: &str = "#5b8def";
+const DEPLOY: &str = "#7f8c8d";
+
+fn date_axis(dates: &[String]) -> Axis {
+    Axis::new()
+        .type_(AxisType::Category)
+        .boundary_gap(false)
+        .data(dates.to_vec())
+}
+
+fn grid() -> Grid {
+    Grid::new().left(56).right(24).top(48).bottom(32)
+}
+
+fn optional(values: &[Option<f64>]) -> Vec<CompositeValue> {
+    values.iter().map(|v| CompositeValue::from(*v)).collect()
+}
+
+fn point(x: &str, y: f64) -> Vec<CompositeValue> {
+    vec![CompositeValue::from(x), CompositeValue::from(y)]
+}
+
+/// Deploys as labelled vertical lines, incidents as shaded spans, both named on hover.
+fn annotations(detail: &FeatureDetail) -> (MarkLine, MarkArea) {
+    let lines: Vec<MarkLineVariant> = detail
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Deploy)
+        .map(|e| {
+            MarkLineVariant::Simple(
+                MarkLineData::new()
+                    .name(format!("deploy {}", e.title))
+                    .x_axis(e.start.to_string()),
+            )
+        })
+        .collect();
+    let areas: Vec<(MarkAreaData, MarkAreaData)> = detail
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Incident)
+        .map(|e| {
+            (
+                MarkAreaData::new()
+                    .name(format!("incident: {}", e.title))
+                    .x_axis(e.start.to_string()),
+                MarkAreaData::new().x_axis(e.end.max(e.start).to_string()),
+            )
+        })
+        .collect();
+    (
+        MarkLine::new()
+            .symbol(vec![Symbol::None, Symbol::None])
+            .line_style(LineStyle::new().color(DEPLOY).type_(LineStyleType::Dashed))
+            .label(Label::new().show(false))
+            .data(lines),
+        MarkArea::new()
+            .item_style(ItemStyle::new().color("rgba(192, 57, 43, 0.15)"))
+            .label(
+                Label::new()
+                    .show(true)
+                    .position(LabelPosition::InsideTop)
+                    .font_size(10),
+            )
+            .data(areas),
+    )
+}
+
+/// One metric over time: the value, the expected range, anomalies, level shifts, deploys
+/// and incidents.
+pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
+    let dates: Vec<String> = detail.dates.iter().map(|d| d.to_string()).collect();
+    let (deploys, incidents) = annotations(detail);
+    let width: Vec<Option<f64>> = panel
+        .band_low
+        .iter()
+        .zip(&panel.band_high)
+        .map(|(l, h)| l.zip(*h).map(|(l, h)| h - l))
+        .collect();
+    let shifts: Vec<MarkLineVariant> = panel
+        .changepoints
+        .iter()
+        .map(|(day, text)| {
+            MarkLineVariant::Simple(
+                MarkLineData::new()
+                    .name(format!("level shift: {text}"))
+                    .x_axis(dates[*day].clone()),
+            )
+        })
+        .collect();
+    // The band's invisible lower edge stays out of the legend.
+    let mut legend = vec![panel.title.to_string(), "expected range".to_string()];
+    if let Some((name, _)) = &panel.secondary {
+        legend.push(name.to_string());
+    }
+    if !panel.anomalies.is_empty() {
+        legend.push("anomaly".into());
+    }
+    if !shifts.is_empty() {
+        legend.push("level shift".into());
+    }
+    let mut chart = Chart::new()
+        .title(
+            Title::new()
+                .text(format!("{} ({})", panel.title, panel.unit))
+                .left("left"),
+        )
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().top(22).left("right").data(legend))
+        .grid(grid())
+        .x_axis(date_axis(&dates))
+        .y_axis(Axis::new().type_(AxisType::Value).scale(true))
+        .series(
+            Line::new()
+                .name("expected range low")
+                .stack("band")
+                .show_symbol(false)
+                .line_style(LineStyle::new().opacity(0))
+                .data(optional(&panel.band_low)),
+        )
+        .series(
+            Line::new()
+                .name("expected range")
+                .stack("band")
+                .show_symbol(false)
+                .line_style(LineStyle::new().opacity(0))
+                .area_style(AreaStyle::new().color(BAND).opacity(0.18))
+                .data(optional(&width)),
+        )
+        .series(
+            Line::new()
+                .name(panel.title)
+                .show_symbol(false)
+                .mark_line(deploys)
+                .mark_area(incidents)
+                .data(optional(&panel.values)),
+        );
+    if let Some((name, values)) = &panel.secondary {
+        chart = chart.series(
+            Line::new()
+                .name(*name)
+                .show_symbol(false)
+                .line_style(LineStyle::new().width(1))
+                .data(optional(values)),
+        );
+    }
+    if !panel.anomalies.is_empty() {
+        chart = chart.series(
+            Scatter::new()
+                .name("anomaly")
+                .symbol_size(9)
+                .item_style(ItemStyle::new().color(INVESTIGATE))
+                .data(
+                    panel
+                        .anomalies
+                        .iter()
+                        .filter_map(|t| panel.values[*t].map(|v| point(&dates[*t], v)))
+                        .collect(),
+                ),
+        );
+    }
+    if !shifts.is_empty() {
+        chart = chart.series(
+            Line::new()
+                .name("level shift")
+                .mark_line(
+                    MarkLine::new()
+                        .symbol(vec![Symbol::None, Symbol::None])
+                        .line_style(LineStyle::new().color(WATCH).width(2))
+                        .label(Label::new().show(false))
+                        .data(shifts),
+                )
+                .data(Vec::<CompositeValue>::new()),
+        );
+    }
+    chart
+}
+
+/// Risk over time with the tier thresholds.
+pub fn risk_chart(detail: &FeatureDetail, tiers: &TierThresholds) -> Chart {
+    let dates: Vec<String> = detail.dates.iter().map(|d| d.to_string()).collect();
+    let percent: Vec<Option<f64>> = detail
+        .risk
+        .iter()
+        .map(|r| r.map(|r| (r * 1000.0).round() / 10.0))
+        .collect();
+    let (deploys, incidents) = annotations(detail);
+    let thresholds = MarkLine::new()
+        .symbol(vec![Symbol::None, Symbol::None])
+        .label(
+            Label::new()
+                .show(true)
+                .position(LabelPosition::InsideEndTop),
+        )
+        .data(vec![
+            MarkLineVariant::Simple(
+                MarkLineData::new()
+                    .name("investigate")
+                    .y_axis(tiers.investigate * 100.0),
+            ),
+            MarkLineVariant::Simple(
+                MarkLineData::new()
+                    .name("watch")
+                    .y_axis(tiers.watch * 100.0),
+            ),
+        ])
+        .line_style(
+            LineStyle::new()
+                .color(INVESTIGATE)
+                .type_(LineStyleType::Dotted),
+        );
+    Chart::new()
+        .title(Title::new().text("Risk of a degradation within the horizon (%)"))
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(grid())
+        .x_axis(date_axis(&dates))
+        .y_axis(Axis::new().type_(AxisType::Value).min(0).max(100))
+        .series(
+            Line::new()
+                .name("risk %")
+                .show_symbol(false)
+                .mark_line(thresholds)
+                .mark_area(incidents)
+                .data(optional(&percent)),
+        )
+        .series(
+            Line::new()
+                .name("deploys")
+                .mark_line(deploys)
+                .data(Vec::<CompositeValue>::new()),
+        )
+}
+
+/// Today's signal contributions, as a horizontal bar per signal (log-odds).
+pub fn contributions_chart(contributions: &[Contribution]) -> Chart {
+    let mut shown: Vec<&Contribution> = contributions
+        .iter()
+        .filter(|c| c.log_odds.abs() >= 0.01)
+        .collect();
+    shown.sort_by(|a, b| a.log_odds.total_cmp(&b.log_odds));
+    let names: Vec<String> = shown.iter().map(|c| c.signal.to_string()).collect();
+    let bars: Vec<CompositeValue> = shown
+        .iter()
+        .map(|c| CompositeValue::from((c.log_odds * 100.0).round() / 100.0))
+        .collect();
+    Chart::new()
+        .title(Title::new().text("What pushes today's risk up (+) or down (-), in log-odds"))
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(Grid::new().left(150).right(24).top(40).bottom(24))
+        .x_axis(Axis::new().type_(AxisType::Value))
+        .y_axis(Axis::new().type_(AxisType::Category).data(names))
+        .series(
+            Bar::new()
+                .name("log-odds")
+                .item_style(ItemStyle::new().color(BAND))
+                .data(bars),
+        )
+}
+
+/// Predicted against observed rates, per bin, with the diagonal of perfect calibration.
+pub fn calibration_chart(bins: &[CalibrationBin]) -> Chart {
+    let used: Vec<&CalibrationBin> = bins.iter().filter(|b| b.count > 0).collect();
+    let points: Vec<Vec<CompositeValue>> = used
+        .iter()
+        .map(|b| {
+            vec![
+                CompositeValue::from((b.mean_predicted * 1000.0).round() / 10.0),
+                CompositeValue::from((b.observed_rate * 1000.0).round() / 10.0),
+            ]
+        })
+        .collect();
+    Chart::new()
+        .title(Title::new().text("Calibration: predicted vs observed (%)"))
+        .tooltip(Tooltip::new().trigger(Trigger::Item))
+        .grid(grid())
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Value)
+                .min(0)
+                .max(100)
+                .name("predicted"),
+        )
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Value)
+                .min(0)
+                .max(100)
+                .name("observed"),
+        )
+        .series(
+            Line::new()
+                .name("perfect")
+                .show_symbol(false)
+                .line_style(LineStyle::new().type_(LineStyleType::Dashed).color(DEPLOY))
+                .data(vec![point_num(0.0, 0.0), point_num(100.0, 100.0)]),
+        )
+        .series(Line::new().name("model").symbol_size(8).data(points))
+}
+
+fn point_num(x: f64, y: f64) -> Vec<CompositeValue> {
+    vec![CompositeValue::from(x), CompositeValue::from(y)]
+}
+
+/// How many degradations were warned 1, 2, ... days ahead.
+pub fn lead_time_chart(lead_days: &[usize], horizon: usize) -> Chart {
+    let labels: Vec<String> = (1..=horizon).map(|d| format!("{d} d")).collect();
+    let counts: Vec<CompositeValue> = (1..=horizon)
+        .map(|d| CompositeValue::from(lead_days.iter().filter(|l| **l == d).count() as f64))
+        .collect();
+    Chart::new()
+        .title(Title::new().text("Days of warning before each degradation"))
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(grid())
+        .x_axis(Axis::new().type_(AxisType::Category).data(labels))
+        .y_axis(Axis::new().type_(AxisType::Value).min_interval(1))
+        .series(
+            Bar::new()
+                .name("degradations")
+                .item_style(ItemStyle::new().color(BAND))
+                .data(counts),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibration_and_lead_time_charts_carry_their_numbers() {
+        let bins = vec![CalibrationBin {
+            from: 0.1,
+            to: 0.2,
+            count: 10,
+            mean_predicted: 0.15,
+            observed_rate: 0.1,
+        }];
+        let json = serde_json::to_value(calibration_chart(&bins)).unwrap();
+        assert_eq!(
+            json["series"][1]["data"][0],
+            serde_json::json!([15.0, 10.0])
+        );
+        let json = serde_json::to_value(lead_time_chart(&[1, 3, 3], 4)).unwrap();
+        assert_eq!(
+            json["series"][0]["data"],
+            serde_json::json!([1.0, 0.0, 2.0, 0.0])
+        );
+        assert_eq!(json["xAxis"]["data"][2], "3 d");
+    }
+}

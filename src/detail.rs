@@ -1,0 +1,226 @@
+//! Everything the feature view shows about one feature: its metrics over time with
+//! baseline band, anomalies and level shifts, its events, its risk over time, today's
+//! signal contributions, its sentences and a recommended action.
+
+use crate::analysis::changepoints::level_shifts;
+use crate::analysis::signals::{transformed, untransform, MetricSignals, Signals};
+use crate::impact::Tier;
+use crate::report::{Analysis, Contribution, FeatureStatus};
+use crate::telemetry::{EventKind, Metric};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Anomaly threshold for the markers, in noise units (today against baseline).
+pub const ANOMALY_Z: f64 = 3.5;
+
+/// One metric's panel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricPanel {
+    pub metric: Metric,
+    pub title: &'static str,
+    pub unit: &'static str,
+    pub values: Vec<Option<f64>>,
+    /// A second line in the same panel (p50 under p95).
+    pub secondary: Option<(&'static str, Vec<Option<f64>>)>,
+    /// The expected range: baseline (with the weekly pattern) +- 2 noise units.
+    pub band_low: Vec<Option<f64>>,
+    pub band_high: Vec<Option<f64>>,
+    /// Days whose value was more than `ANOMALY_Z` noise units from the baseline.
+    pub anomalies: Vec<usize>,
+    /// Sustained level shifts: (first day of the new level, relative or absolute change).
+    pub changepoints: Vec<(usize, String)>,
+}
+
+/// A deploy or incident on the feature's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEvent {
+    pub kind: EventKind,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub title: String,
+}
+
+/// The feature view's data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureDetail {
+    pub feature: String,
+    pub status: FeatureStatus,
+    pub dates: Vec<NaiveDate>,
+    pub panels: Vec<MetricPanel>,
+    pub risk: Vec<Option<f64>>,
+    pub events: Vec<TimelineEvent>,
+    pub contributions: Vec<Contribution>,
+    pub sentence: String,
+    pub action: String,
+}
+
+fn metric_signals(s: &Signals, metric: Metric) -> Option<MetricSignals> {
+    match metric {
+        Metric::LatencyP95 => s.latency_p95,
+        Metric::CrashRate => s.crash_rate,
+        Metric::ErrorRate => s.error_rate,
+        Metric::FeedbackScore => s.feedback,
+        Metric::Sessions => s.sessions,
+        Metric::LatencyP50 => None,
+    }
+}
+
+fn describe_shift(metric: Metric, before: f64, after: f64) -> String {
+    match metric {
+        Metric::LatencyP95 | Metric::LatencyP50 | Metric::Sessions => {
+            format!("level {:+.0}%", ((after - before).exp() - 1.0) * 100.0)
+        }
+        Metric::CrashRate | Metric::ErrorRate => format!(
+            "level {:.2}% -> {:.2}%",
+            untransform(metric, before) * 100.0,
+            untransform(metric, after) * 100.0
+        ),
+        Metric::FeedbackScore => format!("level {before:.2} -> {after:.2}"),
+    }
+}
+
+/// What to do about a feature in its tier, from its strongest signal and recent deploy.
+pub fn recommended_action(status: &FeatureStatus, signals: &Signals) -> String {
+    let top = status
+        .contributions
+        .iter()
+        .find(|c| c.log_odds > 0.0)
+        .and_then(|c| c.description.clone());
+    let deploy = match (signals.days_since_deploy, signals.last_deploy.as_deref()) {
+        (Some(days), Some(title)) if days <= 7 => Some(format!(
+            "{title}, deployed {days} day{} ago",
+            if days == 1 { "" } else { "s" }
+        )),
+        _ => None,
+    };
+    match status.tier {
+        Tier::Investigate => {
+            let mut text = String::from("Investigate now: ");
+            match &top {
+                Some(t) => text.push_str(&format!("start with the strongest signal ({t}). ")),
+                None => text.push_str("look at the metrics below for the first sign of change. "),
+            }
+            match &deploy {
+                Some(d) => text.push_str(&format!(
+                    "Check whether it began with {d}, and be ready to roll it back. "
+                )),
+                None => text.push_str("No deploy in the last week: look at dependencies, traffic mix and configuration changes. "),
+            }
+            text.push_str("Tell the owning team before users feel it.");
+            text
+        }
+        Tier::Watch => {
+            let mut text = String::from("Watch: re-check tomorrow");
+            if let Some(t) = &top {
+                text.push_str(&format!(", with an eye on {t}"));
+            }
+            text.push_str("; review the next deploy of this feature closely.");
+            text
+        }
+        Tier::Monitor => "Monitor: nothing stands out; it stays on the daily scan.".to_string(),
+    }
+}
+
+impl Analysis {
+    /// The feature view of feature `f`, whose ranking entry is `status`.
+    pub fn feature_detail(
+        &self,
+        f: usize,
+        status: &FeatureStatus,
+        sentence: String,
+    ) -> FeatureDetail {
+        let series = &self.dataset.features[f];
+        let days = self.dataset.days;
+        let signals = &self.signals[f];
+        let specs: [(Metric, &str, &str); 5] = [
+            (Metric::LatencyP95, "Latency p95", "ms"),
+            (Metric::CrashRate, "Crash rate", "%"),
+            (Metric::ErrorRate, "Error rate", "%"),
+            (Metric::FeedbackScore, "Feedback score", "of 5"),
+            (Metric::Sessions, "Sessions", "per day"),
+        ];
+        let percent = |m: Metric, v: f64| match m {
+            Metric::CrashRate | Metric::ErrorRate => v * 100.0,
+            _ => v,
+        };
+        let mut panels = Vec::new();
+        for (metric, title, unit) in specs {
+            let values: Vec<Option<f64>> = series
+                .metric(metric)
+                .iter()
+                .map(|v| v.map(|v| percent(metric, v)))
+                .collect();
+            if values.iter().all(Option::is_none) {
+                continue;
+            }
+            let band = |sign: f64| -> Vec<Option<f64>> {
+                (0..days)
+                    .map(|t| {
+                        metric_signals(&signals[t], metric).map(|m| {
+                            percent(
+                                metric,
+                                untransform(
+                                    metric,
+                                    m.baseline + m.seasonal_offset + sign * 2.0 * m.scale,
+                                ),
+                            )
+                        })
+                    })
+                    .collect()
+            };
+            let anomalies = (0..days)
+                .filter(|t| {
+                    series.metric(metric)[*t].is_some()
+                        && metric_signals(&signals[*t], metric)
+                            .is_some_and(|m| m.z_today.abs() > ANOMALY_Z)
+                })
+                .collect();
+            let (scaled, _) = transformed(series, metric);
+            let changepoints = level_shifts(&scaled)
+                .into_iter()
+                .map(|c| (c.day, describe_shift(metric, c.before, c.after)))
+                .collect();
+            panels.push(MetricPanel {
+                metric,
+                title,
+                unit,
+                values,
+                secondary: (metric == Metric::LatencyP95
+                    && series.latency_p50_ms.iter().any(Option::is_some))
+                .then(|| ("Latency p50", series.latency_p50_ms.clone())),
+                band_low: band(-1.0),
+                band_high: band(1.0),
+                anomalies,
+                changepoints,
+            });
+        }
+        let last = self.dataset.day_of(status.date).unwrap_or(days - 1);
+        let mut events: Vec<TimelineEvent> = self
+            .events
+            .iter()
+            .filter(|e| e.concerns(&series.name))
+            .filter(|e| matches!(e.kind, EventKind::Deploy | EventKind::Incident))
+            .filter(|e| self.dataset.day_of(e.day()).is_some())
+            .map(|e| TimelineEvent {
+                kind: e.kind,
+                start: e.day(),
+                end: e.end.map_or(e.day(), |t| t.date()),
+                title: e.title.clone(),
+            })
+            .collect();
+        events.sort_by_key(|e| e.start);
+        FeatureDetail {
+            feature: series.name.clone(),
+            status: status.clone(),
+            dates: (0..days).map(|t| self.dataset.date(t)).collect(),
+            panels,
+            risk: (0..days)
+                .map(|t| series.sessions[t].map(|_| self.run.predictions[f][t].risk))
+                .collect(),
+            events,
+            contributions: status.contributions.clone(),
+            sentence,
+            action: recommended_action(status, &signals[last]),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The few browser calls the page makes: URL query, theme, downloads, file reading,
+//! fetching, chart images. Everything here degrades to a no-op or an error message.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+fn describe(value: JsValue) -> String {
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// The page's query string, with its `?`.
+pub fn query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// Replaces the URL's query without reloading or adding history.
+pub fn replace_query(query: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let path = window.location().pathname().unwrap_or_default();
+    let url = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+pub fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+pub fn set_theme(dark: bool) {
+    if let Some(root) = document().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-theme", if dark { "dark" } else { "light" });
+    }
+}
+
+pub fn scroll_to_top() {
+    if let Some(w) = web_sys::window() {
+        w.scroll_to_with_x_and_y(0.0, 0.0);
+    }
+}
+
+/// Shows a fatal error in the page's reserved banner.
+pub fn show_fatal(message: &str) {
+    if let Some(el) = document().and_then(|d| d.get_element_by_id("fatal")) {
+        el.set_text_content(Some(message));
+        let _ = el.set_attribute("class", "fatal shown");
+    }
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(describe)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(describe)?;
+    download_url(name, &url)?;
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Offers a URL (for example a data: URL) as a download.
+pub fn download_url(name: &str, url: &str) -> Result<(), String> {
+    let document = document().ok_or("no document")?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(|_| "not an anchor".to_string())?;
+    anchor.set_href(url);
+    anchor.set_download(name);
+    anchor.click();
+    Ok(())
+}
+
+/// A PNG data URL of the ECharts chart rendered in the element `id`.
+pub fn chart_png(id: &str, dark: bool) -> Result<String, String> {
+    let element = document()
+        .and_then(|d| d.get_element_by_id(id))
+        .ok_or_else(|| format!("no chart {id}"))?;
+    let echarts = js_sys::Reflect::get(&js_sys::global(), &"echarts".into()).map_err(describe)?;
+    let get_instance: js_sys::Function = js_sys::Reflect::get(&echarts, &"getInstanceByDom".into())
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(|_| "ECharts is not loaded".to_string())?;
+    let instance = get_instance.call1(&echarts, &element).map_err(describe)?;
+    let get_url: js_sys::Function = js_sys::Reflect::get(&instance, &"getDataURL".into())
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(|_| "the chart is not rendered yet".to_string())?;
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"type".into(), &"png".into()).map_err(describe)?;
+    js_sys::Reflect::set(&options, &"pixelRatio".into(), &2.into()).map_err(describe)?;
+    let background = if dark { "#1a1f25" } else { "#ffffff" };
+    js_sys::Reflect::set(&options, &"backgroundColor".into(), &background.into())
+        .map_err(describe)?;
+    get_url
+        .call1(&instance, &options)
+        .map_err(describe)?
+        .as_string()
+        .ok_or_else(|| "no image".to_string())
+}
+
+/// The text of a file the person chose or dropped. It stays in the browser.
+pub async fn read_file(file: &web_sys::File) -> Result<String, String> {
+    JsFuture::from(file.text())
+        .await
+        .map_err(|e| format!("{}: {}", file.name(), describe(e)))?
+        .as_string()
+        .ok_or_else(|| format!("{}: not text", file.name()))
+}
+
+/// The body of a same-origin `url` as text, or a message that names the URL.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("{url}: {}", describe(e)))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| format!("{url}: not a response"))?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let body = response
+        .text()
+        .map_err(|e| format!("{url}: {}", describe(e)))?;
+    JsFuture::from(body)
+        .await
+        .map_err(|e| format!("{url}: {}", describe(e)))?
+        .as_string()
+        .ok_or_else(|| format!("{url}: the body is not text"))
+}

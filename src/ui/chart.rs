@@ -1,0 +1,53 @@
+//! The one component that renders charts: a charming `Chart` (built as data by
+//! `crate::charts`) drawn by ECharts through `WasmRenderer`, with a text alternative and a
+//! PNG download.
+
+use super::{browser, AppState};
+use charming::theme::Theme;
+use charming::{Chart, WasmRenderer};
+use leptos::html::Div;
+use leptos::prelude::*;
+
+/// A chart with its caption. `alt` says in words what the chart shows.
+#[component]
+pub fn ChartView(
+    /// Unique element id (also the PNG file's name).
+    id: String,
+    chart: Chart,
+    alt: String,
+    #[prop(default = 280)] height: u32,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let node = NodeRef::<Div>::new();
+    let render_id = id.clone();
+    Effect::new(move |_| {
+        let dark = state.dark.get();
+        if node.get().is_some() {
+            let theme = if dark { Theme::Dark } else { Theme::Default };
+            if let Err(e) = WasmRenderer::new_opt(None, Some(height))
+                .theme(theme)
+                .render(&render_id, &chart)
+            {
+                leptos::logging::warn!("chart {render_id}: {e:?}");
+            }
+        }
+    });
+    let png_id = id.clone();
+    let on_png = move |_| {
+        let result = browser::chart_png(&png_id, state.dark.get_untracked())
+            .and_then(|url| browser::download_url(&format!("{png_id}.png"), &url));
+        if let Err(e) = result {
+            leptos::logging::warn!("PNG export: {e}");
+        }
+    };
+    view! {
+        <figure class="chart">
+            <div id=id.clone() node_ref=node class="chart-canvas" role="img" aria-label=alt.clone()
+                style=format!("height: {height}px")></div>
+            <figcaption>
+                <span class="alt">{alt}</span>
+                <button class="link" on:click=on_png>"Download PNG"</button>
+            </figcaption>
+        </figure>
+    }
+}

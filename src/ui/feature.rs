@@ -1,0 +1,175 @@
+//! The feature view: what is happening to one feature, why the model thinks so, and what
+//! to do about it, in words first and charts second.
+
+use super::chart::ChartView;
+use super::{AppState, Shared};
+use crate::charts::{contributions_chart, metric_chart, risk_chart};
+use crate::insights::human_count;
+use crate::report::Report;
+use crate::telemetry::EventKind;
+use leptos::prelude::*;
+
+#[component]
+pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let wanted = state.view.with_untracked(|v| v.feature.clone());
+    let Some(status) = wanted
+        .as_ref()
+        .and_then(|f| report.ranking.iter().find(|r| &r.feature == f))
+        .or(report.ranking.first())
+        .cloned()
+    else {
+        return view! { <p>"No features in the data."</p> }.into_any();
+    };
+    let Some(analysis) = state.analysis.get_untracked() else {
+        return view! { <p>"Analysing…"</p> }.into_any();
+    };
+    let Some(f) = analysis.dataset.feature_index(&status.feature) else {
+        return view! { <p>"Unknown feature."</p> }.into_any();
+    };
+    let t = analysis.dataset.day_of(status.date).unwrap_or(0);
+    let sentence = crate::insights::feature_sentence(
+        &status.feature,
+        &analysis.signals[f][t],
+        status.risk,
+        report.config.model.horizon,
+        status.reasons.first().map(String::as_str),
+    );
+    let detail = analysis.feature_detail(f, &status, sentence);
+    let tier = status.tier.as_str();
+    let pushes: Vec<String> = detail
+        .contributions
+        .iter()
+        .filter(|c| c.log_odds.abs() >= 0.1)
+        .take(5)
+        .map(|c| {
+            let what = c
+                .description
+                .clone()
+                .unwrap_or_else(|| c.signal.to_string());
+            let direction = if c.log_odds > 0.0 { "raises" } else { "lowers" };
+            format!(
+                "{what}: {direction} the risk (odds x{:.2})",
+                c.log_odds.exp()
+            )
+        })
+        .collect();
+    let events: Vec<String> = detail
+        .events
+        .iter()
+        .rev()
+        .take(6)
+        .map(|e| match e.kind {
+            EventKind::Incident => {
+                format!("{}: incident \"{}\" (until {})", e.start, e.title, e.end)
+            }
+            _ => format!("{}: deploy {}", e.start, e.title),
+        })
+        .collect();
+    let slug: String = detail
+        .feature
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let tiers = report.config.tiers;
+    let risk_alt = format!(
+        "Risk of {} over time: {:.0}% today; the investigate threshold is {:.0}% and watch {:.0}%.",
+        detail.feature,
+        status.risk * 100.0,
+        tiers.investigate * 100.0,
+        tiers.watch * 100.0
+    );
+    let panels = detail
+        .panels
+        .iter()
+        .map(|panel| {
+            let last = panel.values.iter().rev().flatten().next().copied();
+            let alt = format!(
+                "{} of {} over {} days; latest {}; {} anomalous days and {} level shifts marked{}.",
+                panel.title,
+                detail.feature,
+                detail.dates.len(),
+                last.map_or("none".into(), |v| format!("{v:.2} {}", panel.unit)),
+                panel.anomalies.len(),
+                panel.changepoints.len(),
+                if panel.changepoints.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({})",
+                        panel
+                            .changepoints
+                            .iter()
+                            .map(|(d, text)| format!("{} {text}", detail.dates[*d]))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+            view! {
+                <ChartView
+                    id=format!("chart-{slug}-{:?}", panel.metric).to_lowercase()
+                    chart=metric_chart(&detail, panel)
+                    alt=alt
+                />
+            }
+        })
+        .collect_view();
+    let others: Vec<String> = report.ranking.iter().map(|r| r.feature.clone()).collect();
+    view! {
+        <section aria-labelledby="feature-title" data-testid="feature-view">
+            <div class="section-head">
+                <h2 id="feature-title">{detail.feature.clone()}" "<span class=format!("badge {tier}")>{tier}</span></h2>
+                <label>
+                    "Feature "
+                    <select on:change=move |ev| state.open_feature(event_target_value(&ev))>
+                        {others
+                            .into_iter()
+                            .map(|name| {
+                                let selected = name == detail.feature;
+                                view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+            </div>
+            <p class="lead" data-testid="feature-sentence">{detail.sentence.clone()}</p>
+            <p class=format!("action {tier}") data-testid="feature-action"><strong>"Recommended: "</strong>{detail.action.clone()}</p>
+            <dl class="figures">
+                <div><dt>"Risk"</dt><dd>{format!("{:.0}%", status.risk * 100.0)}</dd></div>
+                <div><dt>"7 days ago"</dt><dd>{status.risk_7d_ago.map_or("n/a".into(), |r| format!("{:.0}%", r * 100.0))}</dd></div>
+                <div><dt>"Impact"</dt><dd>{human_count(status.impact)}</dd></div>
+                <div><dt>"Weekly sessions"</dt><dd>{human_count(status.sessions_7d)}</dd></div>
+                <div><dt>"Share of usage"</dt><dd>{format!("{:.1}%", status.usage_share * 100.0)}</dd></div>
+            </dl>
+        </section>
+        <section aria-labelledby="why-title">
+            <h2 id="why-title">"Why: the signals behind today's risk"</h2>
+            <ul data-testid="contributions">
+                {if pushes.is_empty() {
+                    view! { <li>"No signal moves the risk much today."</li> }.into_any()
+                } else {
+                    pushes.into_iter().map(|p| view! { <li>{p}</li> }).collect_view().into_any()
+                }}
+            </ul>
+            <ChartView
+                id=format!("chart-{slug}-contributions")
+                chart=contributions_chart(&detail.contributions)
+                alt="Each signal's push on today's risk, in log-odds; the list above says the same in words.".to_string()
+                height=320
+            />
+        </section>
+        <section aria-labelledby="risk-title">
+            <h2 id="risk-title">"Risk over time"</h2>
+            <ChartView id=format!("chart-{slug}-risk") chart=risk_chart(&detail, &tiers) alt=risk_alt/>
+        </section>
+        <section aria-labelledby="metrics-title">
+            <h2 id="metrics-title">"Metrics"</h2>
+            <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, +- 2 noise units). Red dots: anomalous days. Orange lines: sustained level shifts. Dashed lines: deploys; red spans: incidents (hover to name them)."</p>
+            {panels}
+            <h3>"Recent events"</h3>
+            <ul>{events.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+        </section>
+    }
+    .into_any()
+}

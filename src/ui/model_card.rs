@@ -1,0 +1,96 @@
+//! The model card: how the model was trained and measured, its figures, its calibration,
+//! its coefficients in plain words, and its limits.
+
+use super::chart::ChartView;
+use super::Shared;
+use crate::charts::{calibration_chart, lead_time_chart};
+use crate::report::Report;
+use leptos::prelude::*;
+
+fn figure(value: Option<f64>, digits: usize) -> String {
+    value.map_or("n/a".into(), |v| format!("{v:.digits$}"))
+}
+
+#[component]
+pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
+    let c = &report.model_card;
+    let trained = format!(
+        "A logistic regression over {} signals, refitted every {} days ({} fits, the first on {}). Each day is scored by the latest model fitted on or before it, using only degradations that were already known then; every figure below is measured on those walk-forward scores ({} feature-days, {} of them followed by a degradation within {} days).",
+        c.coefficients.len(),
+        c.retrain_every_days,
+        c.fits,
+        c.first_fit.map_or("(not yet)".into(), |d| d.to_string()),
+        c.evaluated_rows,
+        c.evaluated_positives,
+        c.horizon_days,
+    );
+    let label_source = match c.label_source {
+        crate::analysis::labels::LabelSource::Incidents => "incidents from events.csv".to_string(),
+        crate::analysis::labels::LabelSource::SloBreach => {
+            let s = report.config.slo;
+            format!(
+                "service-level breaches (no incidents were given): p95 latency over {:.1}x its 28-day median or crash rate over {:.1}x, for {} days in a row",
+                s.latency_ratio, s.crash_ratio, s.confirm_days
+            )
+        }
+    };
+    let lead = &c.lead_time;
+    let lead_alt = format!(
+        "{} of {} degradations had their feature in the investigate tier at least a day before; median warning {} days.",
+        lead.warned,
+        lead.evaluated,
+        figure(lead.median_lead_days, 1)
+    );
+    let mut coefficients = c.coefficients.clone();
+    coefficients.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+    view! {
+        <section aria-labelledby="card-title" data-testid="model-card">
+            <h2 id="card-title">"Model card"</h2>
+            <p>{trained}</p>
+            <p>"Degradations are "{label_source}"."</p>
+            <dl class="figures">
+                <div><dt>"ROC AUC"</dt><dd data-testid="auc">{figure(c.roc_auc, 3)}</dd></div>
+                <div><dt>"Average precision"</dt><dd>{figure(c.average_precision, 3)}</dd></div>
+                <div><dt>"Brier score"</dt><dd>{figure(c.brier, 4)}</dd></div>
+                <div><dt>"Brier of the base rate"</dt><dd>{figure(c.brier_of_base_rate, 4)}</dd></div>
+                <div><dt>"Calibration error"</dt><dd>{figure(c.expected_calibration_error, 3)}</dd></div>
+                <div><dt>"Warned a day or more ahead"</dt><dd>{format!("{} of {}", lead.warned, lead.evaluated)}</dd></div>
+                <div><dt>"Median lead time"</dt><dd>{format!("{} days", figure(lead.median_lead_days, 1))}</dd></div>
+                <div><dt>"Investigate precision"</dt><dd>{figure(c.investigate_precision, 2)}</dd></div>
+                <div><dt>"Investigate alerts per 100 feature-days"</dt><dd>{figure(c.investigate_alerts_per_100_feature_days, 2)}</dd></div>
+            </dl>
+        </section>
+        <section aria-labelledby="calibration-title">
+            <h2 id="calibration-title">"Calibration and lead time"</h2>
+            <ChartView
+                id="chart-calibration".to_string()
+                chart=calibration_chart(&c.calibration)
+                alt=format!("Predicted against observed degradation rates per risk band; expected calibration error {}.", figure(c.expected_calibration_error, 3))
+            />
+            <ChartView id="chart-lead-time".to_string() chart=lead_time_chart(&lead.lead_days, c.horizon_days) alt=lead_alt/>
+        </section>
+        <section aria-labelledby="coef-title">
+            <h2 id="coef-title">"What the model learned"</h2>
+            <table class="plain">
+                <caption>"Coefficients of the latest fit: how the odds of a degradation change per standard deviation of each signal"</caption>
+                <thead><tr><th scope="col">"Signal"</th><th scope="col">"Meaning"</th><th scope="col" class="num">"Odds per SD"</th></tr></thead>
+                <tbody>
+                    {coefficients
+                        .into_iter()
+                        .map(|k| view! {
+                            <tr>
+                                <th scope="row">{k.signal}</th>
+                                <td>{k.meaning}</td>
+                                <td class="num">{format!("x{:.2}", k.odds_ratio)}</td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section aria-labelledby="limits-title">
+            <h2 id="limits-title">"Limits"</h2>
+            <ul>{c.limits.iter().map(|l| view! { <li>{l.clone()}</li> }).collect_view()}</ul>
+        </section>
+    }
+}

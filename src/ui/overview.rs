@@ -1,0 +1,100 @@
+//! The overview: headline figures, the most important sentences (each linking to its
+//! feature), the exports, and the ranked table.
+
+use super::{browser, ranking::RankingTable, AppState, Shared};
+use crate::insights::human_count;
+use crate::report::Report;
+use leptos::prelude::*;
+
+#[component]
+pub fn Overview(report: Shared<Report>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let h = report.headline();
+    let changed = if h.changed.is_empty() {
+        "no tier changes since the previous day".to_string()
+    } else {
+        let list: Vec<String> = h
+            .changed
+            .iter()
+            .take(5)
+            .map(|(f, from, to)| format!("{f} ({} -> {})", from.as_str(), to.as_str()))
+            .collect();
+        let more = h.changed.len().saturating_sub(5);
+        format!(
+            "{} changed tier since the previous day: {}{}",
+            h.changed.len(),
+            list.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    };
+    let insights: Vec<(Option<String>, String)> = report
+        .insights
+        .iter()
+        .take(5)
+        .map(|i| (i.feature.clone(), i.text.clone()))
+        .collect();
+    let d = &report.dataset;
+    let data_line = format!(
+        "Data: {} features, {} to {}; {} degradations and {} deploys. Risk is the chance that a degradation starts within {} days.",
+        d.features, d.start, d.end, d.degradations, d.deploys, report.config.model.horizon
+    );
+    let csv_report = report.clone();
+    let json_report = report.clone();
+    let export = move |name: &str, mime: &str, text: String| {
+        if let Err(e) = browser::download_text(name, mime, &text) {
+            leptos::logging::warn!("export: {e}");
+        }
+    };
+    view! {
+        <section aria-labelledby="overview-title">
+            <h2 id="overview-title">"What needs attention"</h2>
+            <dl class="figures" data-testid="headline">
+                <div><dt>"Features monitored"</dt><dd>{h.features}</dd></div>
+                <div class="investigate"><dt>"Investigate"</dt><dd data-testid="count-investigate">{h.investigate}</dd></div>
+                <div class="watch"><dt>"Watch"</dt><dd>{h.watch}</dd></div>
+                <div><dt>"Monitor"</dt><dd>{h.monitor}</dd></div>
+                <div><dt>"Weekly sessions on investigate features"</dt><dd>{human_count(h.sessions_exposed)}</dd></div>
+            </dl>
+            <p class="muted">{changed}</p>
+            <ol class="insights">
+                {insights
+                    .into_iter()
+                    .map(|(feature, text)| {
+                        let link = feature.map(|f| {
+                            let label = format!("Open {f}");
+                            view! {
+                                <button class="link" aria-label=label on:click=move |_| state.open_feature(f.clone())>
+                                    "Open"
+                                </button>
+                            }
+                        });
+                        view! { <li data-testid="insight">{text}" "{link}</li> }
+                    })
+                    .collect_view()}
+            </ol>
+            <p class="muted small">{data_line}</p>
+        </section>
+        <section aria-labelledby="ranking-title">
+            <div class="section-head">
+                <h2 id="ranking-title">"Ranking"</h2>
+                <div class="exports">
+                    <button on:click=move |_| export("feature-radar-ranking.csv", "text/csv", csv_report.ranking_csv())>
+                        "Export table (CSV)"
+                    </button>
+                    <button on:click=move |_| export(
+                        "feature-radar-report.json",
+                        "application/json",
+                        serde_json::to_string_pretty(&*json_report.0).unwrap_or_default(),
+                    )>
+                        "Export report (JSON)"
+                    </button>
+                </div>
+            </div>
+            <RankingTable ranking=report.ranking.clone() view=state.view on_open=Callback::new(move |f| state.open_feature(f))/>
+        </section>
+    }
+}

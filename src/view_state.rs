@@ -1,0 +1,334 @@
+//! What the dashboard is showing, as plain data that round-trips through the URL's query
+//! string (so a link reproduces the view), and the table's sorting and filtering.
+//! Pure, so it is tested natively; the page only reads and writes `location.search`.
+
+use crate::impact::{ImpactWeights, Tier, TierThresholds};
+use crate::report::FeatureStatus;
+
+/// The dashboard's views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Overview,
+    Feature,
+    ModelCard,
+    Data,
+}
+
+impl View {
+    pub fn id(self) -> &'static str {
+        match self {
+            View::Overview => "overview",
+            View::Feature => "feature",
+            View::ModelCard => "model",
+            View::Data => "data",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [View::Overview, View::Feature, View::ModelCard, View::Data]
+            .into_iter()
+            .find(|v| v.id() == text)
+    }
+}
+
+/// Columns the ranked table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Tier, then impact: the tool's own order.
+    #[default]
+    Priority,
+    Feature,
+    Risk,
+    RiskChange,
+    Impact,
+    Sessions,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Priority,
+        SortKey::Feature,
+        SortKey::Risk,
+        SortKey::RiskChange,
+        SortKey::Impact,
+        SortKey::Sessions,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            SortKey::Priority => "priority",
+            SortKey::Feature => "feature",
+            SortKey::Risk => "risk",
+            SortKey::RiskChange => "change",
+            SortKey::Impact => "impact",
+            SortKey::Sessions => "sessions",
+        }
+    }
+}
+
+/// The view, the controls, and the table's order and filters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewState {
+    pub view: View,
+    pub feature: Option<String>,
+    pub horizon: usize,
+    pub tiers: TierThresholds,
+    pub weights: ImpactWeights,
+    pub sort: SortKey,
+    /// Sort direction: true for the column's natural "most important first".
+    pub descending: bool,
+    pub tier_filter: Option<Tier>,
+    pub text_filter: String,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        ViewState {
+            view: View::Overview,
+            feature: None,
+            horizon: 7,
+            tiers: TierThresholds::default(),
+            weights: ImpactWeights::default(),
+            sort: SortKey::Priority,
+            descending: true,
+            tier_filter: None,
+            text_filter: String::new(),
+        }
+    }
+}
+
+/// Horizons the page offers, in days.
+pub const HORIZONS: [usize; 5] = [3, 5, 7, 10, 14];
+
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match (bytes[i], escaped) {
+            (_, Some(b)) => {
+                out.push(b);
+                i += 2;
+            }
+            (b'+', None) => out.push(b' '),
+            (b, None) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl ViewState {
+    /// The query string (without `?`) that reproduces this state; defaults are left out.
+    pub fn to_query(&self) -> String {
+        let d = ViewState::default();
+        let mut parts: Vec<String> = Vec::new();
+        if self.view != d.view {
+            parts.push(format!("view={}", self.view.id()));
+        }
+        if let Some(f) = &self.feature {
+            parts.push(format!("feature={}", encode(f)));
+        }
+        if self.horizon != d.horizon {
+            parts.push(format!("horizon={}", self.horizon));
+        }
+        if self.tiers.investigate != d.tiers.investigate {
+            parts.push(format!("investigate={}", self.tiers.investigate));
+        }
+        if self.tiers.watch != d.tiers.watch {
+            parts.push(format!("watch={}", self.tiers.watch));
+        }
+        if self.weights.usage != d.weights.usage {
+            parts.push(format!("usage={}", self.weights.usage));
+        }
+        if self.sort != d.sort {
+            parts.push(format!("sort={}", self.sort.id()));
+        }
+        if self.descending != d.descending {
+            parts.push("order=asc".to_string());
+        }
+        if let Some(t) = self.tier_filter {
+            parts.push(format!("tier={}", t.as_str()));
+        }
+        if !self.text_filter.is_empty() {
+            parts.push(format!("q={}", encode(&self.text_filter)));
+        }
+        parts.join("&")
+    }
+
+    /// Reads a query string (with or without `?`). Unknown keys and bad values are
+    /// ignored, so an old or mangled link still opens.
+    pub fn from_query(query: &str) -> Self {
+        let mut state = ViewState::default();
+        let unit = |v: &str| v.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x));
+        for pair in query.trim_start_matches('?').split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = decode(value);
+            match key {
+                "view" => state.view = View::parse(&value).unwrap_or_default(),
+                "feature" if !value.is_empty() => state.feature = Some(value),
+                "horizon" => {
+                    if let Some(h) = value.parse().ok().filter(|h| HORIZONS.contains(h)) {
+                        state.horizon = h;
+                    }
+                }
+                "investigate" => {
+                    if let Some(v) = unit(&value) {
+                        state.tiers.investigate = v;
+                    }
+                }
+                "watch" => {
+                    if let Some(v) = unit(&value) {
+                        state.tiers.watch = v;
+                    }
+                }
+                "usage" => {
+                    if let Some(v) = unit(&value) {
+                        state.weights.usage = v;
+                    }
+                }
+                "sort" => {
+                    if let Some(k) = SortKey::ALL.into_iter().find(|k| k.id() == value) {
+                        state.sort = k;
+                    }
+                }
+                "order" => state.descending = value != "asc",
+                "tier" => {
+                    state.tier_filter = [Tier::Investigate, Tier::Watch, Tier::Monitor]
+                        .into_iter()
+                        .find(|t| t.as_str() == value)
+                }
+                "q" => state.text_filter = value,
+                _ => {}
+            }
+        }
+        if state.tiers.watch > state.tiers.investigate {
+            state.tiers.watch = state.tiers.investigate;
+        }
+        state
+    }
+
+    /// The ranking as the table shows it: filtered by tier and text, then sorted.
+    pub fn table<'a>(&self, ranking: &'a [FeatureStatus]) -> Vec<&'a FeatureStatus> {
+        let needle = self.text_filter.trim().to_lowercase();
+        let mut rows: Vec<&FeatureStatus> = ranking
+            .iter()
+            .filter(|r| self.tier_filter.is_none_or(|t| r.tier == t))
+            .filter(|r| {
+                needle.is_empty()
+                    || r.feature.to_lowercase().contains(&needle)
+                    || r.reasons.iter().any(|x| x.to_lowercase().contains(&needle))
+            })
+            .collect();
+        let change = |r: &FeatureStatus| r.risk - r.risk_7d_ago.unwrap_or(r.risk);
+        // Each key's "most important first" order; ranking is already in priority order.
+        match self.sort {
+            SortKey::Priority => {}
+            SortKey::Feature => rows.sort_by(|a, b| b.feature.cmp(&a.feature)),
+            SortKey::Risk => rows.sort_by(|a, b| a.risk.total_cmp(&b.risk)),
+            SortKey::RiskChange => rows.sort_by(|a, b| change(a).total_cmp(&change(b))),
+            SortKey::Impact => rows.sort_by(|a, b| a.impact.total_cmp(&b.impact)),
+            SortKey::Sessions => rows.sort_by(|a, b| a.sessions_7d.total_cmp(&b.sessions_7d)),
+        }
+        let natural_is_reversed = self.sort != SortKey::Priority;
+        if natural_is_reversed == self.descending {
+            rows.reverse();
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(feature: &str, tier: Tier, risk: f64, impact: f64) -> FeatureStatus {
+        FeatureStatus {
+            feature: feature.into(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            tier,
+            previous_tier: None,
+            risk,
+            risk_7d_ago: Some(0.1),
+            impact,
+            sessions_7d: impact / risk.max(1e-9),
+            usage_share: 0.1,
+            reasons: vec![format!("{feature} reason")],
+            contributions: vec![],
+            latency_p95_28d: vec![],
+        }
+    }
+
+    #[test]
+    fn the_query_string_round_trips() {
+        let state = ViewState {
+            view: View::Feature,
+            feature: Some("checkout web/ü".into()),
+            horizon: 14,
+            tiers: TierThresholds {
+                investigate: 0.5,
+                watch: 0.2,
+            },
+            weights: ImpactWeights { usage: 0.5 },
+            sort: SortKey::Risk,
+            descending: false,
+            tier_filter: Some(Tier::Watch),
+            text_filter: "pay & ship".into(),
+        };
+        let query = state.to_query();
+        assert_eq!(ViewState::from_query(&format!("?{query}")), state);
+        assert_eq!(ViewState::default().to_query(), "");
+    }
+
+    #[test]
+    fn bad_links_fall_back_to_defaults() {
+        let state =
+            ViewState::from_query("view=nope&horizon=99&investigate=7&usage=x&tier=red&%zz");
+        assert_eq!(state, ViewState::default());
+        let state = ViewState::from_query("investigate=0.2&watch=0.6");
+        assert_eq!(state.tiers.watch, 0.2, "watch never exceeds investigate");
+    }
+
+    #[test]
+    fn the_table_filters_and_sorts() {
+        let ranking = vec![
+            status("checkout", Tier::Investigate, 0.6, 600.0),
+            status("search", Tier::Watch, 0.2, 2000.0),
+            status("login", Tier::Monitor, 0.05, 50.0),
+        ];
+        let names =
+            |rows: Vec<&FeatureStatus>| rows.iter().map(|r| r.feature.clone()).collect::<Vec<_>>();
+        let mut s = ViewState::default();
+        assert_eq!(names(s.table(&ranking)), ["checkout", "search", "login"]);
+        s.sort = SortKey::Impact;
+        assert_eq!(names(s.table(&ranking)), ["search", "checkout", "login"]);
+        s.descending = false;
+        assert_eq!(names(s.table(&ranking)), ["login", "checkout", "search"]);
+        s.sort = SortKey::Feature;
+        s.descending = true;
+        assert_eq!(names(s.table(&ranking)), ["checkout", "login", "search"]);
+        s.tier_filter = Some(Tier::Watch);
+        assert_eq!(names(s.table(&ranking)), ["search"]);
+        s.tier_filter = None;
+        s.text_filter = "LOG".into();
+        assert_eq!(names(s.table(&ranking)), ["login"]);
+    }
+}
