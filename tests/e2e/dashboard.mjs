@@ -1,0 +1,156 @@
+// End-to-end checks of the dashboard as a person uses it, in headless Chromium against
+// the Trunk build served on loopback. Usage: node dashboard.mjs URL ARTIFACTS_DIR
+// Prints one line per check and a closing "N passed, N failed" line.
+
+import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve("axe-core/axe.min.js");
+const [url, artifacts = "artifacts"] = process.argv.slice(2);
+const features = Number(process.env.EXPECTED_FEATURES || 80);
+mkdirSync(artifacts, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const consoleErrors = [];
+page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+page.on("pageerror", (e) => consoleErrors.push(String(e)));
+
+let passed = 0;
+let failed = 0;
+async function check(name, body) {
+  try {
+    await body();
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${name}: ${error.message.split("\n")[0]}`);
+  }
+}
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+const rowNames = () => page.$$eval("[data-testid=ranking-row] th", (ths) => ths.map((t) => t.textContent));
+
+async function accessibility(view) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => {
+    // Charts are canvases with a text alternative; axe checks the rest of the page.
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+  });
+  const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.length === 0, `${view}: ${JSON.stringify(serious)}`);
+  return result.length;
+}
+
+await check("the overview shows the ranking and the insights of the bundled data", async () => {
+  await page.goto(url);
+  await page.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+  const rows = await page.$$("[data-testid=ranking-row]");
+  expect(rows.length === features, `expected ${features} rows, found ${rows.length}`);
+  const insights = await page.$$eval("[data-testid=insight]", (li) => li.map((l) => l.textContent));
+  expect(insights.length >= 2, "fewer than two insight sentences");
+  expect(/features are in the investigate tier/.test(insights[0]), insights[0]);
+  await page.screenshot({ path: `${artifacts}/overview.png`, fullPage: true });
+});
+
+await check("the overview has no serious or critical accessibility findings", async () => {
+  await accessibility("overview");
+});
+
+let topFeature = "";
+await check("picking the top feature opens its charts, explanation and action", async () => {
+  topFeature = (await rowNames())[0];
+  await page.click("[data-testid=ranking-row] >> nth=0");
+  await page.waitForSelector("[data-testid=feature-view]");
+  const title = await page.textContent("#feature-title");
+  expect(title.includes(topFeature), `title ${title} is not ${topFeature}`);
+  const sentence = await page.textContent("[data-testid=feature-sentence]");
+  expect(sentence.startsWith(`${topFeature}: `) && /risk of degradation within 7 days/.test(sentence), sentence);
+  const action = await page.textContent("[data-testid=feature-action]");
+  expect(/Recommended: (Investigate|Watch|Monitor)/.test(action), action);
+  const reasons = await page.$$("[data-testid=contributions] li");
+  expect(reasons.length >= 1, "no signal contributions in words");
+  await page.waitForFunction(() => document.querySelectorAll(".chart-canvas canvas").length >= 5, null, { timeout: 30000 });
+  expect(page.url().includes(`feature=${encodeURIComponent(topFeature)}`), `URL ${page.url()}`);
+  await page.screenshot({ path: `${artifacts}/feature.png`, fullPage: true });
+});
+
+await check("the feature view has no serious or critical accessibility findings", async () => {
+  await accessibility("feature view");
+});
+
+await check("the model card states its walk-forward figures", async () => {
+  await page.click("[data-testid=tab-model]");
+  await page.waitForSelector("[data-testid=model-card]");
+  const auc = Number(await page.textContent("[data-testid=auc]"));
+  expect(auc > 0.5 && auc <= 1, `AUC ${auc}`);
+  await accessibility("model card");
+});
+
+await check("changing the usage weight reorders the ranking, and the link keeps it", async () => {
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForSelector("[data-testid=ranking-row]");
+  const before = await rowNames();
+  await page.fill("[data-testid=usage]", "0");
+  await page.waitForFunction(() => location.search.includes("usage=0"));
+  const after = await rowNames();
+  expect(JSON.stringify(before) !== JSON.stringify(after), "order did not change");
+  const link = page.url();
+  const again = await browser.newPage();
+  await again.goto(link);
+  await again.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+  const reopened = await again.$$eval("[data-testid=ranking-row] th", (ths) => ths.map((t) => t.textContent));
+  expect(JSON.stringify(reopened) === JSON.stringify(after), "the link does not reproduce the view");
+  await again.close();
+  await page.click("[data-testid=reset]");
+  await page.waitForFunction(() => !location.search.includes("usage="));
+  expect(JSON.stringify(await rowNames()) === JSON.stringify(before), "reset did not restore the order");
+});
+
+await check("a bad CSV is reported by file, line and column while the previous data stays", async () => {
+  await page.click("[data-testid=tab-data]");
+  await page.setInputFiles("[data-testid=file-input]", {
+    name: "telemetry.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("date,feature,sessions\n2026-01-01,checkout,10\n"),
+  });
+  await page.waitForSelector("[data-testid=error]");
+  const error = await page.textContent("[data-testid=error]");
+  expect(error.includes("telemetry.csv: line 1: missing required column(s): latency_p95_ms, crash_rate"), error);
+  const source = await page.textContent("[data-testid=source]");
+  expect(source.includes("bundled"), source);
+  await page.click("[data-testid=tab-overview]");
+  const rows = await page.$$("[data-testid=ranking-row]");
+  expect(rows.length === features, `the previous ranking is gone (${rows.length} rows)`);
+  await page.screenshot({ path: `${artifacts}/bad-upload.png` });
+});
+
+await check("the page works on a 360 px wide phone", async () => {
+  const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
+  await phone.goto(url);
+  await phone.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow <= 1, `the page is ${overflow}px wider than the screen`);
+  await phone.screenshot({ path: `${artifacts}/phone.png` });
+  await phone.close();
+});
+
+await check("no errors in the browser console", async () => {
+  const real = consoleErrors.filter((e) => !/favicon|net::ERR/.test(e));
+  expect(real.length === 0, real.join(" | "));
+});
+
+await browser.close();
+console.log(`dashboard e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
