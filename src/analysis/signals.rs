@@ -41,6 +41,9 @@ pub struct MetricSignals {
     pub slope_14d: f64,
     /// Share of the last five days more than 2 scales above the baseline.
     pub persistence: f64,
+    /// The last two days against the week before them (days t-9 to t-3), in scales:
+    /// high while a level is still climbing, back near 0 once a step has settled.
+    pub recent_rise: f64,
     /// The weekly profile's offset for day `t`: the baseline of day `t` itself is
     /// `baseline + seasonal_offset`.
     pub seasonal_offset: f64,
@@ -157,6 +160,13 @@ fn metric_signals(x: &[Option<f64>], t: usize, scale_floor: f64) -> Option<Metri
         slope_7d: theil_sen(&d, t - 6, t, 4).unwrap_or(0.0),
         slope_14d: theil_sen(&d, t - 13, t, 7).unwrap_or(0.0),
         persistence,
+        recent_rise: match (
+            mean(&present(&d, t - 1, t)),
+            median(&present(&d, t - 9, t - 3)),
+        ) {
+            (Some(now), Some(before)) => (now - before) / scale,
+            _ => 0.0,
+        },
         seasonal_offset: offsets[(t % 7) as usize],
     })
 }

@@ -10,7 +10,9 @@ pub enum Input {
     LatencyTrend7d,
     LatencyTrend4d,
     LatencyPersistence,
+    LatencyRecentRise,
     CrashLevel,
+    CrashRecentRise,
     CrashTrend7d,
     ErrorLevel,
     FeedbackDrop,
@@ -19,12 +21,14 @@ pub enum Input {
     LoadLevel,
 }
 
-pub const INPUTS: [Input; 11] = [
+pub const INPUTS: [Input; 13] = [
     Input::LatencyLevel,
     Input::LatencyTrend7d,
     Input::LatencyTrend4d,
     Input::LatencyPersistence,
+    Input::LatencyRecentRise,
     Input::CrashLevel,
+    Input::CrashRecentRise,
     Input::CrashTrend7d,
     Input::ErrorLevel,
     Input::FeedbackDrop,
@@ -43,6 +47,8 @@ impl Input {
             Input::LatencyTrend7d => "latency_trend_7d",
             Input::LatencyTrend4d => "latency_trend_4d",
             Input::LatencyPersistence => "latency_persistence",
+            Input::LatencyRecentRise => "latency_recent_rise",
+            Input::CrashRecentRise => "crash_recent_rise",
             Input::CrashLevel => "crash_z",
             Input::CrashTrend7d => "crash_trend_7d",
             Input::ErrorLevel => "error_z",
@@ -59,6 +65,8 @@ impl Input {
             Input::LatencyLevel => {
                 "p95 latency of the last 3 days against its 4-week baseline, in noise units"
             }
+            Input::LatencyRecentRise => "p95 latency of the last 2 days against the week before, in noise units: still climbing",
+            Input::CrashRecentRise => "crash rate of the last 2 days against the week before, in noise units: still climbing",
             Input::LatencyTrend7d => "p95 latency trend over 7 days, in noise units per day",
             Input::LatencyTrend4d => "p95 latency trend over 4 days, in noise units per day",
             Input::LatencyPersistence => {
@@ -96,7 +104,9 @@ pub fn input_vector(s: &Signals) -> [f64; N_INPUTS] {
         lat.map_or(0.0, |m| clip(m.slope_7d / m.scale, -3.0, 3.0)),
         lat.map_or(0.0, |m| clip(m.slope_4d / m.scale, -4.0, 4.0)),
         lat.map_or(0.0, |m| m.persistence),
+        lat.map_or(0.0, |m| clip(m.recent_rise, -4.0, 8.0)),
         crash.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
+        crash.map_or(0.0, |m| clip(m.recent_rise, -4.0, 8.0)),
         crash.map_or(0.0, |m| clip(m.slope_7d / m.scale, -3.0, 3.0)),
         s.error_rate.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
         s.feedback.map_or(0.0, |m| clip(-m.z, -6.0, 12.0)),
@@ -135,6 +145,17 @@ pub fn describe(input: Input, s: &Signals) -> Option<String> {
             "p95 latency elevated on {} of the last 5 days",
             (lat?.persistence * 5.0).round() as u32
         ),
+        Input::LatencyRecentRise => {
+            let m = lat?;
+            format!(
+                "p95 latency {} on the week before",
+                percent(relative_change(m.recent_rise * m.scale))
+            )
+        }
+        Input::CrashRecentRise => {
+            let m = s.crash_rate?;
+            format!("crash rate climbing: {:.2}% now", rate_at(m.level) * 100.0)
+        }
         Input::CrashLevel => {
             let m = s.crash_rate?;
             format!(

@@ -280,7 +280,9 @@ pub fn generate(params: &SynthParams) -> SynthData {
                 0
             };
             let Some(onset) = (0..20).find_map(|_| {
-                let onset = rng.gen_range(35..days - length - 2);
+                // A build-up may still be under way on the last day: the present, where
+                // an early warning matters most. Its incident then lies in the future.
+                let onset = rng.gen_range(35..days - 2);
                 let clear = busy
                     .iter()
                     .all(|(a, b)| onset + length + 21 < *a || onset > *b + 21);
@@ -290,7 +292,8 @@ pub fn generate(params: &SynthParams) -> SynthData {
             };
             let incident = onset + length;
             let duration: i64 = rng.gen_range(1..4);
-            let end = (incident + duration - 1).min(days - 1);
+            let end = incident + duration - 1;
+            let last = end.min(days - 1);
             busy.push((onset, end));
             let severity;
             let mut deploy_linked = false;
@@ -315,7 +318,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
                 };
                 let feedback_drop: f64 = rng.gen_range(0.2..0.8);
                 let lag: i64 = rng.gen_range(1..3);
-                for t in onset..=end {
+                for t in onset..=last {
                     let r = ramp(t, onset, length);
                     let r_lag = ramp(t, onset + lag, length);
                     let worse = if t >= incident { 1.2 } else { 1.0 };
@@ -337,7 +340,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
                 );
             } else {
                 let jump: f64 = rng.gen_range(2.0..4.0);
-                for t in incident..=end {
+                for t in incident..=last {
                     let e = &mut effects[t as usize];
                     e.latency *= jump;
                     e.crash *= 2.0 * jump;
@@ -355,15 +358,18 @@ pub fn generate(params: &SynthParams) -> SynthData {
             ));
             let started = at(date(incident), rng.gen_range(0..18), rng.gen_range(0..60));
             let hours = 24 * (end - incident) + rng.gen_range(2..6);
-            events.push(EventRecord {
-                timestamp: started,
-                feature: name.clone(),
-                kind: EventKind::Incident,
-                title: format!("{name} degraded"),
-                severity: Some(severity),
-                end: Some(started + chrono::Duration::hours(hours)),
-                line: 0,
-            });
+            // An incident after the last day has not happened yet: only the truth knows it.
+            if incident < days {
+                events.push(EventRecord {
+                    timestamp: started,
+                    feature: name.clone(),
+                    kind: EventKind::Incident,
+                    title: format!("{name} degraded"),
+                    severity: Some(severity),
+                    end: Some(started + chrono::Duration::hours(hours)),
+                    line: 0,
+                });
+            }
             episodes.push(Episode {
                 feature: name.clone(),
                 kind,
@@ -573,7 +579,12 @@ mod tests {
             .iter()
             .filter(|e| e.kind.is_degradation())
             .collect();
-        assert_eq!(incidents.len(), degradations.len());
+        let end = SynthParams::default().start + Days::new(179);
+        let happened = degradations
+            .iter()
+            .filter(|e| e.incident.is_some_and(|d| d <= end))
+            .count();
+        assert_eq!(incidents.len(), happened);
         assert!(
             degradations.len() >= 40,
             "{} degradations",
