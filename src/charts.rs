@@ -47,9 +47,14 @@ fn annotations(detail: &FeatureDetail) -> (MarkLine, MarkArea) {
         .iter()
         .filter(|e| e.kind == EventKind::Deploy)
         .map(|e| {
+            // Versions read better than "checkout-web-v1.2.3" along a thin line.
+            let short = e
+                .title
+                .strip_prefix(&format!("{}-", detail.feature))
+                .unwrap_or(&e.title);
             MarkLineVariant::Simple(
                 MarkLineData::new()
-                    .name(format!("deploy {}", e.title))
+                    .name(short.to_string())
                     .x_axis(e.start.to_string()),
             )
         })
@@ -71,7 +76,14 @@ fn annotations(detail: &FeatureDetail) -> (MarkLine, MarkArea) {
         MarkLine::new()
             .symbol(vec![Symbol::None, Symbol::None])
             .line_style(LineStyle::new().color(DEPLOY).type_(LineStyleType::Dashed))
-            .label(Label::new().show(false))
+            .label(
+                Label::new()
+                    .show(true)
+                    .position(LabelPosition::InsideEndTop)
+                    .formatter("{b}")
+                    .font_size(9)
+                    .color(DEPLOY),
+            )
             .data(lines),
         MarkArea::new()
             .item_style(ItemStyle::new().color("rgba(192, 57, 43, 0.15)"))
@@ -119,6 +131,7 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
         legend.push("level shift".into());
     }
     let mut chart = Chart::new()
+        .animation(false)
         .title(
             Title::new()
                 .text(format!("{} ({})", panel.title, panel.unit))
@@ -186,7 +199,14 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
                     MarkLine::new()
                         .symbol(vec![Symbol::None, Symbol::None])
                         .line_style(LineStyle::new().color(WATCH).width(2))
-                        .label(Label::new().show(false))
+                        .label(
+                            Label::new()
+                                .show(true)
+                                .position(LabelPosition::InsideStartTop)
+                                .formatter("{b}")
+                                .font_size(9)
+                                .color(WATCH),
+                        )
                         .data(shifts),
                 )
                 .data(Vec::<CompositeValue>::new()),
@@ -229,6 +249,7 @@ pub fn risk_chart(detail: &FeatureDetail, tiers: &TierThresholds) -> Chart {
                 .type_(LineStyleType::Dotted),
         );
     Chart::new()
+        .animation(false)
         .title(Title::new().text("Risk of a degradation within the horizon (%)"))
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .grid(grid())
@@ -263,6 +284,7 @@ pub fn contributions_chart(contributions: &[Contribution]) -> Chart {
         .map(|c| CompositeValue::from((c.log_odds * 100.0).round() / 100.0))
         .collect();
     Chart::new()
+        .animation(false)
         .title(Title::new().text("What pushes today's risk up (+) or down (-), in log-odds"))
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .grid(Grid::new().left(150).right(24).top(40).bottom(24))
@@ -289,6 +311,7 @@ pub fn calibration_chart(bins: &[CalibrationBin]) -> Chart {
         })
         .collect();
     Chart::new()
+        .animation(false)
         .title(Title::new().text("Calibration: predicted vs observed (%)"))
         .tooltip(Tooltip::new().trigger(Trigger::Item))
         .grid(grid())
@@ -327,6 +350,7 @@ pub fn lead_time_chart(lead_days: &[usize], horizon: usize) -> Chart {
         .map(|d| CompositeValue::from(lead_days.iter().filter(|l| **l == d).count() as f64))
         .collect();
     Chart::new()
+        .animation(false)
         .title(Title::new().text("Days of warning before each degradation"))
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .grid(grid())
@@ -364,5 +388,41 @@ mod tests {
             serde_json::json!([1.0, 0.0, 2.0, 0.0])
         );
         assert_eq!(json["xAxis"]["data"][2], "3 d");
+    }
+
+    #[test]
+    fn a_feature_chart_names_its_deploys_incidents_and_level_shifts() {
+        use crate::report::prepare;
+        use crate::synth::{generate, SynthParams};
+        use crate::telemetry::{Dataset, Granularity};
+        let data = generate(&SynthParams {
+            seed: 4,
+            features: 6,
+            days: 120,
+            ..SynthParams::default()
+        });
+        let dataset = Dataset::from_records(&data.telemetry, Granularity::Days).unwrap();
+        let config = crate::Config::default();
+        let analysis = prepare(&dataset, &data.events, &config.model, &config.slo);
+        let report = analysis.report(&config.tiers, &config.impact);
+        let status = &report.ranking[0];
+        let f = dataset.feature_index(&status.feature).unwrap();
+        let detail = analysis.feature_detail(f, status, String::new());
+        let panel = &detail.panels[0];
+        let json = serde_json::to_value(metric_chart(&detail, panel)).unwrap();
+        let series = json["series"].as_array().unwrap();
+        let main = series.iter().find(|s| s["name"] == panel.title).unwrap();
+        let deploys = detail
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Deploy)
+            .count();
+        assert!(deploys > 0);
+        assert_eq!(main["markLine"]["data"].as_array().unwrap().len(), deploys);
+        assert_eq!(main["markLine"]["label"]["formatter"], "{b}");
+        let values = main["data"].as_array().unwrap();
+        assert_eq!(values.len(), detail.dates.len());
+        let names: Vec<&str> = series.iter().filter_map(|s| s["name"].as_str()).collect();
+        assert!(names.contains(&"expected range"));
     }
 }

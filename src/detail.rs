@@ -224,3 +224,60 @@ impl Analysis {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Contribution;
+
+    fn status(tier: Tier) -> FeatureStatus {
+        FeatureStatus {
+            feature: "checkout".into(),
+            date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            tier,
+            previous_tier: None,
+            risk: 0.5,
+            risk_7d_ago: None,
+            impact: 1.0,
+            sessions_7d: 2.0,
+            usage_share: 0.1,
+            reasons: vec![],
+            contributions: vec![Contribution {
+                signal: "latency_trend_7d",
+                log_odds: 1.2,
+                description: Some("p95 latency trending +4%/day over 7 days".into()),
+            }],
+            latency_p95_28d: vec![],
+        }
+    }
+
+    fn signals(days_since_deploy: Option<i64>) -> Signals {
+        Signals {
+            latency_p95: None,
+            crash_rate: None,
+            error_rate: None,
+            feedback: None,
+            sessions: None,
+            divergence: 0.0,
+            days_since_deploy,
+            last_deploy: days_since_deploy.map(|_| "v4.2.0".to_string()),
+            sessions_7d: 2.0,
+            usage_share: 0.1,
+        }
+    }
+
+    #[test]
+    fn the_recommended_action_fits_the_tier_and_names_the_evidence() {
+        let investigate = recommended_action(&status(Tier::Investigate), &signals(Some(2)));
+        assert_eq!(
+            investigate,
+            "Investigate now: start with the strongest signal (p95 latency trending +4%/day over 7 days). Check whether it began with v4.2.0, deployed 2 days ago, and be ready to roll it back. Tell the owning team before users feel it."
+        );
+        let no_deploy = recommended_action(&status(Tier::Investigate), &signals(None));
+        assert!(no_deploy.contains("No deploy in the last week"));
+        let watch = recommended_action(&status(Tier::Watch), &signals(None));
+        assert!(watch.starts_with("Watch: re-check tomorrow, with an eye on p95 latency"));
+        let monitor = recommended_action(&status(Tier::Monitor), &signals(None));
+        assert!(monitor.starts_with("Monitor:"));
+    }
+}

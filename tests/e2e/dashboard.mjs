@@ -4,7 +4,7 @@
 
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve("axe-core/axe.min.js");
@@ -116,6 +116,26 @@ await check("changing the usage weight reorders the ranking, and the link keeps 
   await page.click("[data-testid=reset]");
   await page.waitForFunction(() => !location.search.includes("usage="));
   expect(JSON.stringify(await rowNames()) === JSON.stringify(before), "reset did not restore the order");
+});
+
+await check("exports: the table as CSV, the report as JSON, a chart as PNG", async () => {
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForSelector("[data-testid=ranking-row]");
+  const download = async (click) => {
+    const [file] = await Promise.all([page.waitForEvent("download"), click()]);
+    return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
+  };
+  const csv = await download(() => page.click("text=Export table (CSV)"));
+  const lines = csv.bytes.toString("utf8").trim().split("\n");
+  expect(lines[0].startsWith("rank,feature,date,tier,risk,"), lines[0]);
+  expect(lines.length === features + 1, `${lines.length - 1} CSV rows`);
+  const json = await download(() => page.click("text=Export report (JSON)"));
+  const report = JSON.parse(json.bytes.toString("utf8"));
+  expect(report.ranking.length === features && report.model_card.roc_auc > 0.5, "JSON report");
+  await page.click("[data-testid=ranking-row] >> nth=0");
+  await page.waitForFunction(() => document.querySelectorAll(".chart-canvas canvas").length >= 5);
+  const png = await download(() => page.click("figure.chart button >> nth=0"));
+  expect(png.name.endsWith(".png") && png.bytes.subarray(1, 4).toString() === "PNG", `PNG ${png.name}`);
 });
 
 await check("a bad CSV is reported by file, line and column while the previous data stays", async () => {
