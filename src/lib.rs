@@ -10,6 +10,7 @@
 //! tests natively.
 
 pub mod analysis;
+pub mod benchmark;
 pub mod charts;
 pub mod detail;
 pub mod impact;

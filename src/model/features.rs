@@ -11,8 +11,10 @@ pub enum Input {
     LatencyTrend4d,
     LatencyPersistence,
     LatencyRecentRise,
+    LatencyChange,
     CrashLevel,
     CrashRecentRise,
+    CrashChange,
     CrashTrend7d,
     ErrorLevel,
     FeedbackDrop,
@@ -21,14 +23,16 @@ pub enum Input {
     LoadLevel,
 }
 
-pub const INPUTS: [Input; 13] = [
+pub const INPUTS: [Input; 15] = [
     Input::LatencyLevel,
     Input::LatencyTrend7d,
     Input::LatencyTrend4d,
     Input::LatencyPersistence,
     Input::LatencyRecentRise,
+    Input::LatencyChange,
     Input::CrashLevel,
     Input::CrashRecentRise,
+    Input::CrashChange,
     Input::CrashTrend7d,
     Input::ErrorLevel,
     Input::FeedbackDrop,
@@ -49,6 +53,8 @@ impl Input {
             Input::LatencyPersistence => "latency_persistence",
             Input::LatencyRecentRise => "latency_recent_rise",
             Input::CrashRecentRise => "crash_recent_rise",
+            Input::LatencyChange => "latency_change",
+            Input::CrashChange => "crash_change",
             Input::CrashLevel => "crash_z",
             Input::CrashTrend7d => "crash_trend_7d",
             Input::ErrorLevel => "error_z",
@@ -67,6 +73,8 @@ impl Input {
             }
             Input::LatencyRecentRise => "p95 latency of the last 2 days against the week before, in noise units: still climbing",
             Input::CrashRecentRise => "crash rate of the last 2 days against the week before, in noise units: still climbing",
+            Input::LatencyChange => "relative change of p95 latency (last 3 days) against its 4-week baseline, on a log scale",
+            Input::CrashChange => "change of the crash rate (last 3 days) against its 4-week baseline, on a log scale",
             Input::LatencyTrend7d => "p95 latency trend over 7 days, in noise units per day",
             Input::LatencyTrend4d => "p95 latency trend over 4 days, in noise units per day",
             Input::LatencyPersistence => {
@@ -105,8 +113,10 @@ pub fn input_vector(s: &Signals) -> [f64; N_INPUTS] {
         lat.map_or(0.0, |m| clip(m.slope_4d / m.scale, -4.0, 4.0)),
         lat.map_or(0.0, |m| m.persistence),
         lat.map_or(0.0, |m| clip(m.recent_rise, -4.0, 8.0)),
+        lat.map_or(0.0, |m| clip(m.level - m.baseline, -1.0, 2.0)),
         crash.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
         crash.map_or(0.0, |m| clip(m.recent_rise, -4.0, 8.0)),
+        crash.map_or(0.0, |m| clip(m.level - m.baseline, -2.0, 3.0)),
         crash.map_or(0.0, |m| clip(m.slope_7d / m.scale, -3.0, 3.0)),
         s.error_rate.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
         s.feedback.map_or(0.0, |m| clip(-m.z, -6.0, 12.0)),
@@ -150,6 +160,21 @@ pub fn describe(input: Input, s: &Signals) -> Option<String> {
             format!(
                 "p95 latency {} on the week before",
                 percent(relative_change(m.recent_rise * m.scale))
+            )
+        }
+        Input::LatencyChange => {
+            let m = lat?;
+            format!(
+                "p95 latency {} vs 4-week baseline",
+                percent(relative_change(m.level - m.baseline))
+            )
+        }
+        Input::CrashChange => {
+            let m = s.crash_rate?;
+            format!(
+                "crash rate x{:.1} its baseline ({:.2}%)",
+                rate_at(m.level) / rate_at(m.baseline).max(1e-9),
+                rate_at(m.level) * 100.0
             )
         }
         Input::CrashRecentRise => {

@@ -1,0 +1,122 @@
+//! The benchmark (not a test): generates seeded datasets, runs Feature Radar and two
+//! baselines on the same data, and prints one table. `cargo run --release --bin
+//! benchmark -- --help` for options.
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    use clap::Parser;
+    use feature_radar::benchmark::{
+        dataset_of, feature_radar_scores, measure, snapshot_scores, threshold_scores, Figures,
+    };
+    use feature_radar::report::prepare;
+    use feature_radar::synth::{generate, SynthParams};
+    use feature_radar::Config;
+    use std::time::Instant;
+
+    #[derive(Parser)]
+    #[command(about = "Feature Radar against a threshold monitor and a snapshot model")]
+    struct Args {
+        /// Seeds of the generated datasets (none of them used to tune anything).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "1001,1002,1003,1004,1005"
+        )]
+        seeds: Vec<u64>,
+        #[arg(long, default_value_t = 80)]
+        features: usize,
+        #[arg(long, default_value_t = 180)]
+        days: usize,
+    }
+
+    let args = Args::parse();
+    let config = Config::default();
+    let names = ["threshold", "snapshot", "feature radar"];
+    let mut per_method: Vec<Vec<Figures>> = vec![Vec::new(); 3];
+    let mut seconds = [0.0f64; 3];
+    for seed in &args.seeds {
+        let data = generate(&SynthParams {
+            seed: *seed,
+            features: args.features,
+            days: args.days,
+            ..SynthParams::default()
+        });
+        let dataset = dataset_of(&data);
+        let clock = Instant::now();
+        let analysis = prepare(&dataset, &data.events, &config.model, &config.slo);
+        let radar = feature_radar_scores(&analysis, &config);
+        seconds[2] += clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        let threshold = threshold_scores(&dataset);
+        seconds[0] += clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        let snapshot = snapshot_scores(&dataset, &analysis, &config);
+        seconds[1] += clock.elapsed().as_secs_f64();
+        let horizon = config.model.horizon;
+        for (i, scores) in [threshold, snapshot, radar].iter().enumerate() {
+            per_method[i].push(measure(scores, &analysis, &data, horizon));
+        }
+    }
+
+    let mean = |values: Vec<Option<f64>>| -> String {
+        let v: Vec<f64> = values.into_iter().flatten().collect();
+        if v.is_empty() {
+            "n/a".into()
+        } else {
+            format!("{:.3}", v.iter().sum::<f64>() / v.len() as f64)
+        }
+    };
+    println!(
+        "{} seeds ({}), {} features x {} days each; risk of \"a degradation starts within {} days\"; figures are means over seeds, counts are sums.\n",
+        args.seeds.len(),
+        args.seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
+        args.features,
+        args.days,
+        config.model.horizon
+    );
+    println!("| method | ROC AUC | avg precision | Brier | calibration error | predictable incidents flagged >= 1 day ahead | median lead (days) | sudden incidents \"flagged\" | investigate precision | investigate alerts / 100 feature-days | run time (s) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (i, figures) in per_method.iter().enumerate() {
+        let sum = |f: fn(&Figures) -> usize| figures.iter().map(f).sum::<usize>();
+        let predictable = sum(|f| f.predictable);
+        let flagged = sum(|f| f.predictable_flagged);
+        let leads: Vec<usize> = figures.iter().flat_map(|f| f.lead_days.clone()).collect();
+        let pooled = Figures {
+            investigate_days: sum(|f| f.investigate_days),
+            investigate_hits: sum(|f| f.investigate_hits),
+            evaluated_days: sum(|f| f.evaluated_days),
+            lead_days: leads,
+            ..Figures::default()
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} of {} ({:.0}%) | {} | {} of {} | {} | {} | {:.2} |",
+            names[i],
+            mean(figures.iter().map(|f| f.roc_auc).collect()),
+            mean(figures.iter().map(|f| f.average_precision).collect()),
+            mean(figures.iter().map(|f| f.brier).collect()),
+            mean(figures.iter().map(|f| f.calibration_error).collect()),
+            flagged,
+            predictable,
+            if predictable > 0 {
+                flagged as f64 * 100.0 / predictable as f64
+            } else {
+                0.0
+            },
+            pooled
+                .median_lead()
+                .map_or("n/a".into(), |d| format!("{d:.1}")),
+            sum(|f| f.sudden_flagged),
+            sum(|f| f.sudden),
+            pooled
+                .investigate_precision()
+                .map_or("n/a".into(), |p| format!("{p:.3}")),
+            pooled
+                .alerts_per_100()
+                .map_or("n/a".into(), |p| format!("{p:.2}")),
+            seconds[i]
+        );
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
