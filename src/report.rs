@@ -90,6 +90,67 @@ pub struct LeadTime {
     pub median_lead_days: Option<f64>,
 }
 
+/// How early the tool would have warned before one past degradation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BacktestRow {
+    pub feature: String,
+    /// First day of the degradation.
+    pub start: NaiveDate,
+    /// The incident's title, when the degradation is an incident.
+    pub title: Option<String>,
+    /// Whether a fitted model was scoring the feature the day before (else warm-up).
+    pub model_existed: bool,
+    /// First day within the horizon before the start on which the feature was in the
+    /// watch tier or higher, and in the investigate tier.
+    pub first_watch: Option<NaiveDate>,
+    pub first_investigate: Option<NaiveDate>,
+    pub watch_lead_days: Option<usize>,
+    pub investigate_lead_days: Option<usize>,
+    /// The risk on the day before the start.
+    pub risk_day_before: Option<f64>,
+}
+
+/// For every degradation that started inside the data: when, in the `horizon` days
+/// before it, the feature first entered the watch and the investigate tiers.
+fn backtest(
+    dataset: &Dataset,
+    run: &WalkForward,
+    degradations: &Degradations,
+    events: &[FeatureEvents],
+    config: &Config,
+) -> Vec<BacktestRow> {
+    let horizon = config.model.horizon;
+    let mut rows = Vec::new();
+    for (f, starts) in degradations.starts.iter().enumerate() {
+        for &s in starts {
+            let first_at = |threshold: f64| {
+                (s.saturating_sub(horizon)..s).find(|t| {
+                    !degradations.active[f][*t] && run.predictions[f][*t].risk >= threshold
+                })
+            };
+            let watch = first_at(config.tiers.watch);
+            let investigate = first_at(config.tiers.investigate);
+            rows.push(BacktestRow {
+                feature: dataset.features[f].name.clone(),
+                start: dataset.date(s),
+                title: events[f]
+                    .incidents
+                    .iter()
+                    .find(|i| i.start == s as i64)
+                    .map(|i| i.title.clone()),
+                model_existed: s > 0 && run.predictions[f][s - 1].model.is_some(),
+                first_watch: watch.map(|t| dataset.date(t)),
+                first_investigate: investigate.map(|t| dataset.date(t)),
+                watch_lead_days: watch.map(|t| s - t),
+                investigate_lead_days: investigate.map(|t| s - t),
+                risk_day_before: s.checked_sub(1).map(|t| run.predictions[f][t].risk),
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.start.cmp(&b.start).then(a.feature.cmp(&b.feature)));
+    rows
+}
+
 /// A coefficient of the latest fit, in words.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Coefficient {
@@ -139,6 +200,8 @@ pub struct Report {
     pub ranking: Vec<FeatureStatus>,
     pub insights: Vec<Insight>,
     pub model_card: ModelCard,
+    /// For every past degradation, how early each tier would have warned.
+    pub backtest: Vec<BacktestRow>,
 }
 
 /// Reasons for a row: the signals that push the risk up most, in words.
@@ -347,7 +410,8 @@ impl Analysis {
         });
 
         let insights = build_insights(dataset, &ranking, signals, &config);
-        let model_card = model_card(dataset, run, &self.valid, degradations, &config);
+        let backtest = backtest(dataset, run, degradations, &self.feature_events, &config);
+        let model_card = model_card(dataset, &backtest, run, &self.valid, degradations, &config);
         Report {
             config,
             dataset: DatasetSummary {
@@ -365,6 +429,7 @@ impl Analysis {
             ranking,
             insights,
             model_card,
+            backtest,
         }
     }
 }
@@ -414,6 +479,7 @@ fn build_insights(
 
 fn model_card(
     dataset: &Dataset,
+    backtest: &[BacktestRow],
     run: &WalkForward,
     valid: &[Vec<bool>],
     degradations: &Degradations,
@@ -451,20 +517,11 @@ fn model_card(
         lead_days: Vec::new(),
         median_lead_days: None,
     };
-    for (f, starts) in degradations.starts.iter().enumerate() {
-        for &s in starts {
-            if s == 0 || run.predictions[f][s - 1].model.is_none() {
-                continue;
-            }
-            lead.evaluated += 1;
-            let first = (s.saturating_sub(horizon)..s).find(|t| {
-                !degradations.active[f][*t]
-                    && run.predictions[f][*t].risk >= config.tiers.investigate
-            });
-            if let Some(t) = first {
-                lead.warned += 1;
-                lead.lead_days.push(s - t);
-            }
+    for row in backtest.iter().filter(|r| r.model_existed) {
+        lead.evaluated += 1;
+        if let Some(days) = row.investigate_lead_days {
+            lead.warned += 1;
+            lead.lead_days.push(days);
         }
     }
     lead.median_lead_days = median_days(&lead.lead_days);
@@ -579,6 +636,45 @@ impl Report {
                     format!("{:.1}", row.impact),
                     row.tier.as_str().to_string(),
                     row.reasons.join("; "),
+                ]
+            }),
+        )
+    }
+
+    /// The backtest as CSV: one row per past degradation.
+    pub fn backtest_csv(&self) -> String {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let days = |d: Option<usize>| d.map(|d| d.to_string()).unwrap_or_default();
+        csv_text(
+            &[
+                "feature",
+                "start",
+                "title",
+                "model",
+                "first_watch",
+                "watch_lead_days",
+                "first_investigate",
+                "investigate_lead_days",
+                "risk_day_before",
+            ],
+            self.backtest.iter().map(|r| {
+                vec![
+                    r.feature.clone(),
+                    r.start.to_string(),
+                    r.title.clone().unwrap_or_default(),
+                    if r.model_existed {
+                        "fitted"
+                    } else {
+                        "warming up"
+                    }
+                    .to_string(),
+                    date(r.first_watch),
+                    days(r.watch_lead_days),
+                    date(r.first_investigate),
+                    days(r.investigate_lead_days),
+                    r.risk_day_before
+                        .map(|v| format!("{v:.4}"))
+                        .unwrap_or_default(),
                 ]
             }),
         )

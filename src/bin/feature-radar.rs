@@ -31,6 +31,8 @@ mod cli {
     enum Command {
         /// Scores every feature and date: risk, impact, tier and reasons (contract format).
         Score(ScoreArgs),
+        /// For every past degradation: when the feature first entered each tier (CSV).
+        Backtest(ScoreArgs),
         /// Prints the model card (walk-forward figures) of an analysis, as text or JSON.
         Card(CardArgs),
         /// Scores one `timestamp,value` series online: `timestamp,value,anomaly_score`.
@@ -234,6 +236,10 @@ mod cli {
             Command::Score(args) => {
                 let report = run_analysis(&args.input)?;
                 write_output(&args.output, &report.scores_csv())
+            }
+            Command::Backtest(args) => {
+                let report = run_analysis(&args.input)?;
+                write_output(&args.output, &report.backtest_csv())
             }
             Command::Card(args) => {
                 let report = run_analysis(&args.input)?;

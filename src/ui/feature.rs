@@ -167,6 +167,32 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
             <h2 id="metrics-title">"Metrics"</h2>
             <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, +- 2 noise units). Red dots: anomalous days. Orange lines: sustained level shifts. Dashed lines: deploys; red spans: incidents (hover to name them)."</p>
             {panels}
+            <h3>"Past degradations of this feature, and how early it warned"</h3>
+            {
+                let own: Vec<crate::report::BacktestRow> = report
+                    .backtest
+                    .iter()
+                    .filter(|r| r.feature == detail.feature)
+                    .cloned()
+                    .collect();
+                if own.is_empty() {
+                    view! { <p class="muted">"None in the data."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-wrap">
+                            <table class="plain">
+                                <caption>"Backtest of this feature"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Feature"</th><th scope="col">"Started"</th>
+                                    <th scope="col">"Watch from"</th><th scope="col">"Investigate from"</th>
+                                    <th scope="col" class="num">"Risk the day before"</th>
+                                </tr></thead>
+                                <tbody>{super::model_card::backtest_rows(&own)}</tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }
+            }
             <h3>"Recent events"</h3>
             <ul>{events.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
         </section>

@@ -11,6 +11,30 @@ fn figure(value: Option<f64>, digits: usize) -> String {
     value.map_or("n/a".into(), |v| format!("{v:.digits$}"))
 }
 
+/// Rows of the backtest table, newest first.
+pub fn backtest_rows(rows: &[crate::report::BacktestRow]) -> impl IntoView {
+    let lead = |date: Option<chrono::NaiveDate>, days: Option<usize>| match (date, days) {
+        (Some(d), Some(n)) => format!("{d} ({n} day{} ahead)", if n == 1 { "" } else { "s" }),
+        _ => "not warned".to_string(),
+    };
+    rows.iter()
+        .rev()
+        .take(25)
+        .map(|r| {
+            let warm = !r.model_existed;
+            view! {
+                <tr>
+                    <th scope="row">{r.feature.clone()}</th>
+                    <td>{r.start.to_string()}</td>
+                    <td>{if warm { "model warming up".to_string() } else { lead(r.first_watch, r.watch_lead_days) }}</td>
+                    <td>{if warm { String::new() } else { lead(r.first_investigate, r.investigate_lead_days) }}</td>
+                    <td class="num">{r.risk_day_before.map_or(String::new(), |v| format!("{:.0}%", v * 100.0))}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
 #[component]
 pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
     let c = &report.model_card;
@@ -87,6 +111,28 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
+        </section>
+        <section aria-labelledby="backtest-title">
+            <h2 id="backtest-title">"Backtest: how early it would have warned"</h2>
+            <p>{format!(
+                "For each past degradation, the first day in the {} days before it on which the feature was in the watch tier or higher, and in the investigate tier. The most recent {} of {}:",
+                c.horizon_days,
+                report.backtest.len().min(25),
+                report.backtest.len()
+            )}</p>
+            <div class="table-wrap">
+                <table class="plain" data-testid="backtest">
+                    <caption>"Warnings before past degradations (newest first)"</caption>
+                    <thead><tr>
+                        <th scope="col">"Feature"</th><th scope="col">"Started"</th>
+                        <th scope="col">"Watch from"</th><th scope="col">"Investigate from"</th>
+                        <th scope="col" class="num">"Risk the day before"</th>
+                    </tr></thead>
+                    <tbody>
+                        {backtest_rows(&report.backtest)}
+                    </tbody>
+                </table>
+            </div>
         </section>
         <section aria-labelledby="limits-title">
             <h2 id="limits-title">"Limits"</h2>

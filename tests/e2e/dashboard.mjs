@@ -90,11 +90,13 @@ await check("the feature view has no serious or critical accessibility findings"
   await accessibility("feature view");
 });
 
-await check("the model card states its walk-forward figures", async () => {
+await check("the model card states its walk-forward figures and the backtest", async () => {
   await page.click("[data-testid=tab-model]");
   await page.waitForSelector("[data-testid=model-card]");
   const auc = Number(await page.textContent("[data-testid=auc]"));
   expect(auc > 0.5 && auc <= 1, `AUC ${auc}`);
+  const backtest = await page.$$("[data-testid=backtest] tbody tr");
+  expect(backtest.length >= 10, `backtest shows ${backtest.length} past degradations`);
   await accessibility("model card");
 });
 

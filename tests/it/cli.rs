@@ -265,3 +265,46 @@ fn detect_refuses_a_bad_value_with_line_and_column() {
         stderr(&out)
     );
 }
+
+#[test]
+fn backtest_lists_each_past_incident_with_its_warnings() {
+    let files = write_dataset(&small_params(14));
+    let out = feature_radar(&[
+        "backtest",
+        "--telemetry",
+        files.telemetry().to_str().unwrap(),
+        "--events",
+        files.events().to_str().unwrap(),
+        "--output",
+        "-",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec![
+            "feature",
+            "start",
+            "title",
+            "model",
+            "first_watch",
+            "watch_lead_days",
+            "first_investigate",
+            "investigate_lead_days",
+            "risk_day_before"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let incidents = files
+        .data
+        .events
+        .iter()
+        .filter(|e| e.kind == feature_radar::telemetry::EventKind::Incident)
+        .count();
+    assert_eq!(rows.len(), incidents);
+    assert!(
+        rows.iter().any(|r| &r[3] == "fitted" && !r[7].is_empty()),
+        "some incident was warned"
+    );
+}

@@ -89,3 +89,25 @@ fn changing_the_tier_thresholds_changes_tiers_not_risks() {
         .iter()
         .all(|r| r.tier == Tier::Monitor || r.risk >= 0.98));
 }
+
+#[test]
+fn the_backtest_covers_every_past_degradation_and_feeds_the_lead_time() {
+    let report = report_for(9, true);
+    assert_eq!(report.backtest.len(), report.dataset.degradations);
+    let fitted: Vec<_> = report.backtest.iter().filter(|r| r.model_existed).collect();
+    assert_eq!(report.model_card.lead_time.evaluated, fitted.len());
+    let warned = fitted
+        .iter()
+        .filter(|r| r.investigate_lead_days.is_some())
+        .count();
+    assert_eq!(report.model_card.lead_time.warned, warned);
+    for row in &report.backtest {
+        if let (Some(w), Some(i)) = (row.first_watch, row.first_investigate) {
+            assert!(w <= i, "watch comes no later than investigate");
+        }
+        if let Some(days) = row.investigate_lead_days {
+            assert!((1..=7).contains(&days));
+            assert!(row.risk_day_before.is_some());
+        }
+    }
+}
