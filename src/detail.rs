@@ -4,6 +4,7 @@
 
 use crate::analysis::changepoints::level_shifts;
 use crate::analysis::signals::{transformed, untransform, MetricSignals, Signals};
+use crate::analysis::FeatureEvents;
 use crate::impact::Tier;
 use crate::report::{Analysis, Contribution, FeatureStatus};
 use crate::telemetry::{EventKind, Metric};
@@ -77,6 +78,22 @@ fn describe_shift(metric: Metric, before: f64, after: f64) -> String {
         ),
         Metric::FeedbackScore => format!("level {before:.2} -> {after:.2}"),
     }
+}
+
+/// Days before a change within which a deploy is named as its likely cause: the change
+/// starts on the deploy's day or within the two days after it.
+pub const DEPLOY_WINDOW_DAYS: i64 = 2;
+
+/// The deploy that a change starting on `day` most likely followed: the latest deploy
+/// of the feature (or of every feature) at most `DEPLOY_WINDOW_DAYS` days before it.
+pub fn attribute_to_deploy(events: &FeatureEvents, day: usize) -> Option<&str> {
+    let day = day as i64;
+    events
+        .deploys
+        .iter()
+        .rev()
+        .find(|(d, _)| *d <= day && day - *d <= DEPLOY_WINDOW_DAYS)
+        .map(|(_, title)| title.as_str())
 }
 
 /// What to do about a feature in its tier, from its strongest signal and recent deploy.
@@ -176,9 +193,16 @@ impl Analysis {
                 })
                 .collect();
             let (scaled, _) = transformed(series, metric);
+            let deploys = &self.feature_events[f];
             let changepoints = level_shifts(&scaled)
                 .into_iter()
-                .map(|c| (c.day, describe_shift(metric, c.before, c.after)))
+                .map(|c| {
+                    let mut text = describe_shift(metric, c.before, c.after);
+                    if let Some(title) = attribute_to_deploy(deploys, c.day) {
+                        text.push_str(&format!(" after deploy {title}"));
+                    }
+                    (c.day, text)
+                })
                 .collect();
             panels.push(MetricPanel {
                 metric,
@@ -264,6 +288,71 @@ mod tests {
             sessions_7d: 2.0,
             usage_share: 0.1,
         }
+    }
+
+    #[test]
+    fn a_change_is_attributed_to_a_deploy_within_the_window_only() {
+        let events = FeatureEvents {
+            deploys: vec![(10, "v1".into()), (20, "v2".into())],
+            incidents: vec![],
+        };
+        assert_eq!(attribute_to_deploy(&events, 10), Some("v1"));
+        assert_eq!(attribute_to_deploy(&events, 12), Some("v1"));
+        assert_eq!(attribute_to_deploy(&events, 13), None);
+        assert_eq!(attribute_to_deploy(&events, 9), None);
+        assert_eq!(attribute_to_deploy(&events, 21), Some("v2"));
+    }
+
+    #[test]
+    fn a_deploy_linked_regression_names_its_deploy() {
+        use crate::report::prepare;
+        use crate::telemetry::{Dataset, EventKind, EventRecord, FeatureSeries, Granularity};
+        // Flat latency for 60 days, then 40% higher from day 60, a day after a deploy.
+        let days = 90;
+        let p95: Vec<Option<f64>> = (0..days)
+            .map(|i| {
+                Some(
+                    200.0
+                        * if i >= 60 { 1.4 } else { 1.0 }
+                        * (1.0 + ((i as f64) * 2.4).sin() * 0.02),
+                )
+            })
+            .collect();
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let dataset = Dataset {
+            start,
+            days,
+            features: vec![FeatureSeries {
+                name: "checkout".into(),
+                sessions: vec![Some(1000.0); days],
+                latency_p95_ms: p95,
+                latency_p50_ms: vec![None; days],
+                crash_rate: vec![Some(0.001); days],
+                error_rate: vec![None; days],
+                feedback_score: vec![None; days],
+                feedback_count: vec![None; days],
+            }],
+            granularity: Granularity::Days,
+            had_cohorts: false,
+        };
+        let deploy_day = start + chrono::Days::new(59);
+        let events = vec![EventRecord {
+            timestamp: deploy_day.and_hms_opt(14, 0, 0).unwrap(),
+            feature: "checkout".into(),
+            kind: EventKind::Deploy,
+            title: "v4.2.0".into(),
+            severity: None,
+            end: None,
+            line: 2,
+        }];
+        let config = crate::Config::default();
+        let analysis = prepare(&dataset, &events, &config.model, &config.slo);
+        let report = analysis.report(&config.tiers, &config.impact);
+        let detail = analysis.feature_detail(0, &report.ranking[0], String::new());
+        let latency = &detail.panels[0];
+        assert_eq!(latency.changepoints.len(), 1, "{:?}", latency.changepoints);
+        assert_eq!(latency.changepoints[0].0, 60);
+        assert_eq!(latency.changepoints[0].1, "level +40% after deploy v4.2.0");
     }
 
     #[test]
