@@ -15,7 +15,7 @@ use crate::analysis::labels::Degradations;
 use crate::analysis::stats::{median, present};
 use crate::model::evaluate::{average_precision, brier, calibration, median_days, roc_auc};
 use crate::model::features::N_INPUTS;
-use crate::model::{eligible, walk_forward};
+use crate::model::{eligible, walk_forward, WalkForward};
 use crate::report::{prepare, Analysis};
 use crate::synth::{EpisodeKind, SynthData};
 use crate::telemetry::{Dataset, FeatureSeries, Granularity};
@@ -70,10 +70,10 @@ pub fn dataset_of(data: &SynthData) -> Dataset {
     Dataset::from_records(&data.telemetry, Granularity::Days).expect("generated data has rows")
 }
 
-/// Feature Radar's scores.
-pub fn feature_radar_scores(analysis: &Analysis, config: &Config) -> Scores {
-    let score: Vec<Vec<Option<f64>>> = analysis
-        .run
+/// The scores of a walk-forward run: its risk once a model exists, and its investigate
+/// tier at the configured threshold.
+fn walk_forward_scores(run: &WalkForward, config: &Config) -> Scores {
+    let score: Vec<Vec<Option<f64>>> = run
         .predictions
         .iter()
         .map(|days| days.iter().map(|p| p.model.map(|_| p.risk)).collect())
@@ -91,6 +91,11 @@ pub fn feature_radar_scores(analysis: &Analysis, config: &Config) -> Scores {
         is_probability: true,
         investigate,
     }
+}
+
+/// Feature Radar's scores.
+pub fn feature_radar_scores(analysis: &Analysis, config: &Config) -> Scores {
+    walk_forward_scores(&analysis.run, config)
 }
 
 fn ratio_to_median(values: &[Option<f64>], t: usize, days: usize) -> Option<f64> {
@@ -162,24 +167,7 @@ pub fn snapshot_scores(dataset: &Dataset, analysis: &Analysis, config: &Config) 
         &analysis.valid,
         &analysis.degradations,
     );
-    let score: Vec<Vec<Option<f64>>> = run
-        .predictions
-        .iter()
-        .map(|days| days.iter().map(|p| p.model.map(|_| p.risk)).collect())
-        .collect();
-    let investigate = score
-        .iter()
-        .map(|days| {
-            days.iter()
-                .map(|s| s.is_some_and(|r| r >= config.tiers.investigate))
-                .collect()
-        })
-        .collect();
-    Scores {
-        score,
-        is_probability: true,
-        investigate,
-    }
+    walk_forward_scores(&run, config)
 }
 
 /// Measures `scores` against the labels and the ground truth. Only feature-days that

@@ -179,17 +179,7 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
                     view! { <p class="muted">"None in the data."</p> }.into_any()
                 } else {
                     view! {
-                        <div class="table-wrap">
-                            <table class="plain">
-                                <caption>"Backtest of this feature"</caption>
-                                <thead><tr>
-                                    <th scope="col">"Feature"</th><th scope="col">"Started"</th>
-                                    <th scope="col">"Watch from"</th><th scope="col">"Investigate from"</th>
-                                    <th scope="col" class="num">"Risk the day before"</th>
-                                </tr></thead>
-                                <tbody>{super::model_card::backtest_rows(&own)}</tbody>
-                            </table>
-                        </div>
+                        <super::model_card::BacktestTable rows=own caption="Backtest of this feature"/>
                     }.into_any()
                 }
             }

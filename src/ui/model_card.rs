@@ -11,13 +11,19 @@ fn figure(value: Option<f64>, digits: usize) -> String {
     value.map_or("n/a".into(), |v| format!("{v:.digits$}"))
 }
 
-/// Rows of the backtest table, newest first.
-pub fn backtest_rows(rows: &[crate::report::BacktestRow]) -> impl IntoView {
+/// The backtest table: past degradations, newest first (at most 25), and how early
+/// each tier warned.
+#[component]
+pub fn BacktestTable(
+    rows: Vec<crate::report::BacktestRow>,
+    caption: &'static str,
+) -> impl IntoView {
     let lead = |date: Option<chrono::NaiveDate>, days: Option<usize>| match (date, days) {
         (Some(d), Some(n)) => format!("{d} ({n} day{} ahead)", if n == 1 { "" } else { "s" }),
         _ => "not warned".to_string(),
     };
-    rows.iter()
+    let body = rows
+        .iter()
         .rev()
         .take(25)
         .map(|r| {
@@ -32,7 +38,20 @@ pub fn backtest_rows(rows: &[crate::report::BacktestRow]) -> impl IntoView {
                 </tr>
             }
         })
-        .collect_view()
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="plain" data-testid="backtest">
+                <caption>{caption}</caption>
+                <thead><tr>
+                    <th scope="col">"Feature"</th><th scope="col">"Started"</th>
+                    <th scope="col">"Watch from"</th><th scope="col">"Investigate from"</th>
+                    <th scope="col" class="num">"Risk the day before"</th>
+                </tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
 }
 
 #[component]
@@ -120,19 +139,7 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
                 report.backtest.len().min(25),
                 report.backtest.len()
             )}</p>
-            <div class="table-wrap">
-                <table class="plain" data-testid="backtest">
-                    <caption>"Warnings before past degradations (newest first)"</caption>
-                    <thead><tr>
-                        <th scope="col">"Feature"</th><th scope="col">"Started"</th>
-                        <th scope="col">"Watch from"</th><th scope="col">"Investigate from"</th>
-                        <th scope="col" class="num">"Risk the day before"</th>
-                    </tr></thead>
-                    <tbody>
-                        {backtest_rows(&report.backtest)}
-                    </tbody>
-                </table>
-            </div>
+            <BacktestTable rows=report.backtest.clone() caption="Warnings before past degradations (newest first)"/>
         </section>
         <section aria-labelledby="limits-title">
             <h2 id="limits-title">"Limits"</h2>

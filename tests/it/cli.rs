@@ -10,6 +10,19 @@ fn feature_radar(args: &[&str]) -> Output {
         .expect("run feature-radar")
 }
 
+/// Runs a subcommand on a generated dataset's two files, writing to standard output.
+fn run_on(files: &super::Files, subcommand: &str) -> Output {
+    feature_radar(&[
+        subcommand,
+        "--telemetry",
+        files.telemetry().to_str().unwrap(),
+        "--events",
+        files.events().to_str().unwrap(),
+        "--output",
+        "-",
+    ])
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
@@ -21,15 +34,7 @@ fn stderr(output: &Output) -> String {
 #[test]
 fn score_writes_one_contract_row_per_feature_and_date() {
     let files = write_dataset(&small_params(11));
-    let out = feature_radar(&[
-        "score",
-        "--telemetry",
-        files.telemetry().to_str().unwrap(),
-        "--events",
-        files.events().to_str().unwrap(),
-        "--output",
-        "-",
-    ]);
+    let out = run_on(&files, "score");
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -269,15 +274,7 @@ fn detect_refuses_a_bad_value_with_line_and_column() {
 #[test]
 fn backtest_lists_each_past_incident_with_its_warnings() {
     let files = write_dataset(&small_params(14));
-    let out = feature_radar(&[
-        "backtest",
-        "--telemetry",
-        files.telemetry().to_str().unwrap(),
-        "--events",
-        files.events().to_str().unwrap(),
-        "--output",
-        "-",
-    ]);
+    let out = run_on(&files, "backtest");
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
