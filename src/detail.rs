@@ -53,6 +53,8 @@ pub struct FeatureDetail {
     pub contributions: Vec<Contribution>,
     pub sentence: String,
     pub action: String,
+    /// The signal whose return to normal would lower today's risk most, in words.
+    pub biggest_lever: Option<String>,
 }
 
 fn metric_signals(s: &Signals, metric: Metric) -> Option<MetricSignals> {
@@ -94,6 +96,28 @@ pub fn attribute_to_deploy(events: &FeatureEvents, day: usize) -> Option<&str> {
         .rev()
         .find(|(d, _)| *d <= day && day - *d <= DEPLOY_WINDOW_DAYS)
         .map(|(_, title)| title.as_str())
+}
+
+/// "What would lower the risk most": the signal pushing the risk up hardest, and the risk
+/// if that signal were back at an average day's value (all else equal).
+pub fn biggest_lever(status: &FeatureStatus) -> Option<String> {
+    let top = status
+        .contributions
+        .iter()
+        .filter(|c| c.log_odds > 0.05)
+        .max_by(|a, b| a.log_odds.total_cmp(&b.log_odds))?;
+    let risk = status.risk.clamp(1e-9, 1.0 - 1e-9);
+    let logit = (risk / (1.0 - risk)).ln() - top.log_odds;
+    let lowered = 1.0 / (1.0 + (-logit).exp());
+    let what = top
+        .description
+        .clone()
+        .unwrap_or_else(|| top.signal.to_string());
+    Some(format!(
+        "Bringing this back to normal would lower the risk most: {what} (risk {:.0}% -> {:.0}%).",
+        status.risk * 100.0,
+        lowered * 100.0
+    ))
 }
 
 /// What to do about a feature in its tier, from its strongest signal and recent deploy.
@@ -245,6 +269,7 @@ impl Analysis {
             contributions: status.contributions.clone(),
             sentence,
             action: recommended_action(status, &signals[last]),
+            biggest_lever: biggest_lever(status),
         }
     }
 }
@@ -353,6 +378,19 @@ mod tests {
         assert_eq!(latency.changepoints.len(), 1, "{:?}", latency.changepoints);
         assert_eq!(latency.changepoints[0].0, 60);
         assert_eq!(latency.changepoints[0].1, "level +40% after deploy v4.2.0");
+    }
+
+    #[test]
+    fn the_biggest_lever_removes_the_strongest_push() {
+        let mut s = status(Tier::Investigate);
+        s.risk = 0.5;
+        // Without a log-odds push of 1.2, even odds become 1:e^1.2, about 23%.
+        assert_eq!(
+            biggest_lever(&s).unwrap(),
+            "Bringing this back to normal would lower the risk most: p95 latency trending +4%/day over 7 days (risk 50% -> 23%)."
+        );
+        s.contributions[0].log_odds = -0.3;
+        assert_eq!(biggest_lever(&s), None);
     }
 
     #[test]

@@ -145,6 +145,7 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
         </section>
         <section aria-labelledby="why-title">
             <h2 id="why-title">"Why: the signals behind today's risk"</h2>
+            {detail.biggest_lever.clone().map(|text| view! { <p data-testid="lever"><strong>{text}</strong></p> })}
             <ul data-testid="contributions">
                 {if pushes.is_empty() {
                     view! { <li>"No signal moves the risk much today."</li> }.into_any()
