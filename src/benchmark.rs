@@ -12,7 +12,7 @@
 //! - **feature radar**: the engine as shipped.
 
 use crate::analysis::labels::Degradations;
-use crate::analysis::stats::{median, present};
+use crate::analysis::signals::monitor_ratio;
 use crate::model::evaluate::{average_precision, brier, calibration, median_days, roc_auc};
 use crate::model::features::N_INPUTS;
 use crate::model::{eligible, walk_forward, WalkForward};
@@ -98,28 +98,11 @@ pub fn feature_radar_scores(analysis: &Analysis, config: &Config) -> Scores {
     walk_forward_scores(&analysis.run, config)
 }
 
-fn ratio_to_median(values: &[Option<f64>], t: usize, days: usize) -> Option<f64> {
-    let today = values[t]?;
-    let history = present(values, t as i64 - days as i64, t as i64 - 1);
-    if history.len() < days / 2 {
-        return None;
-    }
-    let base = median(&history)?;
-    (base > 0.0).then(|| today / base)
-}
-
 /// The threshold monitor's scores.
 pub fn threshold_scores(dataset: &Dataset) -> Scores {
     let per_feature = |series: &FeatureSeries| -> Vec<Option<f64>> {
         (0..dataset.days)
-            .map(|t| {
-                let latency = ratio_to_median(&series.latency_p95_ms, t, 28).map(|r| r / 1.5);
-                let crash = ratio_to_median(&series.crash_rate, t, 28).map(|r| r / 2.0);
-                match (latency, crash) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    (a, b) => a.or(b),
-                }
-            })
+            .map(|t| monitor_ratio(series, t))
             .collect()
     };
     let score: Vec<Vec<Option<f64>>> = dataset.features.iter().map(per_feature).collect();

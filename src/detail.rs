@@ -312,6 +312,7 @@ mod tests {
             last_deploy: days_since_deploy.map(|_| "v4.2.0".to_string()),
             sessions_7d: 2.0,
             usage_share: 0.1,
+            monitor_ratio: 0.0,
         }
     }
 

@@ -150,6 +150,7 @@ mod tests {
             last_deploy: Some("v4.1.0".into()),
             sessions_7d: 1_234_567.0,
             usage_share: 0.2,
+            monitor_ratio: 0.0,
         }
     }
 

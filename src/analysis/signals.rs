@@ -66,6 +66,9 @@ pub struct Signals {
     pub sessions_7d: f64,
     /// This feature's share of all features' sessions over the last seven days.
     pub usage_share: f64,
+    /// What a typical threshold monitor watches: the larger of p95 latency over 1.5x and
+    /// the crash rate over 2x their trailing 28-day medians (1 = at the threshold).
+    pub monitor_ratio: f64,
 }
 
 /// The scale each metric is analysed on, and the smallest noise scale it may have.
@@ -180,6 +183,28 @@ pub fn transformed(series: &FeatureSeries, metric: Metric) -> (Vec<Option<f64>>,
     )
 }
 
+/// Today's value over the median of the previous `days` days (half of them present).
+pub fn ratio_to_median(values: &[Option<f64>], t: usize, days: usize) -> Option<f64> {
+    let today = values[t]?;
+    let history = present(values, t as i64 - days as i64, t as i64 - 1);
+    if history.len() < days / 2 {
+        return None;
+    }
+    let base = median(&history)?;
+    (base > 0.0).then(|| today / base)
+}
+
+/// The threshold monitor's view of day `t`: the larger of p95 latency / (1.5 x its 28-day
+/// median) and crash rate / (2 x its 28-day median).
+pub fn monitor_ratio(series: &FeatureSeries, t: usize) -> Option<f64> {
+    let latency = ratio_to_median(&series.latency_p95_ms, t, 28).map(|r| r / 1.5);
+    let crash = ratio_to_median(&series.crash_rate, t, 28).map(|r| r / 2.0);
+    match (latency, crash) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Signals for every day of one feature. `total_sessions_7d[t]` is the sum over all
 /// features, for the usage share.
 pub fn feature_signals(
@@ -234,6 +259,7 @@ pub fn feature_signals(
                 } else {
                     0.0
                 },
+                monitor_ratio: monitor_ratio(series, t).unwrap_or(0.0),
             }
         })
         .collect()

@@ -19,11 +19,12 @@ pub enum Input {
     ErrorLevel,
     FeedbackDrop,
     Divergence,
+    MonitorRatio,
     RecentDeploy,
     LoadLevel,
 }
 
-pub const INPUTS: [Input; 15] = [
+pub const INPUTS: [Input; 16] = [
     Input::LatencyLevel,
     Input::LatencyTrend7d,
     Input::LatencyTrend4d,
@@ -37,6 +38,7 @@ pub const INPUTS: [Input; 15] = [
     Input::ErrorLevel,
     Input::FeedbackDrop,
     Input::Divergence,
+    Input::MonitorRatio,
     Input::RecentDeploy,
     Input::LoadLevel,
 ];
@@ -60,6 +62,7 @@ impl Input {
             Input::ErrorLevel => "error_z",
             Input::FeedbackDrop => "feedback_drop",
             Input::Divergence => "divergence",
+            Input::MonitorRatio => "monitor_ratio",
             Input::RecentDeploy => "recent_deploy",
             Input::LoadLevel => "load_z",
         }
@@ -91,6 +94,7 @@ impl Input {
                 "fall of the feedback score against its 4-week baseline, in noise units"
             }
             Input::Divergence => "latency or crashes rising while feedback falls",
+            Input::MonitorRatio => "what a threshold monitor sees: p95 over 1.5x or crash rate over 2x their 28-day medians (1 = at the threshold)",
             Input::RecentDeploy => {
                 "how recent the last deploy is (1 on its day, fading over about 3 days)"
             }
@@ -121,6 +125,7 @@ pub fn input_vector(s: &Signals) -> [f64; N_INPUTS] {
         s.error_rate.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
         s.feedback.map_or(0.0, |m| clip(-m.z, -6.0, 12.0)),
         clip(s.divergence, 0.0, 10.0),
+        clip(s.monitor_ratio, 0.0, 4.0),
         s.days_since_deploy
             .filter(|d| *d >= 0)
             .map_or(0.0, |d| (-(d as f64) / 3.0).exp()),
@@ -213,6 +218,10 @@ pub fn describe(input: Input, s: &Signals) -> Option<String> {
             )
         }
         Input::Divergence => "latency or crashes rising while feedback falls".to_string(),
+        Input::MonitorRatio => format!(
+            "at {:.0}% of a typical alert threshold (1.5x p95 or 2x crashes)",
+            s.monitor_ratio * 100.0
+        ),
         Input::RecentDeploy => {
             let days = s.days_since_deploy?;
             let title = s.last_deploy.as_deref().unwrap_or("a deploy");
