@@ -111,3 +111,47 @@ fn the_backtest_covers_every_past_degradation_and_feeds_the_lead_time() {
         }
     }
 }
+
+/// Odd but valid inputs a person may load: one day, a few days, one feature, events for
+/// features that are not in the telemetry, every value missing but the required ones.
+/// None of them may panic, and each gives a report with its own feature view.
+#[test]
+fn tiny_and_odd_inputs_still_give_a_report() {
+    let cases = [
+        "date,feature,sessions,latency_p95_ms,crash_rate\n2026-01-01,a,10,100,0\n",
+        "date,feature,sessions,latency_p95_ms,crash_rate\n2026-01-01,a,0,0,0\n2026-01-03,a,0,0,0\n2026-01-02,b,5,1,1\n",
+        "date,feature,sessions,latency_p95_ms,crash_rate,feedback_score\n2026-01-01T05:00:00Z,a,1,1,0.5,\n2026-01-01T06:00:00Z,a,1,1,0.5,1\n",
+    ];
+    let events = "timestamp,feature,kind,title\n2025-12-01,zzz,incident,old\n2026-01-02,*,deploy,v1\n2030-01-01,a,incident,future\n";
+    for telemetry in cases {
+        for with_events in [false, true] {
+            let loaded = load(
+                "telemetry.csv",
+                telemetry.as_bytes(),
+                with_events.then_some(("events.csv", events.as_bytes())),
+            )
+            .unwrap();
+            let analysis = feature_radar::report::prepare(
+                &loaded.dataset,
+                &loaded.events,
+                &Config::default().model,
+                &Config::default().slo,
+            );
+            let config = Config::default();
+            let report = analysis.report(&config.tiers, &config.impact);
+            assert!(!report.ranking.is_empty());
+            assert!(report.rows.iter().all(|r| (0.0..=1.0).contains(&r.risk)));
+            for status in &report.ranking {
+                let f = loaded.dataset.feature_index(&status.feature).unwrap();
+                let detail = analysis.feature_detail(f, status, String::new());
+                for panel in &detail.panels {
+                    let _ = feature_radar::charts::metric_chart(&detail, panel);
+                }
+                let _ = feature_radar::charts::risk_chart(&detail, &config.tiers);
+            }
+            let _ = report.scores_csv();
+            let _ = report.backtest_csv();
+            let _ = report.headline();
+        }
+    }
+}
