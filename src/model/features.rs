@@ -141,12 +141,10 @@ fn percent(fraction: f64) -> String {
 pub fn describe(input: Input, s: &Signals) -> Option<String> {
     let lat = s.latency_p95;
     Some(match input {
+        // The level in noise units and the change in percent are separate signals; their
+        // phrases say which one is meant, so that they never read as the same thing.
         Input::LatencyLevel => {
-            let m = lat?;
-            format!(
-                "p95 latency {} vs 4-week baseline",
-                percent(relative_change(m.level - m.baseline))
-            )
+            format!("p95 latency {:.1} noise units from its usual level", lat?.z)
         }
         Input::LatencyTrend7d => format!(
             "p95 latency trending {}/day over 7 days",
@@ -189,7 +187,8 @@ pub fn describe(input: Input, s: &Signals) -> Option<String> {
         Input::CrashLevel => {
             let m = s.crash_rate?;
             format!(
-                "crash rate {:.2}% vs baseline {:.2}%",
+                "crash rate {:.1} noise units from its usual level ({:.2}% vs {:.2}%)",
+                m.z,
                 rate_at(m.level) * 100.0,
                 rate_at(m.baseline) * 100.0
             )
