@@ -174,5 +174,5 @@ await check("no errors in the browser console", async () => {
 });
 
 await browser.close();
-console.log(`dashboard e2e: ${passed} passed, ${failed} failed`);
+console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
