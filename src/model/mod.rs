@@ -30,6 +30,11 @@ pub struct RiskModelParams {
     /// L2 penalty of the logistic regression.
     pub l2: f64,
     pub max_iterations: u64,
+    /// Most non-degradation examples a fit uses. Beyond it, a fixed share of them is
+    /// sampled (chosen by a hash of each example, so the same example is always kept or
+    /// dropped) and the intercept is corrected for the sampling, keeping the fit's cost
+    /// bounded on large uploads without biasing the probabilities.
+    pub max_training_negatives: usize,
 }
 
 impl Default for RiskModelParams {
@@ -40,6 +45,7 @@ impl Default for RiskModelParams {
             min_positives: 2 * N_INPUTS,
             l2: 1.0,
             max_iterations: 200,
+            max_training_negatives: 20_000,
         }
     }
 }
@@ -156,6 +162,42 @@ pub fn eligible(valid: &[Vec<bool>], degradations: &Degradations, f: usize, t: u
     valid[f][t] && !degradations.active[f][t]
 }
 
+/// A stable 64-bit hash (FNV-1a) of an example's inputs.
+fn example_hash(x: &[f64; N_INPUTS]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for value in x {
+        for byte in value.to_bits().to_le_bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// Keeps every positive and at most about `max_negatives` negatives, chosen by hash; returns
+/// the share of negatives kept.
+fn sample_negatives(
+    x: Vec<[f64; N_INPUTS]>,
+    y: Vec<bool>,
+    max_negatives: usize,
+) -> (Vec<[f64; N_INPUTS]>, Vec<bool>, f64) {
+    let negatives = y.iter().filter(|v| !**v).count();
+    if negatives <= max_negatives || negatives == 0 {
+        return (x, y, 1.0);
+    }
+    let rate = max_negatives as f64 / negatives as f64;
+    let cut = (rate * u64::MAX as f64) as u64;
+    let (mut xs, mut ys, mut kept) = (Vec::new(), Vec::new(), 0usize);
+    for (row, label) in x.into_iter().zip(y) {
+        if label || example_hash(&row) <= cut {
+            kept += usize::from(!label);
+            xs.push(row);
+            ys.push(label);
+        }
+    }
+    (xs, ys, (kept.max(1)) as f64 / negatives as f64)
+}
+
 /// Runs the walk-forward loop over all features and days.
 ///
 /// `inputs[f][t]` is the input vector, `valid[f][t]` whether its signals exist.
@@ -192,7 +234,11 @@ pub fn walk_forward(
             let enough =
                 positives >= params.min_positives && y.len() - positives >= params.min_positives;
             if enough {
-                if let Some(model) = FittedRiskModel::fit(params, t, &x, &y) {
+                let (x, y, kept) = sample_negatives(x, y, params.max_training_negatives);
+                if let Some(mut model) = FittedRiskModel::fit(params, t, &x, &y) {
+                    // Fitting on a share `kept` of the negatives multiplies the odds by
+                    // 1 / kept; take that back out of the intercept.
+                    model.intercept += kept.ln();
                     fits.push(model);
                 }
             }
@@ -291,6 +337,39 @@ mod tests {
         low[0] = 5.0;
         assert!(model.predict(&low).0 < 0.05, "{}", model.predict(&low).0);
         assert!(model.predict(&high).0 > 0.5, "{}", model.predict(&high).0);
+    }
+
+    #[test]
+    fn sampling_negatives_keeps_positives_and_the_same_examples() {
+        let x: Vec<[f64; N_INPUTS]> = (0..10_000)
+            .map(|i| {
+                let mut row = [0.0; N_INPUTS];
+                row[0] = i as f64;
+                row
+            })
+            .collect();
+        let y: Vec<bool> = (0..10_000).map(|i| i % 100 == 0).collect();
+        let (xs, ys, kept) = sample_negatives(x.clone(), y.clone(), 2_000);
+        assert_eq!(
+            ys.iter().filter(|v| **v).count(),
+            100,
+            "every positive stays"
+        );
+        let negatives = ys.iter().filter(|v| !**v).count();
+        assert!((1_800..2_200).contains(&negatives), "{negatives}");
+        assert!((kept - negatives as f64 / 9_900.0).abs() < 1e-12);
+        // Membership is by hash: at an equal or higher rate (less data), every example
+        // the full run kept is kept again.
+        let (xp, _, _) = sample_negatives(x[..5_000].to_vec(), y[..5_000].to_vec(), 1_000);
+        for row in xs.iter().filter(|r| r[0] < 5_000.0) {
+            assert!(xp.contains(row), "{} was dropped", row[0]);
+        }
+        let (same, _, rate) = sample_negatives(x, y, 20_000);
+        assert_eq!(
+            (same.len(), rate),
+            (10_000, 1.0),
+            "under the cap nothing is dropped"
+        );
     }
 
     #[test]
