@@ -54,8 +54,11 @@ async function accessibility(view) {
 }
 
 await check("the overview shows the ranking and the insights of the bundled data", async () => {
+  const started = Date.now();
   await page.goto(url);
   await page.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+  // A figure, not an assertion: how long the bundled analysis takes in this browser.
+  console.log(`     (page load to ranking: ${Date.now() - started} ms)`);
   const rows = await page.$$("[data-testid=ranking-row]");
   expect(rows.length === features, `expected ${features} rows, found ${rows.length}`);
   const insights = await page.$$eval("[data-testid=insight]", (li) => li.map((l) => l.textContent));
