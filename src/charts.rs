@@ -407,7 +407,7 @@ mod tests {
         let report = analysis.report(&config.tiers, &config.impact);
         let status = &report.ranking[0];
         let f = dataset.feature_index(&status.feature).unwrap();
-        let detail = analysis.feature_detail(f, status, String::new());
+        let detail = analysis.feature_detail(f, status);
         let panel = &detail.panels[0];
         let json = serde_json::to_value(metric_chart(&detail, panel)).unwrap();
         let series = json["series"].as_array().unwrap();

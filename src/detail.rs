@@ -6,6 +6,7 @@ use crate::analysis::changepoints::level_shifts;
 use crate::analysis::signals::{transformed, untransform, MetricSignals, Signals};
 use crate::analysis::FeatureEvents;
 use crate::impact::Tier;
+use crate::insights::feature_sentence;
 use crate::report::{Analysis, Contribution, FeatureStatus};
 use crate::telemetry::{EventKind, Metric};
 use chrono::NaiveDate;
@@ -164,12 +165,7 @@ pub fn recommended_action(status: &FeatureStatus, signals: &Signals) -> String {
 
 impl Analysis {
     /// The feature view of feature `f`, whose ranking entry is `status`.
-    pub fn feature_detail(
-        &self,
-        f: usize,
-        status: &FeatureStatus,
-        sentence: String,
-    ) -> FeatureDetail {
+    pub fn feature_detail(&self, f: usize, status: &FeatureStatus) -> FeatureDetail {
         let series = &self.dataset.features[f];
         let days = self.dataset.days;
         let signals = &self.signals[f];
@@ -243,18 +239,32 @@ impl Analysis {
             });
         }
         let last = self.dataset.day_of(status.date).unwrap_or(days - 1);
-        let mut events: Vec<TimelineEvent> = self
-            .events
+        // The timeline comes from the events already split by feature (a `*` event is in
+        // every feature's list), limited to the dataset's days.
+        let in_range = |day: i64| (0..days as i64).contains(&day);
+        let date = |day: i64| self.dataset.date(day.clamp(0, days as i64 - 1) as usize);
+        let own = &self.feature_events[f];
+        let mut events: Vec<TimelineEvent> = own
+            .deploys
             .iter()
-            .filter(|e| e.concerns(&series.name))
-            .filter(|e| matches!(e.kind, EventKind::Deploy | EventKind::Incident))
-            .filter(|e| self.dataset.day_of(e.day()).is_some())
-            .map(|e| TimelineEvent {
-                kind: e.kind,
-                start: e.day(),
-                end: e.end.map_or(e.day(), |t| t.date()),
-                title: e.title.clone(),
+            .filter(|(day, _)| in_range(*day))
+            .map(|(day, title)| TimelineEvent {
+                kind: EventKind::Deploy,
+                start: date(*day),
+                end: date(*day),
+                title: title.clone(),
             })
+            .chain(
+                own.incidents
+                    .iter()
+                    .filter(|i| in_range(i.start))
+                    .map(|i| TimelineEvent {
+                        kind: EventKind::Incident,
+                        start: date(i.start),
+                        end: date(i.end),
+                        title: i.title.clone(),
+                    }),
+            )
             .collect();
         events.sort_by_key(|e| e.start);
         FeatureDetail {
@@ -267,7 +277,13 @@ impl Analysis {
                 .collect(),
             events,
             contributions: status.contributions.clone(),
-            sentence,
+            sentence: feature_sentence(
+                &series.name,
+                &signals[last],
+                status.risk,
+                self.model.horizon,
+                status.reasons.first().map(String::as_str),
+            ),
             action: recommended_action(status, &signals[last]),
             biggest_lever: biggest_lever(status),
         }
@@ -374,7 +390,7 @@ mod tests {
         let config = crate::Config::default();
         let analysis = prepare(&dataset, &events, &config.model, &config.slo);
         let report = analysis.report(&config.tiers, &config.impact);
-        let detail = analysis.feature_detail(0, &report.ranking[0], String::new());
+        let detail = analysis.feature_detail(0, &report.ranking[0]);
         let latency = &detail.panels[0];
         assert_eq!(latency.changepoints.len(), 1, "{:?}", latency.changepoints);
         assert_eq!(latency.changepoints[0].0, 60);

@@ -259,7 +259,7 @@ fn contributions(prediction: &Prediction, signals: &Signals) -> Vec<Contribution
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub dataset: Dataset,
-    pub events: Vec<EventRecord>,
+    /// Each feature's deploys and incidents (a `*` event in every feature's list).
     pub feature_events: Vec<FeatureEvents>,
     /// Per feature, per day.
     pub signals: Vec<Vec<Signals>>,
@@ -310,7 +310,6 @@ pub fn prepare(
     let run = walk_forward(model, &inputs, &valid, &degradations);
     Analysis {
         dataset: dataset.clone(),
-        events: events.to_vec(),
         feature_events,
         signals,
         valid,

@@ -5,29 +5,63 @@ use super::AppState;
 use crate::view_state::{ViewState, HORIZONS};
 use leptos::prelude::*;
 
-fn percent_input(
+/// How a slider maps onto a setting: its range in slider units, slider units per unit of
+/// the setting, and how the value reads next to the label.
+struct Range {
+    min: &'static str,
+    max: &'static str,
+    step: &'static str,
+    factor: f64,
+    show: fn(f64) -> String,
+}
+
+const PERCENT: Range = Range {
+    min: "1",
+    max: "99",
+    step: "1",
+    factor: 100.0,
+    show: |v| format!("{v:.0}%"),
+};
+
+const WEIGHT: Range = Range {
+    min: "0",
+    max: "1",
+    step: "0.05",
+    factor: 1.0,
+    show: |v| format!("{v:.2}"),
+};
+
+/// A labelled slider bound to one setting of the view state.
+fn slider(
     id: &'static str,
     label: &'static str,
     help: &'static str,
+    range: Range,
     get: impl Fn(&ViewState) -> f64 + Copy + Send + Sync + 'static,
     set: impl Fn(&mut ViewState, f64) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let value = move || state.view.with(|v| (get(v) * 100.0).round() as i64);
+    let factor = range.factor;
+    let show = range.show;
+    let value = move || {
+        state
+            .view
+            .with(|v| (get(v) * factor * 100.0).round() / 100.0)
+    };
     view! {
         <div class="control">
-            <label for=id>{label}": "<output for=id>{move || format!("{}%", value())}</output></label>
+            <label for=id>{label}": "<output for=id>{move || show(value())}</output></label>
             <input
                 id=id
                 type="range"
-                min="1"
-                max="99"
-                step="1"
+                min=range.min
+                max=range.max
+                step=range.step
                 data-testid=id
                 prop:value=move || value().to_string()
                 on:input=move |ev| {
                     if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-                        state.view.update(|s| set(s, v / 100.0));
+                        state.view.update(|s| set(s, v / factor));
                     }
                 }
             />
@@ -66,46 +100,36 @@ pub fn Controls() -> impl IntoView {
             </select>
             <p class="help">"How far ahead the risk looks. Changing it refits the model."</p>
         </div>
-        {percent_input(
+        {slider(
             "investigate",
             "Investigate at risk",
             "Features at or above this risk are in the investigate tier.",
+            PERCENT,
             |v| v.tiers.investigate,
             |v, x| {
                 v.tiers.investigate = x;
                 v.tiers.watch = v.tiers.watch.min(x);
             },
         )}
-        {percent_input(
+        {slider(
             "watch",
             "Watch at risk",
             "Features at or above this risk (and below investigate) are watched.",
+            PERCENT,
             |v| v.tiers.watch,
             |v, x| {
                 v.tiers.watch = x;
                 v.tiers.investigate = v.tiers.investigate.max(x);
             },
         )}
-        <div class="control">
-            <label for="usage">"Weight of usage in Impact: "
-                <output for="usage">{move || state.view.with(|v| format!("{:.2}", v.weights.usage))}</output>
-            </label>
-            <input
-                id="usage"
-                type="range"
-                min="0"
-                max="1"
-                step="0.05"
-                data-testid="usage"
-                prop:value=move || state.view.with(|v| v.weights.usage.to_string())
-                on:input=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-                        state.view.update(|s| s.weights.usage = v.clamp(0.0, 1.0));
-                    }
-                }
-            />
-            <p class="help">"Impact = risk x (weekly sessions)^weight. 1: expected sessions exposed; 0: risk alone."</p>
-        </div>
+        {slider(
+            "usage",
+            "Weight of usage in Impact",
+            "Impact = risk x (weekly sessions)^weight. 1: expected sessions exposed; 0: risk alone.",
+            WEIGHT,
+            |v| v.weights.usage,
+            |v, x| v.weights.usage = x.clamp(0.0, 1.0),
+        )}
         <button
             data-testid="reset"
             on:click=move |_| state.view.update(|s| {

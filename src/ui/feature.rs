@@ -27,15 +27,7 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
     let Some(f) = analysis.dataset.feature_index(&status.feature) else {
         return view! { <p>"Unknown feature."</p> }.into_any();
     };
-    let t = analysis.dataset.day_of(status.date).unwrap_or(0);
-    let sentence = crate::insights::feature_sentence(
-        &status.feature,
-        &analysis.signals[f][t],
-        status.risk,
-        report.config.model.horizon,
-        status.reasons.first().map(String::as_str),
-    );
-    let detail = analysis.feature_detail(f, &status, sentence);
+    let detail = analysis.feature_detail(f, &status);
     let tier = status.tier.as_str();
     let pushes: Vec<String> = detail
         .contributions

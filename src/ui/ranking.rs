@@ -99,10 +99,15 @@ pub fn RankingTable(
             </th>
         }
     };
-    let rows = move || {
+    // The filtered, sorted rows, computed once per change of the view state.
+    let table = Memo::new(move |_| {
         ranking.with_value(|ranking| {
-            view.with(|v| v.table(ranking))
-                .into_iter()
+            view.with(|v| v.table(ranking).into_iter().cloned().collect::<Vec<_>>())
+        })
+    });
+    let rows = move || {
+        table.with(|rows| {
+            rows.iter()
                 .map(|r| {
                     let tier = r.tier.as_str();
                     let change = r.risk_7d_ago.map_or(String::new(), |old| {
@@ -147,7 +152,7 @@ pub fn RankingTable(
                 .collect_view()
         })
     };
-    let shown = move || ranking.with_value(|r| view.with(|v| v.table(r).len()));
+    let shown = move || table.with(Vec::len);
     let total = ranking.with_value(Vec::len);
     view! {
         <div class="filters" role="search">

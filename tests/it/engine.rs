@@ -143,7 +143,7 @@ fn tiny_and_odd_inputs_still_give_a_report() {
             assert!(report.rows.iter().all(|r| (0.0..=1.0).contains(&r.risk)));
             for status in &report.ranking {
                 let f = loaded.dataset.feature_index(&status.feature).unwrap();
-                let detail = analysis.feature_detail(f, status, String::new());
+                let detail = analysis.feature_detail(f, status);
                 for panel in &detail.panels {
                     let _ = feature_radar::charts::metric_chart(&detail, panel);
                 }
