@@ -1,110 +1,673 @@
 //! The online anomaly score of one metric series (`feature-radar detect`).
 //!
-//! Each value is scored against the values before it only: a robust baseline (median of
-//! the last `window` values) and noise scale (MAD, with a floor so that a flat stretch
-//! does not make every later wiggle infinite). The distance in scales, `z`, maps to
-//! `z^2 / (z^2 + 16)`: 0 for a typical value, 0.5 at 4 scales, 0.8 at 8, approaching 1.
-//! The map is the same for every series, so scores are comparable across scales.
+//! Each value is scored against the values before it only, in four steps.
+//!
+//! 1. **Time grid.** The sampling step is the median of the first gaps between
+//!    timestamps (when they parse). Each value gets a slot on that grid, so a missing
+//!    period stays a hole and "the same time yesterday" is a fixed number of slots back.
+//! 2. **Competing baselines.** Each predicts the next value:
+//!    - *level*: the median of the last 30 values;
+//!    - *daily*: for data sampled every 6 hours or faster, the same time of day on each of
+//!      the last 4 days, shifted by how much the level just before it has moved since;
+//!    - *weekly*: for data sampled daily or faster, the same time on each of the last
+//!      3 weeks, adjusted the same way.
+//!
+//!    Each baseline keeps its last 400 residuals. The one whose residuals have had the
+//!    smallest robust spread lately is used; a seasonal baseline must beat the level by
+//!    10%, so a pattern is only assumed when the data show it. Weekends and daily peaks
+//!    that recur are then predicted, not flagged.
+//! 3. **Robust distance.** A residual is measured in robust scales of the chosen
+//!    baseline's past residuals: their median (a baseline that lags a trend is biased, not
+//!    wrong) and MAD, floored by half their mean absolute deviation (so that a mostly flat
+//!    series that does move keeps a scale) and by 0.1% of the level. Medians ignore
+//!    outliers in the history, so one incident does not hide the next. Two distances are
+//!    taken: of the value itself (spikes) and of the median of the last six residuals
+//!    against its own history (sustained shifts too small to stand out one value at a
+//!    time).
+//! 4. **Comparable score.** Each distance is divided by how heavy this series' tails have
+//!    been (its own 99th percentile of past distances over the 99th percentile of normal
+//!    noise, when larger, once 200 values are known; each distance has its own), so
+//!    that spikes that recur in 1% or more of a series are its normal, so that a series whose ordinary days are spiky does not score
+//!    higher than a calm one. The larger distance `z` maps to `z^2 / (z^2 + 16)`: 0 for a
+//!    typical value, 0.5 at 4 scales, 0.8 at 8. The map is the same for every series.
+//!
+//! A value repeated exactly for twice as long as any run before it (and at least 12
+//! times) scores as a stuck sensor would: 0.5 at that length, rising with it.
+//! Gaps score 0 and are not remembered. The first ten values score 0.
 
-use super::stats::{mad, median, MAD_TO_SIGMA};
 use std::collections::VecDeque;
 
 /// Values of history needed before any score above 0.
 pub const MIN_HISTORY: usize = 10;
+/// Values in the level baseline.
+pub const LEVEL_WINDOW: usize = 30;
+/// Residuals each baseline remembers for its scale.
+const RESIDUAL_WINDOW: usize = 400;
+/// Residuals a baseline needs before it can be chosen or scored with.
+const MIN_RESIDUALS: usize = 24;
+/// Residuals in the sustained-shift median.
+const SUSTAIN: usize = 6;
+/// A seasonal baseline is chosen only when its spread is below this share of the level's.
+const SEASONAL_ADVANTAGE: f64 = 0.9;
+/// Past distances remembered to measure how heavy the tails are.
+const TAIL_WINDOW: usize = 2000;
+const TAIL_MIN: usize = 200;
+/// The tail quantile compared, and its value for |z| of normal noise.
+const TAIL_QUANTILE: f64 = 0.99;
+const NORMAL_TAIL: f64 = 2.576;
+/// Timestamp gaps used to find the sampling step.
+const STEP_SAMPLES: usize = 16;
+/// The longest hole (in slots) kept in the grid; a longer one restarts the grid's phase.
+const MAX_HOLE: u64 = 100_000;
+const MAD_TO_SIGMA: f64 = 1.4826;
+/// The shortest run of one repeated value that can count as stuck.
+const STUCK_MIN_RUN: usize = 12;
+
+/// Which baseline predicted a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    Level,
+    /// A seasonal pattern of this many slots, looked up over this many past cycles.
+    Seasonal {
+        period: usize,
+        cycles: usize,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    baseline: Baseline,
+    residuals: VecDeque<f64>,
+    /// History of the median of the last SUSTAIN residuals.
+    sustained: VecDeque<f64>,
+}
+
+impl Candidate {
+    fn new(baseline: Baseline) -> Self {
+        Candidate {
+            baseline,
+            residuals: VecDeque::new(),
+            sustained: VecDeque::new(),
+        }
+    }
+
+    /// Robust spread of the last `n` residuals (None with too few).
+    fn recent_spread(&self, n: usize) -> Option<f64> {
+        if self.residuals.len() < MIN_RESIDUALS {
+            return None;
+        }
+        let recent: Vec<f64> = self.residuals.iter().rev().take(n).copied().collect();
+        let centre = median_of(&mut recent.clone())?;
+        let mut dev: Vec<f64> = recent.iter().map(|r| (r - centre).abs()).collect();
+        median_of(&mut dev)
+    }
+}
 
 /// Scores a stream of values, one at a time.
 #[derive(Debug, Clone)]
 pub struct OnlineDetector {
-    window: usize,
-    history: VecDeque<f64>,
+    /// Values by slot; `grid[0]` is slot `grid_start`.
+    grid: VecDeque<Option<f64>>,
+    grid_start: u64,
+    next_slot: u64,
+    placed: bool,
+    last_time: Option<i64>,
+    step_gaps: Vec<i64>,
+    step: Option<i64>,
+    /// The last LEVEL_WINDOW present values.
+    recent: VecDeque<f64>,
+    seen: usize,
+    candidates: Vec<Candidate>,
+    /// Tails of the point and of the sustained distances.
+    tails: [Tail; 2],
+    /// Length of the current run of identical values, and the longest before it.
+    run: usize,
+    longest_run: usize,
+}
+
+/// How heavy a distance's tail has been: its recent 99th percentile over normal noise's.
+#[derive(Debug, Clone)]
+struct Tail {
+    past: VecDeque<f64>,
+    factor: f64,
+    since_update: usize,
+}
+
+impl Tail {
+    fn new() -> Self {
+        Tail {
+            past: VecDeque::new(),
+            factor: 1.0,
+            since_update: 0,
+        }
+    }
+
+    /// `z` over the tail factor so far; then remembers `z`.
+    fn adjust(&mut self, z: f64) -> f64 {
+        let adjusted = z / self.factor;
+        push_capped(&mut self.past, z, TAIL_WINDOW);
+        self.since_update += 1;
+        if self.past.len() >= TAIL_MIN && self.since_update >= 25 {
+            self.since_update = 0;
+            let mut past: Vec<f64> = self.past.iter().copied().collect();
+            let k = (((past.len() as f64) * TAIL_QUANTILE) as usize).min(past.len() - 1);
+            let (_, q, _) = past.select_nth_unstable_by(k, f64::total_cmp);
+            self.factor = (*q / NORMAL_TAIL).max(1.0);
+        }
+        adjusted
+    }
 }
 
 impl Default for OnlineDetector {
     fn default() -> Self {
-        Self::new(120)
+        Self::new()
     }
 }
 
 impl OnlineDetector {
-    pub fn new(window: usize) -> Self {
+    pub fn new() -> Self {
         OnlineDetector {
-            window: window.max(MIN_HISTORY),
-            history: VecDeque::new(),
+            grid: VecDeque::new(),
+            grid_start: 0,
+            next_slot: 0,
+            placed: false,
+            last_time: None,
+            step_gaps: Vec::new(),
+            step: None,
+            recent: VecDeque::new(),
+            seen: 0,
+            candidates: vec![Candidate::new(Baseline::Level)],
+            tails: [Tail::new(), Tail::new()],
+            run: 0,
+            longest_run: 0,
         }
     }
 
-    /// The anomaly score in [0, 1] of `value`, given the values seen so far; then
-    /// remembers `value`. A missing value (None) scores 0 and is not remembered.
-    pub fn score(&mut self, value: Option<f64>) -> f64 {
+    /// The sampling step in seconds, once known.
+    pub fn step_seconds(&self) -> Option<i64> {
+        self.step
+    }
+
+    /// The baselines in use (the level, plus any seasonal pattern the step allows).
+    pub fn baselines(&self) -> Vec<Baseline> {
+        self.candidates.iter().map(|c| c.baseline).collect()
+    }
+
+    /// The anomaly score in [0, 1] of `value` at `time` (seconds; None when the series has
+    /// no usable timestamps), given the values seen so far; then remembers `value`.
+    /// A missing value (None) scores 0 and is not remembered.
+    pub fn score_at(&mut self, time: Option<i64>, value: Option<f64>) -> f64 {
+        let slot = self.place(time);
         let Some(value) = value.filter(|v| v.is_finite()) else {
             return 0.0;
         };
-        let score = if self.history.len() < MIN_HISTORY {
-            0.0
-        } else {
-            let values: Vec<f64> = self.history.iter().copied().collect();
-            let centre = median(&values).unwrap_or(value);
-            let spread = mad(&values, centre).unwrap_or(0.0) * MAD_TO_SIGMA;
-            let floor = 1e-3 * centre.abs().max(1e-9);
-            let z = (value - centre).abs() / spread.max(floor);
-            z * z / (z * z + 16.0)
-        };
-        self.history.push_back(value);
-        if self.history.len() > self.window {
-            self.history.pop_front();
-        }
+        let score = self.score_value(slot, value);
+        self.remember(slot, value);
         score
+    }
+
+    /// As `score_at` for a series without timestamps: one slot per value.
+    pub fn score(&mut self, value: Option<f64>) -> f64 {
+        self.score_at(None, value)
+    }
+
+    /// The slot of the next value; learns the step from the first timestamp gaps.
+    fn place(&mut self, time: Option<i64>) -> u64 {
+        let advance = match (time, self.last_time) {
+            (Some(t), Some(last)) => {
+                let gap = t - last;
+                if self.step.is_none() && gap > 0 {
+                    self.step_gaps.push(gap);
+                    if self.step_gaps.len() >= STEP_SAMPLES {
+                        let mut gaps = self.step_gaps.clone();
+                        gaps.sort_unstable();
+                        let step = gaps[gaps.len() / 2];
+                        self.step = Some(step);
+                        self.add_seasonal_candidates(step);
+                    }
+                }
+                match self.step {
+                    Some(step) if gap > 0 => ((gap as f64 / step as f64).round() as u64).max(1),
+                    _ => 1,
+                }
+            }
+            _ => 1,
+        };
+        if time.is_some() {
+            self.last_time = time;
+        }
+        let slot = if self.placed {
+            self.next_slot + advance - 1
+        } else {
+            self.placed = true;
+            0
+        };
+        if advance > MAX_HOLE {
+            // A hole this long breaks the phase: start the grid again.
+            self.grid.clear();
+            self.grid_start = slot;
+        }
+        while self.grid_start + (self.grid.len() as u64) < slot {
+            self.grid.push_back(None);
+        }
+        self.next_slot = slot + 1;
+        slot
+    }
+
+    fn add_seasonal_candidates(&mut self, step: i64) {
+        const DAY: i64 = 86_400;
+        let per_day = DAY as f64 / step as f64;
+        let whole = per_day.round();
+        if step <= 0 || (per_day - whole).abs() > 0.01 * whole.max(1.0) {
+            return;
+        }
+        let per_day = whole as usize;
+        if (4..=1440).contains(&per_day) {
+            self.candidates.push(Candidate::new(Baseline::Seasonal {
+                period: per_day,
+                cycles: 4,
+            }));
+        }
+        if (1..=1440).contains(&per_day) {
+            self.candidates.push(Candidate::new(Baseline::Seasonal {
+                period: 7 * per_day,
+                cycles: 3,
+            }));
+        }
+    }
+
+    fn value_at(&self, slot: i64) -> Option<f64> {
+        if slot < self.grid_start as i64 {
+            return None;
+        }
+        self.grid
+            .get((slot - self.grid_start as i64) as usize)
+            .copied()
+            .flatten()
+    }
+
+    /// Median of the present values in slots `[to - span, to)`, with at least half present.
+    fn level_before(&self, to: i64, span: usize) -> Option<f64> {
+        let mut values: Vec<f64> = (to - span as i64..to)
+            .filter_map(|s| self.value_at(s))
+            .collect();
+        if values.len() * 2 < span {
+            return None;
+        }
+        median_of(&mut values)
+    }
+
+    fn predict(&self, baseline: Baseline, slot: u64) -> Option<f64> {
+        match baseline {
+            Baseline::Level => {
+                if self.recent.len() < MIN_HISTORY {
+                    return None;
+                }
+                median_of(&mut self.recent.iter().copied().collect::<Vec<_>>())
+            }
+            Baseline::Seasonal { period, cycles } => {
+                let span = (period / 24).clamp(3, 12);
+                let slot = slot as i64;
+                let now = self.level_before(slot, span)?;
+                let mut guesses: Vec<f64> = (1..=cycles as i64)
+                    .filter_map(|k| {
+                        let then = slot - k * period as i64;
+                        let value = self.value_at(then)?;
+                        Some(value + now - self.level_before(then, span)?)
+                    })
+                    .collect();
+                if guesses.len() < 2 {
+                    return None;
+                }
+                median_of(&mut guesses)
+            }
+        }
+    }
+
+    /// The index of the baseline to trust now: the smallest recent spread.
+    fn choose(&self) -> Option<usize> {
+        let spreads: Vec<Option<f64>> = self
+            .candidates
+            .iter()
+            .map(|c| c.recent_spread(200))
+            .collect();
+        let mut best: Option<(usize, f64)> = spreads[0].map(|s| (0, s));
+        for (i, spread) in spreads.iter().enumerate().skip(1) {
+            if let Some(s) = spread {
+                let beats = best.is_none_or(|(_, b)| *s < SEASONAL_ADVANTAGE * b);
+                if beats {
+                    best = Some((i, *s));
+                }
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
+    fn score_value(&mut self, slot: u64, value: f64) -> f64 {
+        let predictions: Vec<Option<f64>> = self
+            .candidates
+            .iter()
+            .map(|c| self.predict(c.baseline, slot))
+            .collect();
+        let chosen = self.choose();
+        let level = self
+            .recent
+            .iter()
+            .map(|v| v.abs())
+            .fold(0.0, f64::max)
+            .max(value.abs());
+        let mut z_chosen = None;
+        for (i, prediction) in predictions.iter().enumerate() {
+            let Some(prediction) = prediction else {
+                continue;
+            };
+            let residual = value - prediction;
+            let candidate = &mut self.candidates[i];
+            let (z_point, z_sustained) = distances(candidate, residual, level);
+            if Some(i) == chosen && self.seen >= MIN_HISTORY {
+                z_chosen = Some((z_point, z_sustained));
+            }
+            push_capped(&mut candidate.residuals, residual, RESIDUAL_WINDOW);
+            if candidate.residuals.len() >= SUSTAIN {
+                let mut last: Vec<f64> = candidate
+                    .residuals
+                    .iter()
+                    .rev()
+                    .take(SUSTAIN)
+                    .copied()
+                    .collect();
+                let sustained = median_of(&mut last).unwrap_or(0.0);
+                push_capped(&mut candidate.sustained, sustained, RESIDUAL_WINDOW);
+            }
+        }
+        let Some((z_point, z_sustained)) = z_chosen else {
+            return 0.0;
+        };
+        let z = self.tails[0]
+            .adjust(z_point)
+            .max(self.tails[1].adjust(z_sustained))
+            .max(self.stuck_distance(value));
+        z * z / (z * z + 16.0)
+    }
+
+    /// A value repeated exactly for longer than twice the longest run before (and at
+    /// least 12 times) looks like a stuck sensor or a frozen pipeline: 4 scales at that
+    /// length, growing with it.
+    fn stuck_distance(&self, value: f64) -> f64 {
+        let repeats = self.recent.back() == Some(&value);
+        if !repeats || self.seen < 10 * STUCK_MIN_RUN {
+            return 0.0;
+        }
+        let run = self.run + 1;
+        let limit = (2 * self.longest_run).max(STUCK_MIN_RUN);
+        if run < limit {
+            return 0.0;
+        }
+        4.0 * run as f64 / limit as f64
+    }
+
+    fn remember(&mut self, slot: u64, value: f64) {
+        let index = (slot - self.grid_start) as usize;
+        if index < self.grid.len() {
+            self.grid[index] = Some(value);
+        } else {
+            self.grid.push_back(Some(value));
+        }
+        let keep = self
+            .candidates
+            .iter()
+            .map(|c| match c.baseline {
+                Baseline::Level => 0,
+                Baseline::Seasonal { period, cycles } => period * cycles + 13,
+            })
+            .max()
+            .unwrap_or(0)
+            .max(64);
+        while self.grid.len() > keep {
+            self.grid.pop_front();
+            self.grid_start += 1;
+        }
+        if self.recent.back() == Some(&value) {
+            self.run += 1;
+        } else {
+            self.longest_run = self.longest_run.max(self.run);
+            self.run = 1;
+        }
+        push_capped(&mut self.recent, value, LEVEL_WINDOW);
+        self.seen += 1;
     }
 }
 
-/// Scores a whole series online: the score of element `i` uses elements `0..=i` only.
+/// The distances of `residual` (a value) and of the sustained median it completes, in
+/// robust scales of the candidate's history; 0 while the history is short.
+fn distances(candidate: &Candidate, residual: f64, level: f64) -> (f64, f64) {
+    if candidate.residuals.len() < MIN_RESIDUALS {
+        return (0.0, 0.0);
+    }
+    let floor = (1e-3 * level).max(1e-12);
+    let point = robust_distance(&candidate.residuals, residual, floor);
+    let sustained = if candidate.sustained.len() >= MIN_RESIDUALS {
+        let mut last: Vec<f64> = std::iter::once(residual)
+            .chain(candidate.residuals.iter().rev().take(SUSTAIN - 1).copied())
+            .collect();
+        let now = median_of(&mut last).unwrap_or(0.0);
+        robust_distance(&candidate.sustained, now, floor)
+    } else {
+        0.0
+    };
+    (point, sustained)
+}
+
+/// |x - median(history)| in scales of the history (MAD, floored).
+fn robust_distance(history: &VecDeque<f64>, x: f64, floor: f64) -> f64 {
+    let mut values: Vec<f64> = history.iter().copied().collect();
+    let centre = median_of(&mut values).unwrap_or(0.0);
+    let mut dev: Vec<f64> = history.iter().map(|v| (v - centre).abs()).collect();
+    let mean_dev = dev.iter().sum::<f64>() / dev.len().max(1) as f64;
+    let mad = median_of(&mut dev).unwrap_or(0.0);
+    let scale = (MAD_TO_SIGMA * mad).max(0.5 * mean_dev).max(floor);
+    (x - centre).abs() / scale
+}
+
+fn push_capped(queue: &mut VecDeque<f64>, value: f64, cap: usize) {
+    queue.push_back(value);
+    if queue.len() > cap {
+        queue.pop_front();
+    }
+}
+
+/// Median in linear time; reorders `values`.
+fn median_of(values: &mut [f64]) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let (below, upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
+    if n % 2 == 1 {
+        return Some(*upper);
+    }
+    let upper = *upper;
+    let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((lower + upper) / 2.0)
+}
+
+/// Scores a whole series without timestamps online: element `i` uses elements `0..=i`.
 pub fn score_series(values: &[Option<f64>]) -> Vec<f64> {
-    let mut detector = OnlineDetector::default();
+    let mut detector = OnlineDetector::new();
     values.iter().map(|v| detector.score(*v)).collect()
+}
+
+/// Scores a timed series online (`times` in seconds, None where a timestamp did not parse).
+pub fn score_timed_series(times: &[Option<i64>], values: &[Option<f64>]) -> Vec<f64> {
+    let mut detector = OnlineDetector::new();
+    times
+        .iter()
+        .zip(values)
+        .map(|(t, v)| detector.score_at(*t, *v))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_spike_scores_high_and_ordinary_noise_low() {
-        let mut values: Vec<Option<f64>> = (0..100)
-            .map(|i| Some(50.0 + (i as f64 * 1.7).sin() * 2.0))
-            .collect();
-        values[80] = Some(90.0);
-        let scores = score_series(&values);
-        assert!(scores[..MIN_HISTORY].iter().all(|s| *s == 0.0));
-        assert!(scores[80] > 0.9, "spike {}", scores[80]);
-        let max_other = scores
+    /// A deterministic, noise-like sequence in [-1, 1].
+    fn noise(i: usize) -> f64 {
+        let x = (i as f64 * 12.9898).sin() * 43_758.545;
+        2.0 * (x - x.floor()) - 1.0
+    }
+
+    fn max_outside(scores: &[f64], skip: std::ops::Range<usize>, from: usize) -> f64 {
+        scores
             .iter()
             .enumerate()
-            .filter(|(i, _)| *i != 80)
+            .filter(|(i, _)| *i >= from && !skip.contains(i))
             .map(|(_, s)| *s)
-            .fold(0.0, f64::max);
-        assert!(max_other < 0.3, "noise {max_other}");
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn a_spike_scores_high_and_ordinary_noise_low() {
+        let mut values: Vec<Option<f64>> = (0..300).map(|i| Some(50.0 + 2.0 * noise(i))).collect();
+        values[200] = Some(70.0);
+        let scores = score_series(&values);
+        assert!(scores[..MIN_HISTORY].iter().all(|s| *s == 0.0));
+        assert!(scores[200] > 0.9, "spike {}", scores[200]);
+        let other = max_outside(&scores, 200..201, 0);
+        assert!(other < 0.5, "noise {other}");
     }
 
     #[test]
     fn scores_are_online_and_in_range() {
-        let values: Vec<Option<f64>> = (0..60).map(|i| Some((i * i % 17) as f64)).collect();
-        let full = score_series(&values);
-        let prefix = score_series(&values[..30]);
-        assert_eq!(full[..30], prefix[..]);
+        let values: Vec<Option<f64>> = (0..600).map(|i| Some((i * i % 17) as f64)).collect();
+        let times: Vec<Option<i64>> = (0..600).map(|i| Some(i * 3600)).collect();
+        let full = score_timed_series(&times, &values);
+        let prefix = score_timed_series(&times[..300], &values[..300]);
+        assert_eq!(full[..300], prefix[..]);
         assert!(full.iter().all(|s| (0.0..=1.0).contains(s)));
     }
 
     #[test]
     fn gaps_and_flat_stretches_do_not_break_it() {
-        let mut values = vec![Some(5.0); 40];
+        let mut values = vec![Some(5.0); 60];
         values[20] = None;
-        values[30] = Some(5.001);
+        values[40] = Some(5.001);
+        values[55] = Some(9.0);
         let scores = score_series(&values);
         assert_eq!(scores[20], 0.0);
         assert!(scores.iter().all(|s| s.is_finite()));
         assert!(
-            scores[30] < 0.01,
-            "a 0.02% wiggle on a flat line is not an anomaly"
+            scores[40] < 0.05,
+            "a 0.02% wiggle on a flat line is not an anomaly: {}",
+            scores[40]
         );
+        assert!(
+            scores[55] > 0.9,
+            "a jump off a flat line is: {}",
+            scores[55]
+        );
+    }
+
+    /// Hourly traffic with a daily shape and quiet weekends, 8 weeks.
+    fn hourly_traffic(weeks: usize) -> (Vec<Option<i64>>, Vec<Option<f64>>) {
+        let hours = weeks * 7 * 24;
+        let times = (0..hours as i64).map(|h| Some(h * 3600)).collect();
+        let values = (0..hours)
+            .map(|h| {
+                let hour = (h % 24) as f64;
+                let weekend = (h / 24) % 7 >= 5;
+                let daily = 1.0 + 0.8 * ((hour - 6.0) / 24.0 * std::f64::consts::TAU).sin();
+                let weekly = if weekend { 0.4 } else { 1.0 };
+                Some(1000.0 * daily * weekly * (1.0 + 0.03 * noise(h)))
+            })
+            .collect();
+        (times, values)
+    }
+
+    #[test]
+    fn daily_and_weekly_patterns_in_hourly_data_do_not_alarm() {
+        let (times, values) = hourly_traffic(8);
+        let scores = score_timed_series(&times, &values);
+        // After three weeks of learning, no hour of the pattern is an anomaly.
+        let worst = max_outside(&scores, 0..0, 21 * 24);
+        assert!(worst < 0.5, "the pattern alarmed: {worst}");
+        let mut detector = OnlineDetector::new();
+        for (t, v) in times.iter().zip(&values).take(40) {
+            detector.score_at(*t, *v);
+        }
+        assert_eq!(detector.step_seconds(), Some(3600));
+        assert!(detector.baselines().contains(&Baseline::Seasonal {
+            period: 168,
+            cycles: 3
+        }));
+    }
+
+    #[test]
+    fn a_drop_at_a_busy_hour_is_caught_though_quiet_hours_are_lower() {
+        let (times, mut values) = hourly_traffic(6);
+        // Tuesday of week 5, 12:00: traffic halves for three hours (still above the
+        // night's level, so only a seasonal baseline sees it).
+        let at = (4 * 7 + 1) * 24 + 12;
+        for v in values.iter_mut().skip(at).take(3) {
+            *v = v.map(|x| x * 0.5);
+        }
+        let scores = score_timed_series(&times, &values);
+        assert!(scores[at] > 0.7, "drop scored {}", scores[at]);
+        let other = max_outside(&scores, at..at + 30, 21 * 24);
+        assert!(other < 0.5, "elsewhere {other}");
+    }
+
+    #[test]
+    fn a_level_shift_is_flagged_when_it_starts_then_absorbed() {
+        let values: Vec<Option<f64>> = (0..400)
+            .map(|i| Some(if i < 250 { 20.0 } else { 26.0 } + noise(i)))
+            .collect();
+        let scores = score_series(&values);
+        assert!(scores[250] > 0.8, "shift scored {}", scores[250]);
+        assert!(max_outside(&scores, 250..400, 0) < 0.5);
+        // Once the new level is the norm it is no longer an anomaly.
+        assert!(max_outside(&scores, 0..330, 0) < 0.5);
+    }
+
+    #[test]
+    fn outliers_in_the_history_do_not_mask_the_next_one() {
+        let mut values: Vec<Option<f64>> = (0..1200).map(|i| Some(100.0 + noise(i))).collect();
+        for i in [150, 180, 210, 240, 600, 800] {
+            values[i] = Some(130.0);
+        }
+        values[1100] = Some(110.0);
+        let scores = score_series(&values);
+        assert!(scores[1100] > 0.8, "scored {}", scores[1100]);
+    }
+
+    #[test]
+    fn scores_do_not_depend_on_the_series_scale() {
+        let base: Vec<f64> = (0..300)
+            .map(|i| 10.0 + noise(i) + (i == 250) as u8 as f64 * 6.0)
+            .collect();
+        let small = score_series(&base.iter().map(|v| Some(*v)).collect::<Vec<_>>());
+        let large = score_series(&base.iter().map(|v| Some(v * 1e6)).collect::<Vec<_>>());
+        for (a, b) in small.iter().zip(&large) {
+            assert!((a - b).abs() < 1e-9);
+        }
+        assert!(small[250] > 0.8);
+    }
+
+    #[test]
+    fn heavy_tailed_series_do_not_alarm_more_than_calm_ones() {
+        // Ordinary values with a large jump one time in twenty.
+        let values: Vec<Option<f64>> = (0..2000)
+            .map(|i| {
+                let jump = if i % 20 == 7 {
+                    8.0 * noise(i + 7).abs()
+                } else {
+                    0.0
+                };
+                Some(50.0 + noise(i) + jump)
+            })
+            .collect();
+        let scores = score_series(&values);
+        let alarms = scores[500..].iter().filter(|s| **s >= 0.5).count();
+        assert!(alarms < 15, "{alarms} alarms in 1,500 ordinary values");
     }
 }

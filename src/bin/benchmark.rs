@@ -27,9 +27,18 @@ fn main() {
         features: usize,
         #[arg(long, default_value_t = 180)]
         days: usize,
+        /// Which table to print: risk, detect, or both.
+        #[arg(long, default_value = "both")]
+        table: String,
     }
 
     let args = Args::parse();
+    if args.table == "both" || args.table == "detect" {
+        detect_table(&args.seeds);
+    }
+    if args.table != "both" && args.table != "risk" {
+        return;
+    }
     let config = Config::default();
     let names = ["threshold", "snapshot", "feature radar"];
     let mut per_method: Vec<Vec<Figures>> = vec![Vec::new(); 3];
@@ -116,6 +125,69 @@ fn main() {
             seconds[i]
         );
     }
+}
+
+/// The anomaly detector against two baselines on labelled series, one of each kind per
+/// seed.
+#[cfg(not(target_arch = "wasm32"))]
+fn detect_table(seeds: &[u64]) {
+    use feature_radar::benchmark::detect::{method_scores, DetectFigures, ALARM, METHODS};
+    use feature_radar::synth::series::{labelled_series, SERIES_KINDS};
+    use std::time::Instant;
+
+    let mut figures: Vec<DetectFigures> = vec![DetectFigures::default(); METHODS.len()];
+    let mut per_kind: Vec<Vec<DetectFigures>> =
+        vec![vec![DetectFigures::default(); METHODS.len()]; SERIES_KINDS.len()];
+    let clock = Instant::now();
+    for seed in seeds {
+        for (k, kind) in SERIES_KINDS.iter().enumerate() {
+            let series = labelled_series(kind, *seed).expect("known kind");
+            for (m, scores) in method_scores(&series).iter().enumerate() {
+                figures[m].add(&series, scores);
+                per_kind[k][m].add(&series, scores);
+            }
+        }
+    }
+    println!(
+        "detect: {} labelled series ({} kinds x {} seeds), {} points after the learning periods, scored online in {:.1} s; alarm at score >= {ALARM}.\n",
+        seeds.len() * SERIES_KINDS.len(),
+        SERIES_KINDS.len(),
+        seeds.len(),
+        figures[0].points,
+        clock.elapsed().as_secs_f64()
+    );
+    println!("| method | ROC AUC (point in a window) | windows caught | median delay (points) | false alarms / 1,000 points |");
+    println!("|---|---|---|---|---|");
+    for (m, f) in figures.iter().enumerate() {
+        println!(
+            "| {} | {} | {} of {} | {} | {:.2} |",
+            METHODS[m],
+            f.roc_auc().map_or("n/a".into(), |a| format!("{a:.3}")),
+            f.caught,
+            f.windows,
+            f.median_delay().map_or("n/a".into(), |d| format!("{d:.0}")),
+            f.false_alarms_per_1000()
+        );
+    }
+    println!("\nBy kind: windows caught / false alarms per 1,000 points (ROC AUC)\n");
+    println!("| kind | {} |", METHODS.join(" | "));
+    println!("|---|{}", "---|".repeat(METHODS.len()));
+    for (k, kind) in SERIES_KINDS.iter().enumerate() {
+        let cells: Vec<String> = per_kind[k]
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}/{} / {:.2} ({})",
+                    f.caught,
+                    f.windows,
+                    f.false_alarms_per_1000(),
+                    f.roc_auc().map_or("n/a".into(), |a| format!("{a:.2}"))
+                )
+            })
+            .collect();
+        println!("| {kind} | {} |", cells.join(" | "));
+    }
+    println!();
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -4,11 +4,11 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use clap::{Args, Parser, Subcommand};
-    use feature_radar::analysis::detect::score_series;
+    use feature_radar::analysis::detect::score_timed_series;
     use feature_radar::report::Report;
     use feature_radar::synth::{generate, write_truth_csv, SynthParams};
     use feature_radar::telemetry::{
-        parse_series, write_events_csv, write_scored_series, write_telemetry_csv,
+        parse_instant, parse_series, write_events_csv, write_scored_series, write_telemetry_csv,
     };
     use feature_radar::{analyze, load, Config};
     use std::fs::File;
@@ -254,9 +254,11 @@ mod cli {
                 let points = parse_series(&input.display().to_string(), open(&input)?)
                     .map_err(|e| Failure(e.to_string(), 1))?;
                 let values: Vec<Option<f64>> = points.iter().map(|p| p.value).collect();
+                let times: Vec<Option<i64>> =
+                    points.iter().map(|p| parse_instant(&p.timestamp)).collect();
                 write_output(
                     &output,
-                    &write_scored_series(&points, &score_series(&values)),
+                    &write_scored_series(&points, &score_timed_series(&times, &values)),
                 )
             }
             Command::Synth {

@@ -9,6 +9,8 @@
 //! one-day load spikes, benign level shifts after deploys, and slow benign drift.
 //! The same seed and parameters always give the same files, on every platform.
 
+pub mod series;
+
 use crate::telemetry::{EventKind, EventRecord, TelemetryRecord};
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 use rand::seq::SliceRandom;

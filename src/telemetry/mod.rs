@@ -14,7 +14,7 @@ pub use csv_io::{
     ParsedTelemetry,
 };
 pub use dataset::{Dataset, FeatureSeries, Metric};
-pub use series::{parse_series, write_scored_series, SeriesPoint};
+pub use series::{parse_instant, parse_series, write_scored_series, SeriesPoint};
 
 mod series;
 

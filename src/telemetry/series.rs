@@ -83,6 +83,35 @@ pub fn parse_series<R: Read>(file: &str, input: R) -> Result<Vec<SeriesPoint>, I
     Ok(points)
 }
 
+/// A series timestamp in seconds since 1970 (UTC), for the detector's time grid:
+/// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fff]]` (with a space or `T`, read as UTC),
+/// RFC 3339, or a number of seconds since 1970 (ten digits, as Unix exports write it).
+/// None for anything else; the detector then treats rows as equally spaced.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let text = text.trim();
+    if let Some((t, _)) = super::parse_timestamp(text) {
+        return Some(t.and_utc().timestamp());
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(t.and_utc().timestamp());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y/%m/%d") {
+        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
+    }
+    if text.len() == 10 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    None
+}
+
 /// Writes `timestamp,value,anomaly_score`, one row per point, in order.
 pub fn write_scored_series(points: &[SeriesPoint], scores: &[f64]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -122,5 +151,15 @@ mod tests {
             err.to_string(),
             "s.csv: line 1: missing required column(s): timestamp"
         );
+    }
+
+    #[test]
+    fn instants_read_nab_iso_and_unix_forms() {
+        let nab = parse_instant("2014-04-01 00:05:00").unwrap();
+        assert_eq!(parse_instant("2014-04-01T00:05:00Z"), Some(nab));
+        assert_eq!(parse_instant("2014-04-01T00:05"), Some(nab));
+        assert_eq!(parse_instant("2014-04-01").map(|t| nab - t), Some(300));
+        assert_eq!(parse_instant("1396310700"), Some(nab));
+        assert_eq!(parse_instant("yesterday"), None);
     }
 }

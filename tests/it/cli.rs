@@ -248,6 +248,57 @@ fn detect_scores_each_row_online_and_in_order() {
     assert_eq!(short_lines[..], lines[..201]);
 }
 
+/// Hourly rows, NAB-style timestamps, 5 weeks: a busy midday every weekday, quiet
+/// nights and weekends. The daily peak recurs, so it is not an anomaly; a peak on a
+/// Sunday, where the week says quiet, is, though the same value is ordinary on weekdays.
+#[test]
+fn detect_reads_timestamps_so_a_recurring_peak_is_not_an_anomaly() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let hours = 5 * 7 * 24;
+    let sunday_noon = (4 * 7 + 6) * 24 + 12;
+    let mut text = String::from("timestamp,value\n");
+    for h in 0..hours {
+        let hour = h % 24;
+        let weekend = (h / 24) % 7 >= 5;
+        let busy = (10..16).contains(&hour) && (!weekend || h == sunday_noon);
+        let wiggle = ((h * 37) % 11) as f64 - 5.0;
+        let value = if busy { 900.0 } else { 300.0 } + wiggle;
+        let t = start + chrono::Duration::hours(h as i64);
+        text.push_str(&format!("{},{value}\n", t.format("%Y-%m-%d %H:%M:%S")));
+    }
+    let input = dir.path().join("hourly.csv");
+    write(&input, &text);
+    let out = feature_radar(&[
+        "detect",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        "-",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let scores: Vec<f64> = stdout(&out)
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(scores.len(), hours);
+    assert!(
+        scores[sunday_noon] > 0.7,
+        "Sunday peak {}",
+        scores[sunday_noon]
+    );
+    // Weekday peaks in weeks 4 and 5 (after three weeks of history) stay calm.
+    let weekday_peaks = (21 * 24..hours)
+        .filter(|h| (10..16).contains(&(h % 24)) && (h / 24) % 7 < 5)
+        .map(|h| scores[h])
+        .fold(0.0, f64::max);
+    assert!(weekday_peaks < 0.5, "a weekday peak scored {weekday_peaks}");
+}
+
 #[test]
 fn detect_refuses_a_bad_value_with_line_and_column() {
     let dir = tempfile::tempdir().unwrap();

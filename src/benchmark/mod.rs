@@ -11,6 +11,8 @@
 //!   crash and error rate, feedback, sessions), walk-forward exactly like Feature Radar.
 //! - **feature radar**: the engine as shipped.
 
+pub mod detect;
+
 use crate::analysis::labels::Degradations;
 use crate::analysis::signals::monitor_ratio;
 use crate::model::evaluate::{average_precision, brier, calibration, median_days, roc_auc};
