@@ -155,6 +155,40 @@ pub fn snapshot_scores(dataset: &Dataset, analysis: &Analysis, config: &Config) 
     walk_forward_scores(&run, config)
 }
 
+/// Not a method but a ceiling: scores 1 on every day a build-up is under way in the
+/// ground truth (from its first day to the day before its incident) and 0 elsewhere. No
+/// method that reads telemetry can do better than knowing every build-up the day it
+/// starts; the positives it still misses (days before a build-up shows, and before sudden
+/// failures) are what bounds every method's ROC AUC on this data.
+pub fn ceiling_scores(dataset: &Dataset, data: &SynthData) -> Scores {
+    let mut score = vec![vec![Some(0.0); dataset.days]; dataset.features.len()];
+    for episode in data
+        .episodes
+        .iter()
+        .filter(|e| e.kind == EpisodeKind::Creep)
+    {
+        let (Some(f), Some(from), Some(to)) = (
+            dataset.feature_index(&episode.feature),
+            dataset.day_of(episode.onset),
+            episode.incident.and_then(|d| dataset.day_of(d)),
+        ) else {
+            continue;
+        };
+        for day in &mut score[f][from..to] {
+            *day = Some(1.0);
+        }
+    }
+    let investigate = score
+        .iter()
+        .map(|days| days.iter().map(|s| *s == Some(1.0)).collect())
+        .collect();
+    Scores {
+        score,
+        is_probability: false,
+        investigate,
+    }
+}
+
 /// Measures `scores` against the labels and the ground truth. Only feature-days that
 /// Feature Radar's model also scored (after its warm-up) count, so that every method is
 /// measured on the same days.

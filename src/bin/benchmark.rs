@@ -6,7 +6,8 @@
 fn main() {
     use clap::Parser;
     use feature_radar::benchmark::{
-        dataset_of, feature_radar_scores, measure, snapshot_scores, threshold_scores, Figures,
+        ceiling_scores, dataset_of, feature_radar_scores, measure, snapshot_scores,
+        threshold_scores, Figures,
     };
     use feature_radar::report::prepare;
     use feature_radar::synth::{generate, SynthParams};
@@ -40,9 +41,17 @@ fn main() {
         return;
     }
     let config = Config::default();
-    let names = ["threshold", "snapshot", "feature radar"];
-    let mut per_method: Vec<Vec<Figures>> = vec![Vec::new(); 3];
-    let mut seconds = [0.0f64; 3];
+    let names = [
+        "threshold",
+        "snapshot",
+        "feature radar",
+        "feature radar with Platt calibration",
+        "ceiling (knows every build-up from its first day)",
+    ];
+    let mut per_method: Vec<Vec<Figures>> = vec![Vec::new(); 5];
+    let mut seconds = [0.0f64; 5];
+    let mut platt = config.clone();
+    platt.model.calibration_min_positives = 20;
     for seed in &args.seeds {
         let data = generate(&SynthParams {
             seed: *seed,
@@ -62,7 +71,13 @@ fn main() {
         let snapshot = snapshot_scores(&dataset, &analysis, &config);
         seconds[1] += clock.elapsed().as_secs_f64();
         let horizon = config.model.horizon;
-        for (i, scores) in [threshold, snapshot, radar].iter().enumerate() {
+        let clock = Instant::now();
+        let calibrated = prepare(&dataset, &data.events, &platt.model, &platt.slo);
+        let calibrated = feature_radar_scores(&calibrated, &platt);
+        seconds[3] += clock.elapsed().as_secs_f64();
+        let ceiling = ceiling_scores(&dataset, &data);
+        let all = [threshold, snapshot, radar, calibrated, ceiling];
+        for (i, scores) in all.iter().enumerate() {
             per_method[i].push(measure(scores, &analysis, &data, horizon));
         }
     }

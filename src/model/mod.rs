@@ -35,6 +35,19 @@ pub struct RiskModelParams {
     /// dropped) and the intercept is corrected for the sampling, keeping the fit's cost
     /// bounded on large uploads without biasing the probabilities.
     pub max_training_negatives: usize,
+    /// Class imbalance: a fit uses at most this many non-degradation examples per
+    /// degradation (sampled the same way, the intercept corrected the same way), so the
+    /// rare class is not drowned; 0 keeps them all.
+    pub negatives_per_positive: usize,
+    /// Platt calibration: once this many degradations have out-of-sample predictions
+    /// (days scored by an earlier fit, whose label is now known), each new fit's log-odds
+    /// are rescaled by a one-input logistic regression on them, when a likelihood-ratio
+    /// test finds them miscalibrated. 0 turns it off, the default: on development seeds
+    /// (2001-2003) it lowered ROC AUC from 0.769 to 0.753 and moved the calibration error
+    /// only from 0.013 to 0.011, since the fit, corrected for its sampling, is already
+    /// calibrated and past miscalibration did not carry over to later weeks. The
+    /// benchmark prints both, so the choice stays visible.
+    pub calibration_min_positives: usize,
 }
 
 impl Default for RiskModelParams {
@@ -46,6 +59,8 @@ impl Default for RiskModelParams {
             l2: 1.0,
             max_iterations: 200,
             max_training_negatives: 20_000,
+            negatives_per_positive: NEGATIVES_PER_POSITIVE,
+            calibration_min_positives: 0,
         }
     }
 }
@@ -62,6 +77,10 @@ pub struct FittedRiskModel {
     /// Log-odds per standard deviation of each input.
     pub coefficients: [f64; N_INPUTS],
     pub intercept: f64,
+    /// The Platt rescaling folded into the coefficients and intercept above, as
+    /// (slope, offset) on the raw log-odds; None when there were too few held-out
+    /// degradations to calibrate on.
+    pub calibration: Option<(f64, f64)>,
 }
 
 /// The model's output for one feature and day.
@@ -134,7 +153,26 @@ impl FittedRiskModel {
             scales,
             coefficients,
             intercept,
+            calibration: None,
         })
+    }
+
+    /// The model's raw log-odds for `x`.
+    fn log_odds(&self, x: &[f64; N_INPUTS]) -> f64 {
+        self.intercept
+            + (0..N_INPUTS)
+                .map(|j| self.coefficients[j] * (x[j] - self.means[j]) / self.scales[j])
+                .sum::<f64>()
+    }
+
+    /// Folds a Platt rescaling `sigmoid(slope * log_odds + offset)` into the model, so it
+    /// stays one logistic regression whose contributions still add up to its log-odds.
+    fn calibrate(&mut self, slope: f64, offset: f64) {
+        for c in &mut self.coefficients {
+            *c *= slope;
+        }
+        self.intercept = slope * self.intercept + offset;
+        self.calibration = Some((slope, offset));
     }
 
     /// Probability of the positive class, and each input's log-odds contribution.
@@ -198,6 +236,77 @@ fn sample_negatives(
     (xs, ys, (kept.max(1)) as f64 / negatives as f64)
 }
 
+/// Fits Platt's rescaling on held-out (log-odds, label) pairs with linfa-logistic: the
+/// slope and offset that make `sigmoid(slope * log_odds + offset)` calibrated. None when
+/// the fit fails or would invert the ranking.
+pub fn fit_platt(log_odds: &[f64], labels: &[bool]) -> Option<(f64, f64)> {
+    let positives = labels.iter().filter(|l| **l).count();
+    if positives == 0 || positives == labels.len() {
+        return None;
+    }
+    let features = Array2::from_shape_fn((log_odds.len(), 1), |(i, _)| log_odds[i]);
+    let dataset = Dataset::new(features, Array1::from_iter(labels.iter().copied()));
+    let fitted = LogisticRegression::default()
+        .alpha(1e-3)
+        .max_iterations(100)
+        .with_intercept(true)
+        .fit(&dataset)
+        .ok()?;
+    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+    let slope = sign * fitted.params()[0];
+    let offset = sign * fitted.intercept();
+    (slope.is_finite() && offset.is_finite() && slope > 0.0).then_some((slope, offset))
+}
+
+/// Platt's rescaling for a fit on day `t`, from the raw log-odds earlier fits gave days
+/// whose label is known on `t` (so every pair is out of sample).
+fn platt_on_held_out(
+    params: &RiskModelParams,
+    raw_log_odds: &[(usize, usize, f64)],
+    degradations: &Degradations,
+    t: usize,
+) -> Option<(f64, f64)> {
+    if params.calibration_min_positives == 0 {
+        return None;
+    }
+    let horizon = params.horizon;
+    let (scores, labels): (Vec<f64>, Vec<bool>) = raw_log_odds
+        .iter()
+        .filter(|(_, s, _)| degradations.label_known_on(*s, horizon) <= t)
+        .map(|(f, s, raw)| (*raw, degradations.label(*f, *s, horizon)))
+        .unzip();
+    let positives = labels.iter().filter(|l| **l).count();
+    if positives < params.calibration_min_positives {
+        return None;
+    }
+    let (slope, offset) = fit_platt(&scores, &labels)?;
+    // Rescale only when the held-out days show a real miscalibration: a likelihood-ratio
+    // test of Platt's two parameters against none, at the 1% level (chi-square, 2 df).
+    let log_likelihood = |a: f64, b: f64| -> f64 {
+        scores
+            .iter()
+            .zip(&labels)
+            .map(|(z, y)| {
+                let p = sigmoid(a * z + b).clamp(1e-12, 1.0 - 1e-12);
+                if *y {
+                    p.ln()
+                } else {
+                    (1.0 - p).ln()
+                }
+            })
+            .sum()
+    };
+    let gain = 2.0 * (log_likelihood(slope, offset) - log_likelihood(1.0, 0.0));
+    (gain > CHI_SQUARE_2DF_1PCT).then_some((slope, offset))
+}
+
+/// The 99th percentile of the chi-square distribution with 2 degrees of freedom.
+const CHI_SQUARE_2DF_1PCT: f64 = 9.21;
+
+/// Non-degradation examples per degradation in a fit (see
+/// [`RiskModelParams::negatives_per_positive`]).
+pub const NEGATIVES_PER_POSITIVE: usize = 10;
+
 /// Runs the walk-forward loop over all features and days.
 ///
 /// `inputs[f][t]` is the input vector, `valid[f][t]` whether its signals exist.
@@ -214,6 +323,8 @@ pub fn walk_forward(
     let mut predictions: Vec<Vec<Prediction>> = vec![Vec::with_capacity(days); features];
     let retrain_every = params.retrain_every.max(1);
     let mut known = (0usize, 0usize); // (positives, examples) with known labels
+                                      // Out-of-sample raw (uncalibrated) log-odds of every eligible scored day.
+    let mut raw_log_odds: Vec<(usize, usize, f64)> = Vec::new();
     for t in 0..days {
         if t % retrain_every == 0 {
             let mut x = Vec::new();
@@ -234,11 +345,20 @@ pub fn walk_forward(
             let enough =
                 positives >= params.min_positives && y.len() - positives >= params.min_positives;
             if enough {
-                let (x, y, kept) = sample_negatives(x, y, params.max_training_negatives);
+                let mut cap = params.max_training_negatives;
+                if params.negatives_per_positive > 0 {
+                    cap = cap.min(params.negatives_per_positive * positives);
+                }
+                let (x, y, kept) = sample_negatives(x, y, cap);
                 if let Some(mut model) = FittedRiskModel::fit(params, t, &x, &y) {
                     // Fitting on a share `kept` of the negatives multiplies the odds by
                     // 1 / kept; take that back out of the intercept.
                     model.intercept += kept.ln();
+                    if let Some((slope, offset)) =
+                        platt_on_held_out(params, &raw_log_odds, degradations, t)
+                    {
+                        model.calibrate(slope, offset);
+                    }
                     fits.push(model);
                 }
             }
@@ -247,6 +367,14 @@ pub fn walk_forward(
             let prediction = match fits.last() {
                 Some(model) => {
                     let (risk, contributions) = model.predict(&inputs[f][t]);
+                    if eligible(valid, degradations, f, t) {
+                        let log_odds = model.log_odds(&inputs[f][t]);
+                        let raw = match model.calibration {
+                            Some((slope, offset)) => (log_odds - offset) / slope,
+                            None => log_odds,
+                        };
+                        raw_log_odds.push((f, t, raw));
+                    }
                     Prediction {
                         risk,
                         model: Some(fits.len() - 1),
@@ -318,6 +446,39 @@ mod tests {
             };
             assert!((ours - expected).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn platt_recovers_a_known_miscalibration_and_keeps_contributions_additive() {
+        // Labels drawn (deterministically) with probability sigmoid(0.5 z - 1).
+        let mut z = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..20_000 {
+            let score = ((i * 7919) % 1000) as f64 / 100.0 - 5.0;
+            let u = ((i as u64 * 2_654_435_761) % 1_000_003) as f64 / 1_000_003.0;
+            z.push(score);
+            y.push(u < sigmoid(0.5 * score - 1.0));
+        }
+        let (slope, offset) = fit_platt(&z, &y).unwrap();
+        assert!((slope - 0.5).abs() < 0.05, "slope {slope}");
+        assert!((offset + 1.0).abs() < 0.1, "offset {offset}");
+
+        let mut x = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..300 {
+            let mut row = [0.0; N_INPUTS];
+            row[0] = (i % 30) as f64;
+            row[1] = ((i * 7) % 11) as f64;
+            x.push(row);
+            labels.push(i % 30 >= 25);
+        }
+        let mut model = FittedRiskModel::fit(&RiskModelParams::default(), 0, &x, &labels).unwrap();
+        let raw = model.log_odds(&x[7]);
+        model.calibrate(0.5, -1.0);
+        let (risk, contributions) = model.predict(&x[7]);
+        assert!((risk - sigmoid(0.5 * raw - 1.0)).abs() < 1e-12);
+        let sum = model.intercept + contributions.iter().sum::<f64>();
+        assert!((sigmoid(sum) - risk).abs() < 1e-12);
     }
 
     #[test]
