@@ -50,7 +50,7 @@ fn main() {
     ];
     let mut per_method: Vec<Vec<Figures>> = vec![Vec::new(); 5];
     let mut seconds = [0.0f64; 5];
-    let mut platt = config.clone();
+    let mut platt = config;
     platt.model.calibration_min_positives = 20;
     for seed in &args.seeds {
         let data = generate(&SynthParams {
