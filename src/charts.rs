@@ -97,7 +97,7 @@ fn annotations(detail: &FeatureDetail) -> (MarkLine, MarkArea) {
     )
 }
 
-/// One metric over time: the value, the expected range, anomalies, level shifts, deploys
+/// One metric over time: the value, the expected range, anomalies, sustained changes, deploys
 /// and incidents.
 pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
     let dates: Vec<String> = detail.dates.iter().map(|d| d.to_string()).collect();
@@ -114,7 +114,7 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
         .map(|(day, text)| {
             MarkLineVariant::Simple(
                 MarkLineData::new()
-                    .name(format!("level shift: {text}"))
+                    .name(text.clone())
                     .x_axis(dates[*day].clone()),
             )
         })
@@ -128,7 +128,7 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
         legend.push("anomaly".into());
     }
     if !shifts.is_empty() {
-        legend.push("level shift".into());
+        legend.push("sustained change".into());
     }
     let mut chart = Chart::new()
         .animation(false)
@@ -194,7 +194,7 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
     if !shifts.is_empty() {
         chart = chart.series(
             Line::new()
-                .name("level shift")
+                .name("sustained change")
                 .mark_line(
                     MarkLine::new()
                         .symbol(vec![Symbol::None, Symbol::None])

@@ -1,8 +1,8 @@
 //! Everything the feature view shows about one feature: its metrics over time with
-//! baseline band, anomalies and level shifts, its events, its risk over time, today's
+//! baseline band, anomalies and sustained changes (level or trend), its events, its risk over time, today's
 //! signal contributions, its sentences and a recommended action.
 
-use crate::analysis::changepoints::level_shifts;
+use crate::analysis::changepoints::{changes, ChangeKind, Changepoint};
 use crate::analysis::signals::{transformed, untransform, MetricSignals, Signals};
 use crate::analysis::FeatureEvents;
 use crate::impact::Tier;
@@ -29,7 +29,8 @@ pub struct MetricPanel {
     pub band_high: Vec<Option<f64>>,
     /// Days whose value was more than `ANOMALY_Z` noise units from the baseline.
     pub anomalies: Vec<usize>,
-    /// Sustained level shifts: (first day of the new level, relative or absolute change).
+    /// Sustained changes: (first day of the new level or trend, the change in words,
+    /// starting "level" or "trend", naming the deploy it followed if any).
     pub changepoints: Vec<(usize, String)>,
 }
 
@@ -66,6 +67,31 @@ fn metric_signals(s: &Signals, metric: Metric) -> Option<MetricSignals> {
         Metric::FeedbackScore => s.feedback,
         Metric::Sessions => s.sessions,
         Metric::LatencyP50 => None,
+    }
+}
+
+/// A sustained change in words: "level +40%", or "trend +3.1%/day (was +0.0%/day)".
+fn describe_change(metric: Metric, change: &Changepoint) -> String {
+    match change.kind {
+        ChangeKind::Level => describe_shift(metric, change.before, change.after),
+        ChangeKind::Trend => {
+            let per_day = |slope: f64| match metric {
+                Metric::LatencyP95 | Metric::LatencyP50 | Metric::Sessions => {
+                    format!("{:+.1}%/day", (slope.exp() - 1.0) * 100.0)
+                }
+                Metric::CrashRate | Metric::ErrorRate => format!(
+                    "{:+.3} points/day",
+                    (untransform(metric, change.at + slope) - untransform(metric, change.at))
+                        * 100.0
+                ),
+                Metric::FeedbackScore => format!("{slope:+.3}/day"),
+            };
+            format!(
+                "trend {} (was {})",
+                per_day(change.after),
+                per_day(change.before)
+            )
+        }
     }
 }
 
@@ -214,10 +240,10 @@ impl Analysis {
                 .collect();
             let (scaled, _) = transformed(series, metric);
             let deploys = &self.feature_events[f];
-            let changepoints = level_shifts(&scaled)
+            let changepoints = changes(&scaled)
                 .into_iter()
                 .map(|c| {
-                    let mut text = describe_shift(metric, c.before, c.after);
+                    let mut text = describe_change(metric, &c);
                     if let Some(title) = attribute_to_deploy(deploys, c.day) {
                         text.push_str(&format!(" after deploy {title}"));
                     }
@@ -345,21 +371,12 @@ mod tests {
         assert_eq!(attribute_to_deploy(&events, 21), Some("v2"));
     }
 
-    #[test]
-    fn a_deploy_linked_regression_names_its_deploy() {
+    /// The feature view of one feature whose p95 latency is `p95(day)` over 90 days,
+    /// with one deploy (titled `title`) on `deploy` at 14:00.
+    fn detail_with_deploy(p95: impl Fn(usize) -> f64, deploy: u64, title: &str) -> FeatureDetail {
         use crate::report::prepare;
         use crate::telemetry::{Dataset, EventKind, EventRecord, FeatureSeries, Granularity};
-        // Flat latency for 60 days, then 40% higher from day 60, a day after a deploy.
         let days = 90;
-        let p95: Vec<Option<f64>> = (0..days)
-            .map(|i| {
-                Some(
-                    200.0
-                        * if i >= 60 { 1.4 } else { 1.0 }
-                        * (1.0 + ((i as f64) * 2.4).sin() * 0.02),
-                )
-            })
-            .collect();
         let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let dataset = Dataset {
             start,
@@ -367,7 +384,7 @@ mod tests {
             features: vec![FeatureSeries {
                 name: "checkout".into(),
                 sessions: vec![Some(1000.0); days],
-                latency_p95_ms: p95,
+                latency_p95_ms: (0..days).map(|i| Some(p95(i))).collect(),
                 latency_p50_ms: vec![None; days],
                 crash_rate: vec![Some(0.001); days],
                 error_rate: vec![None; days],
@@ -377,12 +394,13 @@ mod tests {
             granularity: Granularity::Days,
             had_cohorts: false,
         };
-        let deploy_day = start + chrono::Days::new(59);
         let events = vec![EventRecord {
-            timestamp: deploy_day.and_hms_opt(14, 0, 0).unwrap(),
+            timestamp: (start + chrono::Days::new(deploy))
+                .and_hms_opt(14, 0, 0)
+                .unwrap(),
             feature: "checkout".into(),
             kind: EventKind::Deploy,
-            title: "v4.2.0".into(),
+            title: title.into(),
             severity: None,
             end: None,
             line: 2,
@@ -390,11 +408,37 @@ mod tests {
         let config = crate::Config::default();
         let analysis = prepare(&dataset, &events, &config.model, &config.slo);
         let report = analysis.report(&config.tiers, &config.impact);
-        let detail = analysis.feature_detail(0, &report.ranking[0]);
+        analysis.feature_detail(0, &report.ranking[0])
+    }
+
+    fn wiggle(i: usize) -> f64 {
+        1.0 + ((i as f64) * 2.4).sin() * 0.02
+    }
+
+    #[test]
+    fn a_deploy_linked_regression_names_its_deploy() {
+        // Flat latency for 60 days, then 40% higher from day 60, a day after a deploy.
+        let step = |i: usize| 200.0 * if i >= 60 { 1.4 } else { 1.0 } * wiggle(i);
+        let detail = detail_with_deploy(step, 59, "v4.2.0");
         let latency = &detail.panels[0];
         assert_eq!(latency.changepoints.len(), 1, "{:?}", latency.changepoints);
         assert_eq!(latency.changepoints[0].0, 60);
         assert_eq!(latency.changepoints[0].1, "level +40% after deploy v4.2.0");
+    }
+
+    #[test]
+    fn a_creep_that_starts_after_a_deploy_is_a_trend_change_naming_it() {
+        // Flat latency, then 3% more every day from day 55, the day of a deploy.
+        let creep = |i: usize| 200.0 * 1.03f64.powf(i.saturating_sub(55) as f64) * wiggle(i);
+        let detail = detail_with_deploy(creep, 55, "v5.0.1");
+        let latency = &detail.panels[0];
+        assert_eq!(latency.changepoints.len(), 1, "{:?}", latency.changepoints);
+        let (day, text) = &latency.changepoints[0];
+        assert!((54..=57).contains(day), "{day}");
+        assert!(
+            text.starts_with("trend +3.") && text.ends_with("after deploy v5.0.1"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
         .map(|panel| {
             let last = panel.values.iter().rev().flatten().next().copied();
             let alt = format!(
-                "{} of {} over {} days; latest {}; {} anomalous days and {} level shifts marked{}.",
+                "{} of {} over {} days; latest {}; {} anomalous days and {} sustained changes (level or trend) marked{}.",
                 panel.title,
                 detail.feature,
                 detail.dates.len(),
@@ -158,7 +158,7 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
         </section>
         <section aria-labelledby="metrics-title">
             <h2 id="metrics-title">"Metrics"</h2>
-            <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, +- 2 noise units). Red dots: anomalous days. Orange lines: sustained level shifts. Dashed lines: deploys; red spans: incidents (hover to name them)."</p>
+            <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, +- 2 noise units). Red dots: anomalous days. Orange lines: sustained changes of level or trend. Dashed lines: deploys; red spans: incidents (hover to name them)."</p>
             {panels}
             <h3>"Past degradations of this feature, and how early it warned"</h3>
             {
