@@ -134,6 +134,7 @@ mod tests {
             slope_14d: slope,
             persistence: 1.0,
             recent_rise: 0.0,
+            climb: 0.0,
             seasonal_offset: 0.0,
         }
     }

@@ -44,6 +44,10 @@ pub struct MetricSignals {
     /// The last two days against the week before them (days t-9 to t-3), in scales:
     /// high while a level is still climbing, back near 0 once a step has settled.
     pub recent_rise: f64,
+    /// The rise over the last week (the last 2 days against days t-7 and t-6) less its
+    /// largest one-day jump, in scales: a steady build-up climbs day after day, while a
+    /// one-off step (a deploy that moved the level for good) is all in one jump.
+    pub climb: f64,
     /// The weekly profile's offset for day `t`: the baseline of day `t` itself is
     /// `baseline + seasonal_offset`.
     pub seasonal_offset: f64,
@@ -170,8 +174,22 @@ fn metric_signals(x: &[Option<f64>], t: usize, scale_floor: f64) -> Option<Metri
             (Some(now), Some(before)) => (now - before) / scale,
             _ => 0.0,
         },
+        climb: climb(&d, t, scale),
         seasonal_offset: offsets[(t % 7) as usize],
     })
+}
+
+/// See [`MetricSignals::climb`]; `d` is deseasonalised, `scale` its noise.
+fn climb(d: &[Option<f64>], t: i64, scale: f64) -> f64 {
+    let (Some(now), Some(then)) = (mean(&present(d, t - 1, t)), mean(&present(d, t - 7, t - 6)))
+    else {
+        return 0.0;
+    };
+    let biggest_jump = (t - 6..=t)
+        .filter(|s| *s >= 1)
+        .filter_map(|s| Some(d[s as usize]? - d[s as usize - 1]?))
+        .fold(0.0, f64::max);
+    (now - then - biggest_jump) / scale
 }
 
 /// A metric's series on its analysis scale.

@@ -11,6 +11,7 @@ pub enum Input {
     LatencyTrend4d,
     LatencyPersistence,
     LatencyRecentRise,
+    LatencyClimb,
     LatencyChange,
     CrashLevel,
     CrashRecentRise,
@@ -24,12 +25,13 @@ pub enum Input {
     LoadLevel,
 }
 
-pub const INPUTS: [Input; 16] = [
+pub const INPUTS: [Input; 17] = [
     Input::LatencyLevel,
     Input::LatencyTrend7d,
     Input::LatencyTrend4d,
     Input::LatencyPersistence,
     Input::LatencyRecentRise,
+    Input::LatencyClimb,
     Input::LatencyChange,
     Input::CrashLevel,
     Input::CrashRecentRise,
@@ -54,6 +56,7 @@ impl Input {
             Input::LatencyTrend4d => "latency_trend_4d",
             Input::LatencyPersistence => "latency_persistence",
             Input::LatencyRecentRise => "latency_recent_rise",
+            Input::LatencyClimb => "latency_climb",
             Input::CrashRecentRise => "crash_recent_rise",
             Input::LatencyChange => "latency_change",
             Input::CrashChange => "crash_change",
@@ -75,6 +78,7 @@ impl Input {
                 "p95 latency of the last 3 days against its 4-week baseline, in noise units"
             }
             Input::LatencyRecentRise => "p95 latency of the last 2 days against the week before, in noise units: still climbing",
+            Input::LatencyClimb => "p95 latency's rise over the last week less its largest one-day jump, in noise units: a steady build-up rather than a one-off step",
             Input::CrashRecentRise => "crash rate of the last 2 days against the week before, in noise units: still climbing",
             Input::LatencyChange => "relative change of p95 latency (last 3 days) against its 4-week baseline, on a log scale",
             Input::CrashChange => "change of the crash rate (last 3 days) against its 4-week baseline, on a log scale",
@@ -117,6 +121,7 @@ pub fn input_vector(s: &Signals) -> [f64; N_INPUTS] {
         lat.map_or(0.0, |m| clip(m.slope_4d / m.scale, -4.0, 4.0)),
         lat.map_or(0.0, |m| m.persistence),
         lat.map_or(0.0, |m| clip(m.recent_rise, -4.0, 8.0)),
+        lat.map_or(0.0, |m| clip(m.climb, -4.0, 8.0)),
         lat.map_or(0.0, |m| clip(m.level - m.baseline, -1.0, 2.0)),
         crash.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
         crash.map_or(0.0, |m| clip(m.recent_rise, -4.0, 8.0)),
@@ -163,6 +168,13 @@ pub fn describe(input: Input, s: &Signals) -> Option<String> {
             format!(
                 "p95 latency {} on the week before",
                 percent(relative_change(m.recent_rise * m.scale))
+            )
+        }
+        Input::LatencyClimb => {
+            let m = lat?;
+            format!(
+                "p95 latency climbing day after day: {} over the week beyond its largest jump",
+                percent(relative_change(m.climb * m.scale))
             )
         }
         Input::LatencyChange => {
