@@ -127,6 +127,9 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
     if !panel.anomalies.is_empty() {
         legend.push("anomaly".into());
     }
+    if !panel.anomalous_hours.is_empty() {
+        legend.push("anomalous hour".into());
+    }
     if !shifts.is_empty() {
         legend.push("sustained change".into());
     }
@@ -187,6 +190,22 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
                         .anomalies
                         .iter()
                         .filter_map(|t| panel.values[*t].map(|v| point(&dates[*t], v)))
+                        .collect(),
+                ),
+        );
+    }
+    if !panel.anomalous_hours.is_empty() {
+        chart = chart.series(
+            Scatter::new()
+                .name("anomalous hour")
+                .symbol(Symbol::Diamond)
+                .symbol_size(11)
+                .item_style(ItemStyle::new().color(WATCH))
+                .data(
+                    panel
+                        .anomalous_hours
+                        .iter()
+                        .filter_map(|p| panel.values[p.day].map(|v| point(&dates[p.day], v)))
                         .collect(),
                 ),
         );

@@ -3,6 +3,7 @@
 //! signal contributions, its sentences and a recommended action.
 
 use crate::analysis::changepoints::{changes, ChangeKind, Changepoint};
+use crate::analysis::hourly::{daily_peaks, HourlyPeak, ANOMALOUS_HOUR};
 use crate::analysis::signals::{transformed, untransform, MetricSignals, Signals};
 use crate::analysis::FeatureEvents;
 use crate::impact::Tier;
@@ -29,6 +30,9 @@ pub struct MetricPanel {
     pub band_high: Vec<Option<f64>>,
     /// Days whose value was more than `ANOMALY_Z` noise units from the baseline.
     pub anomalies: Vec<usize>,
+    /// For hourly data: the days whose most anomalous hour scored at least
+    /// `ANOMALOUS_HOUR`, with that hour (empty for daily data).
+    pub anomalous_hours: Vec<HourlyPeak>,
     /// Sustained changes: (first day of the new level or trend, the change in words,
     /// starting "level" or "trend", naming the deploy it followed if any).
     pub changepoints: Vec<(usize, String)>,
@@ -57,6 +61,8 @@ pub struct FeatureDetail {
     pub action: String,
     /// The signal whose return to normal would lower today's risk most, in words.
     pub biggest_lever: Option<String>,
+    /// For hourly data: the last day's most anomalous hour, in words.
+    pub hourly_note: Option<String>,
 }
 
 fn metric_signals(s: &Signals, metric: Metric) -> Option<MetricSignals> {
@@ -207,6 +213,8 @@ impl Analysis {
             _ => v,
         };
         let mut panels = Vec::new();
+        let last = self.dataset.day_of(status.date).unwrap_or(days - 1);
+        let mut hourly_worst: Option<(Metric, &str, &str, HourlyPeak)> = None;
         for (metric, title, unit) in specs {
             let values: Vec<Option<f64>> = series
                 .metric(metric)
@@ -250,6 +258,28 @@ impl Analysis {
                     (c.day, text)
                 })
                 .collect();
+            let peaks = self
+                .dataset
+                .hourly
+                .get(f)
+                .map(|hours| daily_peaks(hours, metric, self.dataset.start, days))
+                .unwrap_or_default();
+            if let Some(peak) = peaks.get(last).copied().flatten() {
+                if hourly_worst.is_none_or(|(_, _, _, p): (Metric, &str, &str, HourlyPeak)| {
+                    peak.score > p.score
+                }) {
+                    hourly_worst = Some((metric, title, unit, peak));
+                }
+            }
+            let anomalous_hours = peaks
+                .into_iter()
+                .flatten()
+                .filter(|p| p.score >= ANOMALOUS_HOUR)
+                .map(|p| HourlyPeak {
+                    value: percent(metric, p.value),
+                    ..p
+                })
+                .collect();
             panels.push(MetricPanel {
                 metric,
                 title,
@@ -261,10 +291,10 @@ impl Analysis {
                 band_low: band(-1.0),
                 band_high: band(1.0),
                 anomalies,
+                anomalous_hours,
                 changepoints,
             });
         }
-        let last = self.dataset.day_of(status.date).unwrap_or(days - 1);
         // The timeline comes from the events already split by feature (a `*` event is in
         // every feature's list), limited to the dataset's days.
         let in_range = |day: i64| (0..days as i64).contains(&day);
@@ -312,6 +342,24 @@ impl Analysis {
             ),
             action: recommended_action(status, &signals[last]),
             biggest_lever: biggest_lever(status),
+            hourly_note: hourly_worst.map(|(metric, title, unit, p)| {
+                let value = match metric {
+                    Metric::CrashRate | Metric::ErrorRate => p.value * 100.0,
+                    _ => p.value,
+                };
+                format!(
+                    "Hour by hour: on {} the most anomalous hour was {} at {:02}:00 UTC ({value:.2} {unit}, anomaly score {:.2}{}).",
+                    self.dataset.date(last),
+                    title.to_lowercase(),
+                    p.hour,
+                    p.score,
+                    if p.score >= ANOMALOUS_HOUR {
+                        ", against the usual for that hour and weekday"
+                    } else {
+                        "; nothing unusual for that hour and weekday"
+                    }
+                )
+            }),
         }
     }
 }
@@ -393,6 +441,7 @@ mod tests {
             }],
             granularity: Granularity::Days,
             had_cohorts: false,
+            hourly: Vec::new(),
         };
         let events = vec![EventRecord {
             timestamp: (start + chrono::Days::new(deploy))
@@ -439,6 +488,50 @@ mod tests {
             text.starts_with("trend +3.") && text.ends_with("after deploy v5.0.1"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn hourly_data_marks_the_hour_that_broke_its_pattern() {
+        use crate::report::prepare;
+        use crate::telemetry::{parse_telemetry, Dataset};
+        // Five weeks of hours: p95 peaks every afternoon; on the last day 04:00 is as slow
+        // as an afternoon, which the daily mean barely shows.
+        let days = 35;
+        let mut text = String::from("date,feature,sessions,latency_p95_ms,crash_rate\n");
+        for h in 0..days * 24 {
+            let hour = (h % 24) as f64;
+            let mut p95 = 300.0 + 200.0 * (-((hour - 15.0) / 3.0).powi(2)).exp();
+            p95 *= 1.0 + 0.02 * ((h as f64) * 2.7).sin();
+            if h == (days - 1) * 24 + 4 {
+                p95 = 500.0;
+            }
+            let day =
+                NaiveDate::from_ymd_opt(2026, 3, 2).unwrap() + chrono::Days::new(h as u64 / 24);
+            text.push_str(&format!(
+                "{day}T{:02}:00:00Z,search,100,{p95:.1},0.001\n",
+                h % 24
+            ));
+        }
+        let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        let dataset = Dataset::from_records(&parsed.records, parsed.granularity).unwrap();
+        let config = crate::Config::default();
+        let analysis = prepare(&dataset, &[], &config.model, &config.slo);
+        let report = analysis.report(&config.tiers, &config.impact);
+        let detail = analysis.feature_detail(0, &report.ranking[0]);
+        let latency = &detail.panels[0];
+        let marked: Vec<(usize, u32)> = latency
+            .anomalous_hours
+            .iter()
+            .filter(|p| p.day >= 7)
+            .map(|p| (p.day, p.hour))
+            .collect();
+        assert_eq!(marked, vec![(days - 1, 4)]);
+        let note = detail.hourly_note.unwrap();
+        assert!(
+            note.contains("latency p95 at 04:00 UTC (500.00 ms"),
+            "{note}"
+        );
+        assert!(note.contains("against the usual"), "{note}");
     }
 
     #[test]

@@ -31,8 +31,9 @@
 //!    higher than a calm one. The larger distance `z` maps to `z^2 / (z^2 + 16)`: 0 for a
 //!    typical value, 0.5 at 4 scales, 0.8 at 8. The map is the same for every series.
 //!
-//! A value repeated exactly for twice as long as any run before it (and at least 12
-//! times) scores as a stuck sensor would: 0.5 at that length, rising with it.
+//! In a series that moves (its value has changed at least 24 times), a value repeated
+//! exactly for twice as long as any run before it (and at least 12 times) scores as a
+//! stuck sensor would: 0.5 at that length, rising with it.
 //! Gaps score 0 and are not remembered. The first ten values score 0.
 
 use std::collections::VecDeque;
@@ -80,7 +81,23 @@ struct Candidate {
     residuals: VecDeque<f64>,
     /// History of the median of the last SUSTAIN residuals.
     sustained: VecDeque<f64>,
+    /// Statistics of the histories, refreshed every `REFRESH` residuals (from the past
+    /// only, so scores stay online) instead of at every value.
+    cached: Cached,
+    age: usize,
 }
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Cached {
+    /// Robust spread of the last 200 residuals, for choosing a baseline.
+    spread: Option<f64>,
+    /// (centre, scale before its floor) of the residuals and of the sustained medians.
+    point: Option<(f64, f64)>,
+    sustained: Option<(f64, f64)>,
+}
+
+/// Residuals between refreshes of a baseline's statistics (once its history is full).
+const REFRESH: usize = 32;
 
 impl Candidate {
     fn new(baseline: Baseline) -> Self {
@@ -88,19 +105,39 @@ impl Candidate {
             baseline,
             residuals: VecDeque::new(),
             sustained: VecDeque::new(),
+            cached: Cached::default(),
+            age: REFRESH,
         }
     }
 
-    /// Robust spread of the last `n` residuals (None with too few).
-    fn recent_spread(&self, n: usize) -> Option<f64> {
-        if self.residuals.len() < MIN_RESIDUALS {
-            return None;
+    fn refresh(&mut self) {
+        // Young histories change fast: refresh them more often.
+        if self.age < REFRESH.min(1 + self.residuals.len() / 12) {
+            return;
         }
-        let recent: Vec<f64> = self.residuals.iter().rev().take(n).copied().collect();
-        let centre = median_of(&mut recent.clone())?;
-        let mut dev: Vec<f64> = recent.iter().map(|r| (r - centre).abs()).collect();
-        median_of(&mut dev)
+        self.age = 0;
+        let enough = |h: &VecDeque<f64>| h.len() >= MIN_RESIDUALS;
+        self.cached = Cached {
+            spread: enough(&self.residuals).then(|| {
+                let recent: Vec<f64> = self.residuals.iter().rev().take(200).copied().collect();
+                centre_and_scale(&recent).1
+            }),
+            point: enough(&self.residuals)
+                .then(|| centre_and_scale(self.residuals.make_contiguous())),
+            sustained: enough(&self.sustained)
+                .then(|| centre_and_scale(self.sustained.make_contiguous())),
+        };
     }
+}
+
+/// Median of `values`, and their robust scale: MAD in normal units, floored by half their
+/// mean absolute deviation.
+fn centre_and_scale(values: &[f64]) -> (f64, f64) {
+    let centre = median_of(&mut values.to_vec()).unwrap_or(0.0);
+    let mut dev: Vec<f64> = values.iter().map(|v| (v - centre).abs()).collect();
+    let mean_dev = dev.iter().sum::<f64>() / dev.len().max(1) as f64;
+    let mad = median_of(&mut dev).unwrap_or(0.0);
+    (centre, (MAD_TO_SIGMA * mad).max(0.5 * mean_dev))
 }
 
 /// Scores a stream of values, one at a time.
@@ -123,6 +160,8 @@ pub struct OnlineDetector {
     /// Length of the current run of identical values, and the longest before it.
     run: usize,
     longest_run: usize,
+    /// How many times the value has changed.
+    changes: usize,
 }
 
 /// How heavy a distance's tail has been: its recent 99th percentile over normal noise's.
@@ -147,7 +186,7 @@ impl Tail {
         let adjusted = z / self.factor;
         push_capped(&mut self.past, z, TAIL_WINDOW);
         self.since_update += 1;
-        if self.past.len() >= TAIL_MIN && self.since_update >= 25 {
+        if self.past.len() >= TAIL_MIN && self.since_update >= 100 {
             self.since_update = 0;
             let mut past: Vec<f64> = self.past.iter().copied().collect();
             let k = (((past.len() as f64) * TAIL_QUANTILE) as usize).min(past.len() - 1);
@@ -180,6 +219,7 @@ impl OnlineDetector {
             tails: [Tail::new(), Tail::new()],
             run: 0,
             longest_run: 0,
+            changes: 0,
         }
     }
 
@@ -326,17 +366,11 @@ impl OnlineDetector {
 
     /// The index of the baseline to trust now: the smallest recent spread.
     fn choose(&self) -> Option<usize> {
-        let spreads: Vec<Option<f64>> = self
-            .candidates
-            .iter()
-            .map(|c| c.recent_spread(200))
-            .collect();
-        let mut best: Option<(usize, f64)> = spreads[0].map(|s| (0, s));
-        for (i, spread) in spreads.iter().enumerate().skip(1) {
-            if let Some(s) = spread {
-                let beats = best.is_none_or(|(_, b)| *s < SEASONAL_ADVANTAGE * b);
-                if beats {
-                    best = Some((i, *s));
+        let mut best: Option<(usize, f64)> = self.candidates[0].cached.spread.map(|s| (0, s));
+        for (i, candidate) in self.candidates.iter().enumerate().skip(1) {
+            if let Some(s) = candidate.cached.spread {
+                if best.is_none_or(|(_, b)| s < SEASONAL_ADVANTAGE * b) {
+                    best = Some((i, s));
                 }
             }
         }
@@ -349,6 +383,9 @@ impl OnlineDetector {
             .iter()
             .map(|c| self.predict(c.baseline, slot))
             .collect();
+        for candidate in &mut self.candidates {
+            candidate.refresh();
+        }
         let chosen = self.choose();
         let level = self
             .recent
@@ -368,6 +405,7 @@ impl OnlineDetector {
                 z_chosen = Some((z_point, z_sustained));
             }
             push_capped(&mut candidate.residuals, residual, RESIDUAL_WINDOW);
+            candidate.age += 1;
             if candidate.residuals.len() >= SUSTAIN {
                 let mut last: Vec<f64> = candidate
                     .residuals
@@ -395,7 +433,8 @@ impl OnlineDetector {
     /// length, growing with it.
     fn stuck_distance(&self, value: f64) -> f64 {
         let repeats = self.recent.back() == Some(&value);
-        if !repeats || self.seen < 10 * STUCK_MIN_RUN {
+        // A series that has hardly ever moved is flat by nature, not stuck.
+        if !repeats || self.seen < 10 * STUCK_MIN_RUN || self.changes < 2 * STUCK_MIN_RUN {
             return 0.0;
         }
         let run = self.run + 1;
@@ -430,6 +469,7 @@ impl OnlineDetector {
         if self.recent.back() == Some(&value) {
             self.run += 1;
         } else {
+            self.changes += usize::from(!self.recent.is_empty());
             self.longest_run = self.longest_run.max(self.run);
             self.run = 1;
         }
@@ -441,32 +481,23 @@ impl OnlineDetector {
 /// The distances of `residual` (a value) and of the sustained median it completes, in
 /// robust scales of the candidate's history; 0 while the history is short.
 fn distances(candidate: &Candidate, residual: f64, level: f64) -> (f64, f64) {
-    if candidate.residuals.len() < MIN_RESIDUALS {
-        return (0.0, 0.0);
-    }
     let floor = (1e-3 * level).max(1e-12);
-    let point = robust_distance(&candidate.residuals, residual, floor);
-    let sustained = if candidate.sustained.len() >= MIN_RESIDUALS {
+    let distance = |stats: Option<(f64, f64)>, x: f64| {
+        stats.map_or(0.0, |(centre, scale)| (x - centre).abs() / scale.max(floor))
+    };
+    let point = distance(candidate.cached.point, residual);
+    let sustained = if candidate.cached.sustained.is_some() {
         let mut last: Vec<f64> = std::iter::once(residual)
             .chain(candidate.residuals.iter().rev().take(SUSTAIN - 1).copied())
             .collect();
-        let now = median_of(&mut last).unwrap_or(0.0);
-        robust_distance(&candidate.sustained, now, floor)
+        distance(
+            candidate.cached.sustained,
+            median_of(&mut last).unwrap_or(0.0),
+        )
     } else {
         0.0
     };
     (point, sustained)
-}
-
-/// |x - median(history)| in scales of the history (MAD, floored).
-fn robust_distance(history: &VecDeque<f64>, x: f64, floor: f64) -> f64 {
-    let mut values: Vec<f64> = history.iter().copied().collect();
-    let centre = median_of(&mut values).unwrap_or(0.0);
-    let mut dev: Vec<f64> = history.iter().map(|v| (v - centre).abs()).collect();
-    let mean_dev = dev.iter().sum::<f64>() / dev.len().max(1) as f64;
-    let mad = median_of(&mut dev).unwrap_or(0.0);
-    let scale = (MAD_TO_SIGMA * mad).max(0.5 * mean_dev).max(floor);
-    (x - centre).abs() / scale
 }
 
 fn push_capped(queue: &mut VecDeque<f64>, value: f64, cap: usize) {
@@ -638,6 +669,24 @@ mod tests {
         values[1100] = Some(110.0);
         let scores = score_series(&values);
         assert!(scores[1100] > 0.8, "scored {}", scores[1100]);
+    }
+
+    #[test]
+    fn a_series_that_never_moves_is_not_stuck_but_one_that_stops_is() {
+        let constant = score_series(&vec![Some(0.001); 500]);
+        assert!(constant.iter().all(|s| *s == 0.0));
+        let mut values: Vec<Option<f64>> = (0..500).map(|i| Some(20.0 + noise(i))).collect();
+        // Stuck at the usual level: only the repetition gives it away.
+        for v in values.iter_mut().skip(400).take(40) {
+            *v = Some(20.0);
+        }
+        let scores = score_series(&values);
+        assert!(
+            scores[400 + 30] > 0.5,
+            "stuck for 30 values: {}",
+            scores[430]
+        );
+        assert!(scores[400 + 5] < 0.5, "5 repeats are not yet stuck");
     }
 
     #[test]

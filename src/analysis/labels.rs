@@ -192,6 +192,7 @@ mod tests {
             }],
             granularity: Granularity::Days,
             had_cohorts: false,
+            hourly: Vec::new(),
         }
     }
 

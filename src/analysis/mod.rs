@@ -3,6 +3,7 @@
 
 pub mod changepoints;
 pub mod detect;
+pub mod hourly;
 pub mod labels;
 pub mod signals;
 pub mod stats;

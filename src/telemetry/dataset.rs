@@ -3,8 +3,9 @@
 //! Cohort rows of one day and feature are combined as the contract says: weighted by
 //! `sessions`, and `feedback_score` by `feedback_count` where given. Hourly files are
 //! combined into days the same way (a day's p95 becomes the sessions-weighted mean of its
-//! hourly p95s, an approximation the README states). A day without rows is a gap (None),
-//! never a zero.
+//! hourly p95s, an approximation the README states); the hours themselves are kept as
+//! well, per feature, for the hourly analysis (`analysis::hourly`). A day without rows is
+//! a gap (None), never a zero.
 
 use super::{Granularity, TelemetryRecord};
 use chrono::NaiveDate;
@@ -58,6 +59,33 @@ pub struct Dataset {
     pub granularity: Granularity,
     /// Whether the rows were cohorts that had to be combined.
     pub had_cohorts: bool,
+    /// For hourly files, each feature's hours (same order as `features`); empty for daily
+    /// files. Not serialised: it is input to the analysis, not a result.
+    #[serde(skip)]
+    pub hourly: Vec<HourlySeries>,
+}
+
+/// One feature's hourly health metrics, cohorts combined, in time order (hours without
+/// rows are absent).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HourlySeries {
+    /// Start of each hour, in seconds since 1970 (UTC).
+    pub times: Vec<i64>,
+    pub latency_p95_ms: Vec<Option<f64>>,
+    pub crash_rate: Vec<Option<f64>>,
+    pub error_rate: Vec<Option<f64>>,
+}
+
+impl HourlySeries {
+    /// The hourly values of `metric`, for the metrics kept by the hour.
+    pub fn metric(&self, metric: Metric) -> Option<&[Option<f64>]> {
+        match metric {
+            Metric::LatencyP95 => Some(&self.latency_p95_ms),
+            Metric::CrashRate => Some(&self.crash_rate),
+            Metric::ErrorRate => Some(&self.error_rate),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Default, Clone, Copy)]
@@ -119,6 +147,11 @@ impl Dataset {
             }
         }
         let had_cohorts = records.iter().any(|r| r.cohort.is_some());
+        let hourly = if granularity == Granularity::Hours {
+            hourly_series(records, per_feature.keys().copied())
+        } else {
+            Vec::new()
+        };
         let features = per_feature
             .into_iter()
             .map(|(name, accs)| {
@@ -144,6 +177,7 @@ impl Dataset {
             features,
             granularity,
             had_cohorts,
+            hourly,
         })
     }
 
@@ -168,6 +202,34 @@ impl Dataset {
             .binary_search_by(|f| f.name.as_str().cmp(name))
             .ok()
     }
+}
+
+/// Each feature's hours, cohorts combined weighted by sessions, for `names` in order.
+fn hourly_series<'a>(
+    records: &[TelemetryRecord],
+    names: impl Iterator<Item = &'a str>,
+) -> Vec<HourlySeries> {
+    let mut hours: BTreeMap<(&str, i64), [WeightedMean; 3]> = BTreeMap::new();
+    for r in records {
+        let time = r.period_start.and_utc().timestamp();
+        let acc = hours.entry((r.feature.as_str(), time)).or_default();
+        let w = (r.sessions as f64).max(1e-9);
+        acc[0].add(Some(r.latency_p95_ms), w);
+        acc[1].add(Some(r.crash_rate), w);
+        acc[2].add(r.error_rate, w);
+    }
+    names
+        .map(|name| {
+            let mut series = HourlySeries::default();
+            for ((_, time), acc) in hours.range((name, i64::MIN)..=(name, i64::MAX)) {
+                series.times.push(*time);
+                series.latency_p95_ms.push(acc[0].get());
+                series.crash_rate.push(acc[1].get());
+                series.error_rate.push(acc[2].get());
+            }
+            series
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -207,5 +269,11 @@ mod tests {
         assert_eq!(data.granularity, Granularity::Hours);
         assert_eq!(data.features[0].latency_p95_ms[0], Some(250.0));
         assert_eq!(data.features[0].sessions[0], Some(40.0));
+        // The hours stay available, in order.
+        let hours = &data.hourly[0];
+        assert_eq!(hours.times.len(), 2);
+        assert_eq!(hours.times[1] - hours.times[0], 3600);
+        assert_eq!(hours.latency_p95_ms, vec![Some(100.0), Some(300.0)]);
+        assert_eq!(hours.error_rate, vec![None, None]);
     }
 }

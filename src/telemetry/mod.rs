@@ -13,7 +13,7 @@ pub use csv_io::{
     parse_events, parse_telemetry, write_events_csv, write_telemetry_csv, ParsedEvents,
     ParsedTelemetry,
 };
-pub use dataset::{Dataset, FeatureSeries, Metric};
+pub use dataset::{Dataset, FeatureSeries, HourlySeries, Metric};
 pub use series::{parse_instant, parse_series, write_scored_series, SeriesPoint};
 
 mod series;

@@ -77,12 +77,13 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
         .map(|panel| {
             let last = panel.values.iter().rev().flatten().next().copied();
             let alt = format!(
-                "{} of {} over {} days; latest {}; {} anomalous days and {} sustained changes (level or trend) marked{}.",
+                "{} of {} over {} days; latest {}; {} anomalous days, {} days with an anomalous hour and {} sustained changes (level or trend) marked{}.",
                 panel.title,
                 detail.feature,
                 detail.dates.len(),
                 last.map_or("none".into(), |v| format!("{v:.2} {}", panel.unit)),
                 panel.anomalies.len(),
+                panel.anomalous_hours.len(),
                 panel.changepoints.len(),
                 if panel.changepoints.is_empty() {
                     String::new()
@@ -138,6 +139,7 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
         <section aria-labelledby="why-title">
             <h2 id="why-title">"Why: the signals behind today's risk"</h2>
             {detail.biggest_lever.clone().map(|text| view! { <p data-testid="lever"><strong>{text}</strong></p> })}
+            {detail.hourly_note.clone().map(|text| view! { <p data-testid="hourly-note">{text}</p> })}
             <ul data-testid="contributions">
                 {if pushes.is_empty() {
                     view! { <li>"No signal moves the risk much today."</li> }.into_any()
@@ -158,7 +160,7 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
         </section>
         <section aria-labelledby="metrics-title">
             <h2 id="metrics-title">"Metrics"</h2>
-            <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, +- 2 noise units). Red dots: anomalous days. Orange lines: sustained changes of level or trend. Dashed lines: deploys; red spans: incidents (hover to name them)."</p>
+            <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, +- 2 noise units). Red dots: anomalous days. Orange lines: sustained changes of level or trend. Orange diamonds (hourly data): a day with an hour far from the usual for its time and weekday. Dashed lines: deploys; red spans: incidents (hover to name them)."</p>
             {panels}
             <h3>"Past degradations of this feature, and how early it warned"</h3>
             {
