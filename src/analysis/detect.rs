@@ -8,7 +8,8 @@
 //! 2. **Competing baselines.** Each predicts the next value:
 //!    - *level*: the median of the last 30 values;
 //!    - *daily*: for data sampled every 6 hours or faster, the same time of day on each of
-//!      the last 4 days, shifted by how much the level just before it has moved since;
+//!      the last 4 days, shifted by how much the level just before it has moved since
+//!      (the level being the median of the 7 to 12 values before, a 24th of the cycle);
 //!    - *weekly*: for data sampled daily or faster, the same time on each of the last
 //!      3 weeks, adjusted the same way.
 //!
@@ -346,7 +347,7 @@ impl OnlineDetector {
                 median_of(&mut self.recent.iter().copied().collect::<Vec<_>>())
             }
             Baseline::Seasonal { period, cycles } => {
-                let span = (period / 24).clamp(3, 12);
+                let span = (period / 24).clamp(7, 12);
                 let slot = slot as i64;
                 let now = self.level_before(slot, span)?;
                 let mut guesses: Vec<f64> = (1..=cycles as i64)
