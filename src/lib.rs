@@ -17,6 +17,7 @@ pub mod impact;
 pub mod insights;
 pub mod model;
 pub mod report;
+pub mod series_summary;
 pub mod synth;
 pub mod telemetry;
 #[cfg(target_arch = "wasm32")]

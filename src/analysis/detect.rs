@@ -8,8 +8,9 @@
 //! 2. **Competing baselines.** Each predicts the next value:
 //!    - *level*: the median of the last 30 values;
 //!    - *daily*: for data sampled every 6 hours or faster, the same time of day on each of
-//!      the last 4 days, shifted by how much the level just before it has moved since
-//!      (the level being the median of the 7 to 12 values before, a 24th of the cycle);
+//!      the last 4 days, shifted by how much the level has moved since (the median
+//!      difference between the 7 to 12 values before it and the same phases a cycle
+//!      earlier: paired, so the cycle's shape cancels and one outlier moves nothing);
 //!    - *weekly*: for data sampled daily or faster, the same time on each of the last
 //!      3 weeks, adjusted the same way.
 //!
@@ -19,9 +20,11 @@
 //!    that recur are then predicted, not flagged.
 //! 3. **Robust distance.** A residual is measured in robust scales of the chosen
 //!    baseline's past residuals: their median (a baseline that lags a trend is biased, not
-//!    wrong) and MAD, floored by half their mean absolute deviation (so that a mostly flat
-//!    series that does move keeps a scale) and by 0.1% of the level. Medians ignore
-//!    outliers in the history, so one incident does not hide the next. Two distances are
+//!    wrong) and scale: the larger of their MAD and their mean absolute deviation, in
+//!    normal units (they agree on normal noise; on quantised residuals, mostly 0 and
+//!    sometimes a whole step, the MAD alone would be near 0), floored by 0.1% of the
+//!    level. The statistics are refreshed every 32 values, from the past only. Medians
+//!    ignore outliers in the history, so one incident does not hide the next. Two distances are
 //!    taken: of the value itself (spikes) and of the median of the last six residuals
 //!    against its own history (sustained shifts too small to stand out one value at a
 //!    time).
@@ -62,6 +65,8 @@ const STEP_SAMPLES: usize = 16;
 /// The longest hole (in slots) kept in the grid; a longer one restarts the grid's phase.
 const MAX_HOLE: u64 = 100_000;
 const MAD_TO_SIGMA: f64 = 1.4826;
+/// The scale of normal noise that a mean absolute deviation corresponds to.
+const MEAN_DEV_TO_SIGMA: f64 = 1.2533;
 /// The shortest run of one repeated value that can count as stuck.
 const STUCK_MIN_RUN: usize = 12;
 
@@ -86,6 +91,8 @@ struct Candidate {
     /// only, so scores stay online) instead of at every value.
     cached: Cached,
     age: usize,
+    /// Values this baseline was chosen to score.
+    chosen: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -108,6 +115,7 @@ impl Candidate {
             sustained: VecDeque::new(),
             cached: Cached::default(),
             age: REFRESH,
+            chosen: 0,
         }
     }
 
@@ -131,14 +139,18 @@ impl Candidate {
     }
 }
 
-/// Median of `values`, and their robust scale: MAD in normal units, floored by half their
-/// mean absolute deviation.
+/// Median of `values`, and their scale: the larger of the MAD and the mean absolute
+/// deviation, each in normal units. They agree on normal noise; on quantised or
+/// heavy-tailed residuals (mostly 0, sometimes a whole step) the MAD alone is near 0.
 fn centre_and_scale(values: &[f64]) -> (f64, f64) {
     let centre = median_of(&mut values.to_vec()).unwrap_or(0.0);
     let mut dev: Vec<f64> = values.iter().map(|v| (v - centre).abs()).collect();
     let mean_dev = dev.iter().sum::<f64>() / dev.len().max(1) as f64;
     let mad = median_of(&mut dev).unwrap_or(0.0);
-    (centre, (MAD_TO_SIGMA * mad).max(0.5 * mean_dev))
+    (
+        centre,
+        (MAD_TO_SIGMA * mad).max(MEAN_DEV_TO_SIGMA * mean_dev),
+    )
 }
 
 /// Scores a stream of values, one at a time.
@@ -234,6 +246,11 @@ impl OnlineDetector {
         self.candidates.iter().map(|c| c.baseline).collect()
     }
 
+    /// How many values each baseline (in the order of `baselines`) was chosen to score.
+    pub fn chosen_counts(&self) -> Vec<usize> {
+        self.candidates.iter().map(|c| c.chosen).collect()
+    }
+
     /// The anomaly score in [0, 1] of `value` at `time` (seconds; None when the series has
     /// no usable timestamps), given the values seen so far; then remembers `value`.
     /// A missing value (None) scores 0 and is not remembered.
@@ -327,17 +344,6 @@ impl OnlineDetector {
             .flatten()
     }
 
-    /// Median of the present values in slots `[to - span, to)`, with at least half present.
-    fn level_before(&self, to: i64, span: usize) -> Option<f64> {
-        let mut values: Vec<f64> = (to - span as i64..to)
-            .filter_map(|s| self.value_at(s))
-            .collect();
-        if values.len() * 2 < span {
-            return None;
-        }
-        median_of(&mut values)
-    }
-
     fn predict(&self, baseline: Baseline, slot: u64) -> Option<f64> {
         match baseline {
             Baseline::Level => {
@@ -347,14 +353,25 @@ impl OnlineDetector {
                 median_of(&mut self.recent.iter().copied().collect::<Vec<_>>())
             }
             Baseline::Seasonal { period, cycles } => {
-                let span = (period / 24).clamp(7, 12);
+                let span = (period / 24).clamp(7, 12) as i64;
                 let slot = slot as i64;
-                let now = self.level_before(slot, span)?;
                 let mut guesses: Vec<f64> = (1..=cycles as i64)
                     .filter_map(|k| {
-                        let then = slot - k * period as i64;
-                        let value = self.value_at(then)?;
-                        Some(value + now - self.level_before(then, span)?)
+                        let lag = k * period as i64;
+                        let value = self.value_at(slot - lag)?;
+                        // How far the level has moved since: the median difference between
+                        // the values just before and the same phase one cycle earlier,
+                        // paired so that the cycle's shape cancels and one outlier
+                        // moves nothing.
+                        let mut moved: Vec<f64> = (1..=span)
+                            .filter_map(|j| {
+                                Some(self.value_at(slot - j)? - self.value_at(slot - j - lag)?)
+                            })
+                            .collect();
+                        if (moved.len() as i64) * 2 < span {
+                            return None;
+                        }
+                        Some(value + median_of(&mut moved)?)
                     })
                     .collect();
                 if guesses.len() < 2 {
@@ -404,6 +421,7 @@ impl OnlineDetector {
             let (z_point, z_sustained) = distances(candidate, residual, level);
             if Some(i) == chosen && self.seen >= MIN_HISTORY {
                 z_chosen = Some((z_point, z_sustained));
+                candidate.chosen += 1;
             }
             push_capped(&mut candidate.residuals, residual, RESIDUAL_WINDOW);
             candidate.age += 1;
