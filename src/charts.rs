@@ -6,12 +6,13 @@ use crate::detail::{FeatureDetail, MetricPanel};
 use crate::impact::TierThresholds;
 use crate::model::evaluate::CalibrationBin;
 use crate::report::Contribution;
-use crate::telemetry::EventKind;
-use charming::component::{Axis, Grid, Legend, Title};
+use crate::series_summary::SeriesSummary;
+use crate::telemetry::{EventKind, SeriesPoint};
+use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend, Title};
 use charming::datatype::CompositeValue;
 use charming::element::{
     AreaStyle, AxisType, ItemStyle, Label, LabelPosition, LineStyle, LineStyleType, MarkArea,
-    MarkAreaData, MarkLine, MarkLineData, MarkLineVariant, Symbol, Tooltip, Trigger,
+    MarkAreaData, MarkLine, MarkLineData, MarkLineVariant, Sampling, Symbol, Tooltip, Trigger,
 };
 use charming::series::{Bar, Line, Scatter};
 use charming::Chart;
@@ -383,9 +384,105 @@ pub fn lead_time_chart(lead_days: &[usize], horizon: usize) -> Chart {
         )
 }
 
+/// One scored series: its values (left axis), the anomaly score (right axis, 0 to 1) and
+/// the peak of each anomalous episode; zoomable, since series run to tens of thousands
+/// of rows.
+pub fn series_chart(name: &str, points: &[SeriesPoint], summary: &SeriesSummary) -> Chart {
+    let times: Vec<String> = points.iter().map(|p| p.timestamp.clone()).collect();
+    let values: Vec<Option<f64>> = points.iter().map(|p| p.value).collect();
+    let scores: Vec<CompositeValue> = summary
+        .scores
+        .iter()
+        .map(|s| CompositeValue::from((s * 1000.0).round() / 1000.0))
+        .collect();
+    let peaks: Vec<Vec<CompositeValue>> = summary
+        .episodes
+        .iter()
+        .filter_map(|e| points[e.peak].value.map(|v| point(&times[e.peak], v)))
+        .collect();
+    Chart::new()
+        .animation(false)
+        .title(Title::new().text(name.to_string()).left("left"))
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().top(22).left("right").data(vec![
+            "value".to_string(),
+            "anomaly score".to_string(),
+            "anomalous episode".to_string(),
+        ]))
+        .grid(Grid::new().left(56).right(48).top(48).bottom(64))
+        .data_zoom(DataZoom::new().type_(DataZoomType::Inside))
+        .data_zoom(DataZoom::new().type_(DataZoomType::Slider).bottom(8))
+        .x_axis(date_axis(&times))
+        .y_axis(Axis::new().type_(AxisType::Value).scale(true))
+        .y_axis(Axis::new().type_(AxisType::Value).min(0).max(1))
+        .series(
+            Line::new()
+                .name("value")
+                .show_symbol(false)
+                .sampling(Sampling::Lttb)
+                .data(optional(&values)),
+        )
+        .series(
+            Line::new()
+                .name("anomaly score")
+                .show_symbol(false)
+                .y_axis_index(1)
+                .item_style(ItemStyle::new().color(WATCH))
+                .line_style(LineStyle::new().width(1).color(WATCH).opacity(0.7))
+                .mark_line(
+                    MarkLine::new()
+                        .symbol(vec![Symbol::None, Symbol::None])
+                        .line_style(LineStyle::new().type_(LineStyleType::Dashed).color(WATCH))
+                        .data(vec![MarkLineVariant::Simple(
+                            MarkLineData::new()
+                                .name("alarm at 0.5")
+                                .y_axis(crate::series_summary::ALARM),
+                        )]),
+                )
+                .data(scores),
+        )
+        .series(
+            Scatter::new()
+                .name("anomalous episode")
+                .symbol_size(10)
+                .item_style(ItemStyle::new().color(INVESTIGATE))
+                .data(peaks),
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_series_chart_has_values_scores_and_episode_peaks() {
+        let points: Vec<SeriesPoint> = (0..300)
+            .map(|i| {
+                let v = if i == 250 {
+                    90.0
+                } else {
+                    50.0 + ((i * 7) % 5) as f64
+                };
+                SeriesPoint {
+                    timestamp: format!("t{i}"),
+                    value: Some(v),
+                    value_text: v.to_string(),
+                }
+            })
+            .collect();
+        let summary = crate::series_summary::summarize(&points);
+        let json = serde_json::to_value(series_chart("cpu", &points, &summary)).unwrap();
+        let series = json["series"].as_array().unwrap();
+        assert_eq!(series.len(), 3);
+        assert_eq!(series[0]["data"].as_array().unwrap().len(), 300);
+        assert_eq!(series[1]["yAxisIndex"], 1.0);
+        let peaks = series[2]["data"].as_array().unwrap();
+        assert_eq!(peaks.len(), summary.episodes.len());
+        assert!(
+            peaks.iter().any(|p| p[0] == "t250" && p[1] == 90.0),
+            "{peaks:?}"
+        );
+    }
 
     #[test]
     fn calibration_and_lead_time_charts_carry_their_numbers() {

@@ -13,6 +13,8 @@ pub enum View {
     Feature,
     ModelCard,
     Data,
+    /// One metric series scored for anomalies, as `feature-radar detect` does.
+    Series,
 }
 
 impl View {
@@ -22,13 +24,20 @@ impl View {
             View::Feature => "feature",
             View::ModelCard => "model",
             View::Data => "data",
+            View::Series => "series",
         }
     }
 
     fn parse(text: &str) -> Option<Self> {
-        [View::Overview, View::Feature, View::ModelCard, View::Data]
-            .into_iter()
-            .find(|v| v.id() == text)
+        [
+            View::Overview,
+            View::Feature,
+            View::ModelCard,
+            View::Data,
+            View::Series,
+        ]
+        .into_iter()
+        .find(|v| v.id() == text)
     }
 }
 

@@ -11,6 +11,7 @@ mod feature;
 mod model_card;
 pub mod overview;
 pub mod ranking;
+mod series;
 
 use crate::report::{prepare, Analysis, Report};
 use crate::view_state::{View, ViewState};
@@ -187,6 +188,7 @@ pub fn App() -> impl IntoView {
                     {tab(View::Feature, "Feature")}
                     {tab(View::ModelCard, "Model card")}
                     {tab(View::Data, "Data")}
+                    {tab(View::Series, "Series")}
                 </ul>
             </nav>
             <button
@@ -214,6 +216,7 @@ pub fn App() -> impl IntoView {
                 })}
                 {move || match (state.view.with(|v| v.view), state.report.get()) {
                     (View::Data, _) => view! { <data_source::DataPanel/> }.into_any(),
+                    (View::Series, _) => view! { <series::SeriesView/> }.into_any(),
                     (_, None) => view! { <p class="muted">"Waiting for data…"</p> }.into_any(),
                     (View::Overview, Some(report)) => view! { <overview::Overview report=report/> }.into_any(),
                     (View::Feature, Some(report)) => view! { <feature::FeatureView report=report/> }.into_any(),

@@ -161,6 +161,37 @@ await check("a bad CSV is reported by file, line and column while the previous d
   await page.screenshot({ path: `${artifacts}/bad-upload.png` });
 });
 
+await check("the series view scores a series, reports a bad one by line and column and keeps the last", async () => {
+  await page.click("[data-testid=tab-series]");
+  await page.waitForSelector("[data-testid=series-summary]");
+  await page.waitForFunction(() => document.querySelectorAll("#series-chart canvas").length >= 1);
+  // An hourly series with a daily shape and one bad hour: the bad hour is the one episode.
+  let text = "timestamp,value\n";
+  const start = Date.UTC(2026, 0, 5);
+  for (let h = 0; h < 28 * 24; h++) {
+    const hour = h % 24;
+    let v = Math.round(500 + 300 * Math.sin(((hour - 8) / 24) * 2 * Math.PI)) + ((h * 37) % 7);
+    if (h === 25 * 24 + 3) v = 1500;
+    const t = new Date(start + h * 3600 * 1000).toISOString().replace("T", " ").slice(0, 19);
+    text += `${t},${v}\n`;
+  }
+  await page.setInputFiles("[data-testid=series-input]", { name: "traffic.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
+  await page.waitForFunction(() => document.querySelector("[data-testid=series-summary] h3")?.textContent === "traffic.csv");
+  const summary = await page.textContent("[data-testid=series-summary]");
+  expect(summary.includes("672 values from 2026-01-05 00:00:00 to 2026-02-01 23:00:00, one every hour."), summary);
+  expect(summary.includes("1 anomalous episode (score 0.5 or more); the strongest: 2026-01-30 03:00:00 (value 1500"), summary);
+  const [file] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=series-download]")]);
+  const scores = readFileSync(await file.path()).toString("utf8").trim().split("\n");
+  expect(scores[0] === "timestamp,value,anomaly_score" && scores.length === 673, `${scores.length} score rows`);
+  await page.setInputFiles("[data-testid=series-input]", { name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from("timestamp,value\n2026-01-05 00:00:00,12\n2026-01-05 01:00:00,twelve\n") });
+  await page.waitForSelector("[data-testid=series-error]");
+  const error = await page.textContent("[data-testid=series-error]");
+  expect(error.includes("bad.csv: line 3, column 2 (value): 'twelve' is not a number"), error);
+  const kept = await page.textContent("[data-testid=series-summary] h3");
+  expect(kept === "traffic.csv", `the previous series is gone (${kept})`);
+  await page.screenshot({ path: `${artifacts}/series.png`, fullPage: true });
+});
+
 await check("the page works on a 360 px wide phone", async () => {
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
   await phone.goto(url);
