@@ -12,12 +12,15 @@ pub enum Input {
     LatencyPersistence,
     LatencyRecentRise,
     LatencyClimb,
+    LatencyToday,
     LatencyChange,
     CrashLevel,
+    CrashToday,
     CrashRecentRise,
     CrashChange,
     CrashTrend7d,
     ErrorLevel,
+    ErrorToday,
     FeedbackDrop,
     Divergence,
     MonitorRatio,
@@ -25,19 +28,22 @@ pub enum Input {
     LoadLevel,
 }
 
-pub const INPUTS: [Input; 17] = [
+pub const INPUTS: [Input; 20] = [
     Input::LatencyLevel,
     Input::LatencyTrend7d,
     Input::LatencyTrend4d,
     Input::LatencyPersistence,
     Input::LatencyRecentRise,
     Input::LatencyClimb,
+    Input::LatencyToday,
     Input::LatencyChange,
     Input::CrashLevel,
+    Input::CrashToday,
     Input::CrashRecentRise,
     Input::CrashChange,
     Input::CrashTrend7d,
     Input::ErrorLevel,
+    Input::ErrorToday,
     Input::FeedbackDrop,
     Input::Divergence,
     Input::MonitorRatio,
@@ -57,12 +63,15 @@ impl Input {
             Input::LatencyPersistence => "latency_persistence",
             Input::LatencyRecentRise => "latency_recent_rise",
             Input::LatencyClimb => "latency_climb",
+            Input::LatencyToday => "latency_z_today",
             Input::CrashRecentRise => "crash_recent_rise",
             Input::LatencyChange => "latency_change",
             Input::CrashChange => "crash_change",
             Input::CrashLevel => "crash_z",
+            Input::CrashToday => "crash_z_today",
             Input::CrashTrend7d => "crash_trend_7d",
             Input::ErrorLevel => "error_z",
+            Input::ErrorToday => "error_z_today",
             Input::FeedbackDrop => "feedback_drop",
             Input::Divergence => "divergence",
             Input::MonitorRatio => "monitor_ratio",
@@ -78,6 +87,7 @@ impl Input {
                 "p95 latency of the last 3 days against its 4-week baseline, in noise units"
             }
             Input::LatencyRecentRise => "p95 latency of the last 2 days against the week before, in noise units: still climbing",
+            Input::LatencyToday => "p95 latency of the day alone against its 4-week baseline, in noise units",
             Input::LatencyClimb => "p95 latency's rise over the last week less its largest one-day jump, in noise units: a steady build-up rather than a one-off step",
             Input::CrashRecentRise => "crash rate of the last 2 days against the week before, in noise units: still climbing",
             Input::LatencyChange => "relative change of p95 latency (last 3 days) against its 4-week baseline, on a log scale",
@@ -90,10 +100,12 @@ impl Input {
             Input::CrashLevel => {
                 "crash rate of the last 3 days against its 4-week baseline, in noise units"
             }
+            Input::CrashToday => "crash rate of the day alone against its 4-week baseline, in noise units",
             Input::CrashTrend7d => "crash rate trend over 7 days, in noise units per day",
             Input::ErrorLevel => {
                 "error rate of the last 3 days against its 4-week baseline, in noise units"
             }
+            Input::ErrorToday => "error rate of the day alone against its 4-week baseline, in noise units",
             Input::FeedbackDrop => {
                 "fall of the feedback score against its 4-week baseline, in noise units"
             }
@@ -122,12 +134,15 @@ pub fn input_vector(s: &Signals) -> [f64; N_INPUTS] {
         lat.map_or(0.0, |m| m.persistence),
         lat.map_or(0.0, |m| clip(m.recent_rise, -4.0, 8.0)),
         lat.map_or(0.0, |m| clip(m.climb, -4.0, 8.0)),
+        lat.map_or(0.0, |m| clip(m.z_today, -6.0, 12.0)),
         lat.map_or(0.0, |m| clip(m.level - m.baseline, -1.0, 2.0)),
         crash.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
+        crash.map_or(0.0, |m| clip(m.z_today, -6.0, 12.0)),
         crash.map_or(0.0, |m| clip(m.recent_rise, -4.0, 8.0)),
         crash.map_or(0.0, |m| clip(m.level - m.baseline, -2.0, 3.0)),
         crash.map_or(0.0, |m| clip(m.slope_7d / m.scale, -3.0, 3.0)),
         s.error_rate.map_or(0.0, |m| clip(m.z, -6.0, 12.0)),
+        s.error_rate.map_or(0.0, |m| clip(m.z_today, -6.0, 12.0)),
         s.feedback.map_or(0.0, |m| clip(-m.z, -6.0, 12.0)),
         clip(s.divergence, 0.0, 10.0),
         clip(s.monitor_ratio, 0.0, 4.0),
@@ -170,6 +185,10 @@ pub fn describe(input: Input, s: &Signals) -> Option<String> {
                 percent(relative_change(m.recent_rise * m.scale))
             )
         }
+        Input::LatencyToday => format!(
+            "p95 latency today {:.1} noise units from its usual level",
+            lat?.z_today
+        ),
         Input::LatencyClimb => {
             let m = lat?;
             format!(
@@ -205,6 +224,10 @@ pub fn describe(input: Input, s: &Signals) -> Option<String> {
                 rate_at(m.baseline) * 100.0
             )
         }
+        Input::CrashToday => format!(
+            "crash rate today {:.1} noise units from its usual level",
+            s.crash_rate?.z_today
+        ),
         Input::CrashTrend7d => {
             let m = s.crash_rate?;
             format!(
@@ -220,6 +243,10 @@ pub fn describe(input: Input, s: &Signals) -> Option<String> {
                 rate_at(m.baseline) * 100.0
             )
         }
+        Input::ErrorToday => format!(
+            "error rate today {:.1} noise units from its usual level",
+            s.error_rate?.z_today
+        ),
         Input::FeedbackDrop => {
             let m = s.feedback?;
             format!(
