@@ -11,7 +11,8 @@
 //! anomaly window" (points after each series' first 20%, its learning period), and at the
 //! one fixed threshold 0.5 (the same for every series, since scores claim to be
 //! comparable): windows caught, median delay from a window's start to its first alarm,
-//! and false alarms (alarm episodes that start outside every window) per 1,000 points.
+//! and false alarms (alarm episodes that start outside every window) per 1,000 points,
+//! both after the learning periods and within them (where a detector still knows little).
 
 use crate::analysis::detect::score_timed_series;
 use crate::model::evaluate::roc_auc;
@@ -31,6 +32,10 @@ pub struct DetectFigures {
     pub delays: Vec<usize>,
     pub false_alarms: usize,
     pub points: usize,
+    /// Alarm episodes that start in the learning periods (the first 20% of each series,
+    /// where no anomaly is placed), and those periods' points.
+    pub early_alarms: usize,
+    pub early_points: usize,
 }
 
 impl DetectFigures {
@@ -42,6 +47,9 @@ impl DetectFigures {
     }
     pub fn false_alarms_per_1000(&self) -> f64 {
         self.false_alarms as f64 * 1000.0 / self.points.max(1) as f64
+    }
+    pub fn early_alarms_per_1000(&self) -> f64 {
+        self.early_alarms as f64 * 1000.0 / self.early_points.max(1) as f64
     }
 
     /// Adds one series' scores.
@@ -61,12 +69,15 @@ impl DetectFigures {
                 self.delays.push(first - s);
             }
         }
-        for i in from..n {
+        for i in 0..n {
             let starts = scores[i] >= ALARM && (i == 0 || scores[i - 1] < ALARM);
-            if starts && !inside(i) {
+            if starts && i < from {
+                self.early_alarms += 1;
+            } else if starts && !inside(i) {
                 self.false_alarms += 1;
             }
         }
+        self.early_points += from;
     }
 }
 
@@ -134,9 +145,11 @@ mod tests {
         scores[11] = 0.9; // caught with delay 1
         scores[6] = 0.7; // a false alarm
         scores[7] = 0.7; // the same episode
+        scores[1] = 0.6; // an alarm in the learning period (the first 4 points)
         let mut f = DetectFigures::default();
         f.add(&series, &scores);
         assert_eq!((f.windows, f.caught, f.false_alarms), (2, 1, 1));
+        assert_eq!((f.early_alarms, f.early_points), (1, 4));
         assert_eq!(f.delays, vec![1]);
         assert_eq!(f.points, 16);
         assert!(f.roc_auc().unwrap() > 0.5);

@@ -171,17 +171,18 @@ fn detect_table(seeds: &[u64]) {
         figures[0].points,
         clock.elapsed().as_secs_f64()
     );
-    println!("| method | ROC AUC (point in a window) | windows caught | median delay (points) | false alarms / 1,000 points |");
-    println!("|---|---|---|---|---|");
+    println!("| method | ROC AUC (point in a window) | windows caught | median delay (points) | false alarms / 1,000 points | alarms / 1,000 points in the learning periods |");
+    println!("|---|---|---|---|---|---|");
     for (m, f) in figures.iter().enumerate() {
         println!(
-            "| {} | {} | {} of {} | {} | {:.2} |",
+            "| {} | {} | {} of {} | {} | {:.2} | {:.2} |",
             METHODS[m],
             f.roc_auc().map_or("n/a".into(), |a| format!("{a:.3}")),
             f.caught,
             f.windows,
             f.median_delay().map_or("n/a".into(), |d| format!("{d:.0}")),
-            f.false_alarms_per_1000()
+            f.false_alarms_per_1000(),
+            f.early_alarms_per_1000()
         );
     }
     println!("\nBy kind: windows caught / false alarms per 1,000 points (ROC AUC)\n");
