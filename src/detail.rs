@@ -8,7 +8,7 @@ use crate::analysis::signals::{transformed, untransform, MetricSignals, Signals}
 use crate::analysis::FeatureEvents;
 use crate::impact::Tier;
 use crate::insights::feature_sentence;
-use crate::report::{Analysis, Contribution, FeatureStatus};
+use crate::report::{Analysis, BacktestRow, Contribution, FeatureStatus};
 use crate::telemetry::{EventKind, Metric};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -63,6 +63,116 @@ pub struct FeatureDetail {
     pub biggest_lever: Option<String>,
     /// For hourly data: the last day's most anomalous hour, in words.
     pub hourly_note: Option<String>,
+}
+
+impl FeatureDetail {
+    /// The feature view in plain text (for `feature-radar explain`): its standing, the
+    /// sentence, the action, the biggest lever, the signals behind the risk, the sustained
+    /// changes, the recent anomalies, the hourly note, and how early each of its past
+    /// degradations was warned.
+    pub fn to_text(&self, backtest: &[BacktestRow]) -> String {
+        let s = &self.status;
+        let mut out = format!(
+            "{}: {} on {} (risk {:.0}%, impact {:.0}, {:.0} sessions in 7 days)\n{}\nRecommended: {}\n",
+            self.feature,
+            s.tier.as_str(),
+            s.date,
+            s.risk * 100.0,
+            s.impact,
+            s.sessions_7d,
+            self.sentence,
+            self.action
+        );
+        if let Some(lever) = &self.biggest_lever {
+            out.push_str(&format!("{lever}\n"));
+        }
+        let pushes: Vec<&Contribution> = self
+            .contributions
+            .iter()
+            .filter(|c| c.log_odds.abs() >= 0.05)
+            .collect();
+        if !pushes.is_empty() {
+            out.push_str("\nSignals behind the risk (log-odds against an average day):\n");
+            for c in pushes {
+                out.push_str(&format!(
+                    "  {:+.2}  {}{}\n",
+                    c.log_odds,
+                    c.signal,
+                    c.description
+                        .as_ref()
+                        .map_or(String::new(), |d| format!(": {d}"))
+                ));
+            }
+        }
+        let date = |day: usize| self.dates[day];
+        let mut changes: Vec<(usize, String)> = self
+            .panels
+            .iter()
+            .flat_map(|p| {
+                p.changepoints
+                    .iter()
+                    .map(move |(day, text)| (*day, format!("  {} {}: {text}", date(*day), p.title)))
+            })
+            .collect();
+        changes.sort_by_key(|(day, _)| *day);
+        out.push_str("\nSustained changes (level or trend):\n");
+        if changes.is_empty() {
+            out.push_str("  none\n");
+        }
+        for (_, line) in changes {
+            out.push_str(&format!("{line}\n"));
+        }
+        let recent = self.dates.len().saturating_sub(14);
+        let anomalies: Vec<String> = self
+            .panels
+            .iter()
+            .filter_map(|p| {
+                let days: Vec<String> = p
+                    .anomalies
+                    .iter()
+                    .filter(|d| **d >= recent)
+                    .map(|d| date(*d).to_string())
+                    .collect();
+                (!days.is_empty()).then(|| format!("  {}: {}", p.title, days.join(", ")))
+            })
+            .collect();
+        out.push_str("\nAnomalous days in the last 14:\n");
+        if anomalies.is_empty() {
+            out.push_str("  none\n");
+        }
+        for line in anomalies {
+            out.push_str(&format!("{line}\n"));
+        }
+        if let Some(note) = &self.hourly_note {
+            out.push_str(&format!("\n{note}\n"));
+        }
+        let own: Vec<&BacktestRow> = backtest
+            .iter()
+            .filter(|b| b.feature == self.feature)
+            .collect();
+        if !own.is_empty() {
+            out.push_str("\nPast degradations, and how early the tool warned:\n");
+            for b in own {
+                let lead = |first: Option<NaiveDate>, days: Option<usize>| match (first, days) {
+                    (Some(d), Some(n)) => format!("from {d} ({n} days ahead)"),
+                    _ => "not ahead".to_string(),
+                };
+                out.push_str(&format!(
+                    "  {}{}: watch {}; investigate {}{}\n",
+                    b.start,
+                    b.title.as_ref().map_or(String::new(), |t| format!(" {t}")),
+                    lead(b.first_watch, b.watch_lead_days),
+                    lead(b.first_investigate, b.investigate_lead_days),
+                    if b.model_existed {
+                        ""
+                    } else {
+                        " (the model was still warming up)"
+                    }
+                ));
+            }
+        }
+        out
+    }
 }
 
 fn metric_signals(s: &Signals, metric: Metric) -> Option<MetricSignals> {
@@ -146,11 +256,16 @@ pub fn biggest_lever(status: &FeatureStatus) -> Option<String> {
         .description
         .clone()
         .unwrap_or_else(|| top.signal.to_string());
-    Some(format!(
-        "Bringing this back to normal would lower the risk most: {what} (risk {:.0}% -> {:.0}%).",
-        status.risk * 100.0,
-        lowered * 100.0
-    ))
+    let (now, after) = ((status.risk * 100.0).round(), (lowered * 100.0).round());
+    Some(if after >= now {
+        format!(
+            "No single signal carries this risk: with {what} back to normal it would still be {after:.0}%; several signals point the same way."
+        )
+    } else {
+        format!(
+            "Bringing this back to normal would lower the risk most: {what} (risk {now:.0}% -> {after:.0}%)."
+        )
+    })
 }
 
 /// What to do about a feature in its tier, from its strongest signal and recent deploy.
@@ -543,8 +658,42 @@ mod tests {
             biggest_lever(&s).unwrap(),
             "Bringing this back to normal would lower the risk most: p95 latency trending +4%/day over 7 days (risk 50% -> 23%)."
         );
+        // Near certainty, one push of 1.2 changes nothing a person would see.
+        s.risk = 0.9995;
+        assert_eq!(
+            biggest_lever(&s).unwrap(),
+            "No single signal carries this risk: with p95 latency trending +4%/day over 7 days back to normal it would still be 100%; several signals point the same way."
+        );
         s.contributions[0].log_odds = -0.3;
         assert_eq!(biggest_lever(&s), None);
+    }
+
+    #[test]
+    fn the_text_view_names_standing_signals_changes_and_past_warnings() {
+        let creep = |i: usize| 200.0 * 1.03f64.powf(i.saturating_sub(55) as f64) * wiggle(i);
+        let detail = detail_with_deploy(creep, 55, "v5.0.1");
+        let backtest = vec![crate::report::BacktestRow {
+            feature: "checkout".into(),
+            start: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+            title: Some("checkout slow".into()),
+            model_existed: true,
+            first_watch: NaiveDate::from_ymd_opt(2026, 3, 16),
+            first_investigate: NaiveDate::from_ymd_opt(2026, 3, 18),
+            watch_lead_days: Some(4),
+            investigate_lead_days: Some(2),
+            risk_day_before: Some(0.6),
+        }];
+        let text = detail.to_text(&backtest);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("checkout: "), "{text}");
+        assert!(lines[0].contains(" on 2026-03-31 (risk "), "{text}");
+        assert!(text.contains("Recommended: "), "{text}");
+        assert!(text.contains("Latency p95: trend +3."), "{text}");
+        assert!(text.contains("after deploy v5.0.1"), "{text}");
+        assert!(
+            text.contains("2026-03-20 checkout slow: watch from 2026-03-16 (4 days ahead); investigate from 2026-03-18 (2 days ahead)"),
+            "{text}"
+        );
     }
 
     #[test]

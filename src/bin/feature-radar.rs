@@ -5,12 +5,12 @@
 mod cli {
     use clap::{Args, Parser, Subcommand};
     use feature_radar::analysis::detect::score_timed_series;
-    use feature_radar::report::Report;
+    use feature_radar::report::{prepare, Analysis, Report};
     use feature_radar::synth::{generate, write_truth_csv, SynthParams};
     use feature_radar::telemetry::{
         parse_instant, parse_series, write_events_csv, write_scored_series, write_telemetry_csv,
     };
-    use feature_radar::{analyze, load, Config};
+    use feature_radar::{load, Config};
     use std::fs::File;
     use std::io::{BufReader, Write};
     use std::path::{Path, PathBuf};
@@ -35,6 +35,9 @@ mod cli {
         Backtest(ScoreArgs),
         /// Prints the model card (walk-forward figures) of an analysis, as text or JSON.
         Card(CardArgs),
+        /// Explains one feature: its standing, the signals behind its risk, its sustained
+        /// changes and anomalies, and how early its past degradations were warned.
+        Explain(ExplainArgs),
         /// Scores one `timestamp,value` series online: `timestamp,value,anomaly_score`.
         Detect {
             #[arg(long)]
@@ -103,6 +106,18 @@ mod cli {
         json: bool,
     }
 
+    #[derive(Args)]
+    struct ExplainArgs {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The feature id, as in telemetry.csv.
+        #[arg(long)]
+        feature: String,
+        /// Print the feature view's data as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    }
+
     /// A failure to report: the message, and the exit code.
     struct Failure(String, u8);
 
@@ -122,6 +137,11 @@ mod cli {
     }
 
     fn run_analysis(args: &InputArgs) -> Result<Report, Failure> {
+        let (analysis, config) = run_prepared(args)?;
+        Ok(analysis.report(&config.tiers, &config.impact))
+    }
+
+    fn run_prepared(args: &InputArgs) -> Result<(Analysis, Config), Failure> {
         if !(0.0..=1.0).contains(&args.watch)
             || !(0.0..=1.0).contains(&args.investigate)
             || args.watch > args.investigate
@@ -175,7 +195,8 @@ mod cli {
         config.tiers.watch = args.watch;
         config.slo.latency_ratio = args.slo_latency_ratio;
         config.slo.crash_ratio = args.slo_crash_ratio;
-        Ok(analyze(&data.dataset, &data.events, &config))
+        let analysis = prepare(&data.dataset, &data.events, &config.model, &config.slo);
+        Ok((analysis, config))
     }
 
     fn figure(value: Option<f64>) -> String {
@@ -247,6 +268,37 @@ mod cli {
                     serde_json::to_string_pretty(&report.model_card).expect("serialisable") + "\n"
                 } else {
                     card_text(&report)
+                };
+                write_output("-", &text)
+            }
+            Command::Explain(args) => {
+                let (analysis, config) = run_prepared(&args.input)?;
+                let report = analysis.report(&config.tiers, &config.impact);
+                let (Some(f), Some(status)) = (
+                    analysis.dataset.feature_index(&args.feature),
+                    report.ranking.iter().find(|s| s.feature == args.feature),
+                ) else {
+                    let known: Vec<&str> = report
+                        .ranking
+                        .iter()
+                        .take(10)
+                        .map(|s| s.feature.as_str())
+                        .collect();
+                    return Err(Failure(
+                        format!(
+                            "{}: no feature '{}' (the most urgent are: {})",
+                            args.input.telemetry.display(),
+                            args.feature,
+                            known.join(", ")
+                        ),
+                        2,
+                    ));
+                };
+                let detail = analysis.feature_detail(f, status);
+                let text = if args.json {
+                    serde_json::to_string_pretty(&detail).expect("serialisable") + "\n"
+                } else {
+                    detail.to_text(&report.backtest)
                 };
                 write_output("-", &text)
             }

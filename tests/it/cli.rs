@@ -356,3 +356,57 @@ fn backtest_lists_each_past_incident_with_its_warnings() {
         "some incident was warned"
     );
 }
+
+#[test]
+fn explain_tells_one_feature_in_words_or_json_and_names_an_unknown_one() {
+    let files = write_dataset(&small_params(14));
+    let incident = files
+        .data
+        .events
+        .iter()
+        .find(|e| e.kind == feature_radar::telemetry::EventKind::Incident)
+        .expect("the generator plants incidents");
+    let feature = incident.feature.clone();
+    let (telemetry, events) = (files.telemetry(), files.events());
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "explain",
+            "--telemetry",
+            telemetry.to_str().unwrap(),
+            "--events",
+            events.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<String>>()
+    };
+    let run = |a: Vec<String>| feature_radar(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run(args(&["--feature", &feature]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with(&format!("{feature}: ")), "{text}");
+    for section in [
+        "Recommended: ",
+        "Sustained changes (level or trend):",
+        "Anomalous days in the last 14:",
+        "Past degradations, and how early the tool warned:",
+    ] {
+        assert!(text.contains(section), "no '{section}' in:\n{text}");
+    }
+    assert!(
+        text.contains(&incident.title),
+        "the incident is not in its backtest:\n{text}"
+    );
+
+    let out = run(args(&["--feature", &feature, "--json"]));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["feature"], feature.as_str());
+    assert!(json["panels"].as_array().unwrap().len() >= 3);
+
+    let out = run(args(&["--feature", "no-such-feature"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no feature 'no-such-feature' (the most urgent are: "),
+        "{}",
+        stderr(&out)
+    );
+}
