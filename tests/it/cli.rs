@@ -23,6 +23,19 @@ fn run_on(files: &super::Files, subcommand: &str) -> Output {
     ])
 }
 
+/// Writes `text` as `name` in `dir`, then runs `detect` on it to standard output.
+fn detect_on(dir: &std::path::Path, name: &str, text: &str) -> Output {
+    let input = dir.join(name);
+    write(&input, text);
+    feature_radar(&[
+        "detect",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        "-",
+    ])
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
@@ -207,15 +220,7 @@ fn detect_scores_each_row_online_and_in_order() {
             i % 60
         ));
     }
-    let input = dir.path().join("series.csv");
-    write(&input, &text);
-    let out = feature_radar(&[
-        "detect",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        "-",
-    ]);
+    let out = detect_on(dir.path(), "series.csv", &text);
     assert!(out.status.success(), "{}", stderr(&out));
     let lines: Vec<String> = stdout(&out).lines().map(String::from).collect();
     assert_eq!(lines[0], "timestamp,value,anomaly_score");
@@ -235,15 +240,7 @@ fn detect_scores_each_row_online_and_in_order() {
 
     // Online: the first 200 rows score the same without the rest.
     let prefix: String = text.lines().take(201).map(|l| format!("{l}\n")).collect();
-    let short = dir.path().join("short.csv");
-    write(&short, &prefix);
-    let out = feature_radar(&[
-        "detect",
-        "--input",
-        short.to_str().unwrap(),
-        "--output",
-        "-",
-    ]);
+    let out = detect_on(dir.path(), "short.csv", &prefix);
     let short_lines: Vec<String> = stdout(&out).lines().map(String::from).collect();
     assert_eq!(short_lines[..], lines[..201]);
 }
@@ -270,15 +267,7 @@ fn detect_reads_timestamps_so_a_recurring_peak_is_not_an_anomaly() {
         let t = start + chrono::Duration::hours(h as i64);
         text.push_str(&format!("{},{value}\n", t.format("%Y-%m-%d %H:%M:%S")));
     }
-    let input = dir.path().join("hourly.csv");
-    write(&input, &text);
-    let out = feature_radar(&[
-        "detect",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        "-",
-    ]);
+    let out = detect_on(dir.path(), "hourly.csv", &text);
     assert!(out.status.success(), "{}", stderr(&out));
     let scores: Vec<f64> = stdout(&out)
         .lines()
@@ -302,18 +291,11 @@ fn detect_reads_timestamps_so_a_recurring_peak_is_not_an_anomaly() {
 #[test]
 fn detect_refuses_a_bad_value_with_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("s.csv");
-    write(
-        &input,
+    let out = detect_on(
+        dir.path(),
+        "s.csv",
         "timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,NaN!\n",
     );
-    let out = feature_radar(&[
-        "detect",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        "-",
-    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("s.csv: line 3, column 2 (value): 'NaN!' is not a number"),
