@@ -571,6 +571,15 @@ fn model_card(
                 config.model.retrain_every
             ),
             "Days before the first fit carry the observed base rate, not a model's risk, and are left out of the figures.".to_string(),
+            format!(
+                "Degradations are rare, so each fit keeps at most {} ordinary days per degradation (chosen by a hash of the day), with its intercept corrected for that sampling so the probabilities stay calibrated; Platt scaling on held-out walk-forward scores is {}.",
+                config.model.negatives_per_positive,
+                if config.model.calibration_min_positives > 0 {
+                    "on"
+                } else {
+                    "available but off, since it cost ranking quality on development data"
+                }
+            ),
         ],
     }
 }

@@ -192,6 +192,36 @@ await check("the series view scores a series, reports a bad one by line and colu
   await page.screenshot({ path: `${artifacts}/series.png`, fullPage: true });
 });
 
+await check("an hourly upload is analysed by the hour: the feature view names the hour that broke its pattern", async () => {
+  // Two features, five weeks of hours; search's p95 peaks every afternoon, and on the
+  // last day 04:00 is as slow as an afternoon.
+  let text = "date,feature,sessions,latency_p95_ms,crash_rate\n";
+  const days = 35;
+  for (const feature of ["search", "checkout"]) {
+    for (let h = 0; h < days * 24; h++) {
+      const hour = h % 24;
+      let p95 = (300 + 200 * Math.exp(-(((hour - 15) / 3) ** 2))) * (1 + 0.02 * Math.sin(h * 2.7));
+      if (feature === "search" && h === (days - 1) * 24 + 4) p95 = 500;
+      const t = new Date(Date.UTC(2026, 2, 2) + h * 3600 * 1000).toISOString().slice(0, 19) + "Z";
+      text += `${t},${feature},100,${p95.toFixed(1)},0.001\n`;
+    }
+  }
+  await page.click("[data-testid=tab-data]");
+  await page.setInputFiles("[data-testid=file-input]", { name: "hourly-telemetry.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
+  await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("hourly-telemetry.csv"));
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=ranking-row]").length === 2);
+  await page.click("[data-testid=ranking-row] >> text=search");
+  await page.waitForSelector("[data-testid=hourly-note]");
+  const note = await page.textContent("[data-testid=hourly-note]");
+  expect(note.includes("on 2026-04-05 the most anomalous hour was latency p95 at 04:00 UTC (500.00 ms"), note);
+  await page.waitForFunction(() => document.querySelectorAll(".chart-canvas canvas").length >= 3, null, { timeout: 30000 });
+  await page.screenshot({ path: `${artifacts}/hourly.png`, fullPage: true });
+  await page.click("[data-testid=tab-data]");
+  await page.click("text=Back to the bundled dataset");
+  await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("bundled"));
+});
+
 await check("the page works on a 360 px wide phone", async () => {
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
   await phone.goto(url);
