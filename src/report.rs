@@ -571,6 +571,7 @@ fn model_card(
                 config.model.retrain_every
             ),
             "Days before the first fit carry the observed base rate, not a model's risk, and are left out of the figures.".to_string(),
+            "Several signals measure related things (latency's level in noise units and its relative change, say), so one can carry a negative weight that offsets a larger positive weight on its neighbour: read a feature's contributions together, not one by one.".to_string(),
             format!(
                 "Degradations are rare, so each fit keeps at most {} ordinary days per degradation (chosen by a hash of the day), with its intercept corrected for that sampling so the probabilities stay calibrated; Platt scaling on held-out walk-forward scores is {}.",
                 config.model.negatives_per_positive,
