@@ -126,14 +126,6 @@ pub fn changes(x: &[Option<f64>]) -> Vec<Changepoint> {
         .collect()
 }
 
-/// The level shifts only (see [`changes`]).
-pub fn level_shifts(x: &[Option<f64>]) -> Vec<Changepoint> {
-    changes(x)
-        .into_iter()
-        .filter(|c| c.kind == ChangeKind::Level)
-        .collect()
-}
-
 fn mean(points: &[(usize, f64)]) -> f64 {
     points.iter().map(|p| p.1).sum::<f64>() / points.len().max(1) as f64
 }
@@ -244,8 +236,9 @@ mod tests {
         let x: Vec<Option<f64>> = (0..90)
             .map(|i| Some(5.0 + wiggle(i) + if i >= 60 { 0.3 } else { 0.0 }))
             .collect();
-        let found = level_shifts(&x);
+        let found = changes(&x);
         assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, ChangeKind::Level);
         assert_eq!(found[0].day, 60);
         assert!((found[0].after - found[0].before - 0.3).abs() < 0.02);
     }
