@@ -12,7 +12,11 @@
 //!      difference between the 7 to 12 values before it and the same phases a cycle
 //!      earlier: paired, so the cycle's shape cancels and one outlier moves nothing);
 //!    - *weekly*: for data sampled daily or faster, the same time on each of the last
-//!      3 weeks, adjusted the same way.
+//!      3 weeks, adjusted the same way;
+//!    - *the data's own cycle*: after 600 values, the shortest lag (4 to 200 values) whose
+//!      autocorrelation peaks at 0.5 or more, unless a baseline above already has that
+//!      period (a duty cycle, a batch job, or a daily pattern in rows without timestamps),
+//!      over its last 3 cycles.
 //!
 //!    Each baseline keeps its last 400 residuals. The one whose residuals have had the
 //!    smallest robust spread lately is used; a seasonal baseline must beat the level by
@@ -72,6 +76,11 @@ const MAX_HOLE: u64 = 100_000;
 const MAD_TO_SIGMA: f64 = 1.4826;
 /// The scale of normal noise that a mean absolute deviation corresponds to.
 const MEAN_DEV_TO_SIGMA: f64 = 1.2533;
+/// Values after which the detector looks once for a cycle of the data's own, the longest
+/// cycle it looks for, and the autocorrelation that cycle needs.
+const CYCLE_SEARCH_AT: usize = 600;
+const CYCLE_MAX_LAG: usize = 200;
+const CYCLE_MIN_ACF: f64 = 0.5;
 /// The shortest run of one repeated value that can count as stuck.
 const STUCK_MIN_RUN: usize = 12;
 
@@ -498,7 +507,7 @@ impl OnlineDetector {
             })
             .max()
             .unwrap_or(0)
-            .max(64);
+            .max(CYCLE_SEARCH_AT + 13);
         while self.grid.len() > keep {
             self.grid.pop_front();
             self.grid_start += 1;
@@ -512,6 +521,59 @@ impl OnlineDetector {
         }
         push_capped(&mut self.recent, value, LEVEL_WINDOW);
         self.seen += 1;
+        if self.seen == CYCLE_SEARCH_AT {
+            self.find_cycle();
+        }
+    }
+
+    /// Looks once, over the last `CYCLE_SEARCH_AT` slots, for a cycle of the data's own
+    /// (a machine's duty cycle, a batch job, or a daily pattern in rows without
+    /// timestamps): the shortest lag from 4 to `CYCLE_MAX_LAG` whose autocorrelation is a
+    /// local peak of at least `CYCLE_MIN_ACF`. It becomes one more seasonal baseline unless
+    /// a known one already has about that period; like the others, it is only used when
+    /// it predicts better.
+    fn find_cycle(&mut self) {
+        let from = self.grid.len().saturating_sub(CYCLE_SEARCH_AT);
+        let x: Vec<Option<f64>> = self.grid.iter().skip(from).copied().collect();
+        let present: Vec<f64> = x.iter().flatten().copied().collect();
+        let Some(mean) = (present.len() >= CYCLE_SEARCH_AT / 2)
+            .then(|| present.iter().sum::<f64>() / present.len() as f64)
+        else {
+            return;
+        };
+        let variance =
+            present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / present.len() as f64;
+        if variance <= 0.0 {
+            return;
+        }
+        let acf = |lag: usize| -> f64 {
+            let (sum, n) = (lag..x.len())
+                .filter_map(|i| Some((x[i]? - mean) * (x[i - lag]? - mean)))
+                .fold((0.0, 0usize), |(s, n), p| (s + p, n + 1));
+            if n == 0 {
+                0.0
+            } else {
+                sum / n as f64 / variance
+            }
+        };
+        let values: Vec<f64> = (0..=CYCLE_MAX_LAG + 1).map(acf).collect();
+        let Some(period) = (4..=CYCLE_MAX_LAG).find(|&lag| {
+            values[lag] >= CYCLE_MIN_ACF
+                && values[lag] > values[lag - 1]
+                && values[lag] >= values[lag + 1]
+        }) else {
+            return;
+        };
+        let known = self.candidates.iter().any(|c| match c.baseline {
+            Baseline::Seasonal { period: p, .. } => {
+                (p as f64 - period as f64).abs() <= 0.05 * p as f64
+            }
+            Baseline::Level => false,
+        });
+        if !known {
+            self.candidates
+                .push(Candidate::new(Baseline::Seasonal { period, cycles: 3 }));
+        }
     }
 }
 
@@ -684,6 +746,32 @@ mod tests {
         assert!(scores[at] > 0.7, "drop scored {}", scores[at]);
         let other = max_outside(&scores, at..at + 30, 21 * 24);
         assert!(other < 0.5, "elsewhere {other}");
+    }
+
+    #[test]
+    fn a_cycle_of_the_data_s_own_is_learnt_without_timestamps() {
+        // A 50-value duty cycle with no timestamps: after it is learnt, a value that is
+        // ordinary for the series but wrong for its phase is an anomaly.
+        let shape = |i: usize| if i % 50 < 20 { 80.0 } else { 20.0 };
+        let mut values: Vec<Option<f64>> = (0..1500).map(|i| Some(shape(i) + noise(i))).collect();
+        let odd = 1230; // phase 30: the low part of the cycle
+        values[odd] = Some(80.0);
+        let scores = score_series(&values);
+        assert!(
+            scores[odd] > 0.8,
+            "wrong-phase value scored {}",
+            scores[odd]
+        );
+        let other = max_outside(&scores, odd..odd + 1, 900);
+        assert!(other < 0.5, "the cycle itself alarmed: {other}");
+        let mut detector = OnlineDetector::new();
+        for v in &values[..700] {
+            detector.score(*v);
+        }
+        assert!(detector.baselines().contains(&Baseline::Seasonal {
+            period: 50,
+            cycles: 3
+        }));
     }
 
     #[test]
