@@ -229,6 +229,10 @@ await check("the page works on a 360 px wide phone", async () => {
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow <= 1, `the page is ${overflow}px wider than the screen`);
   await phone.screenshot({ path: `${artifacts}/phone.png` });
+  await phone.click("[data-testid=tab-series]");
+  await phone.waitForSelector("[data-testid=series-summary]");
+  const seriesOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(seriesOverflow <= 1, `the series view is ${seriesOverflow}px wider than the screen`);
   await phone.close();
 });
 
