@@ -8,6 +8,7 @@
 //! window, where a detector that alarms counts as right: the anomaly itself (its end is a
 //! change too) and 2% of the series after it.
 
+use crate::telemetry::SeriesPoint;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Poisson};
@@ -21,6 +22,28 @@ pub struct LabelledSeries {
     pub values: Vec<f64>,
     /// Anomaly windows, as index ranges `[start, end)`.
     pub windows: Vec<(usize, usize)>,
+}
+
+impl LabelledSeries {
+    /// The series as `detect` reads it: NAB timestamps, values written with 3 decimals
+    /// (and scored as written, so a download scores the same on the command line).
+    pub fn points(&self) -> Vec<SeriesPoint> {
+        self.times
+            .iter()
+            .zip(&self.values)
+            .map(|(t, v)| {
+                let timestamp = chrono::DateTime::from_timestamp(*t, 0)
+                    .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default();
+                let value_text = format!("{v:.3}");
+                SeriesPoint {
+                    timestamp,
+                    value: value_text.parse().ok(),
+                    value_text,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The kinds of series generated, one of each per seed.
@@ -198,5 +221,10 @@ mod tests {
             }
         }
         assert!(labelled_series("nope", 1).is_none());
+        let series = labelled_series("traffic-hourly", 3).unwrap();
+        let points = series.points();
+        assert_eq!(points.len(), series.values.len());
+        assert_eq!(points[1].timestamp, "2026-01-05 01:00:00");
+        assert_eq!(points[1].value, Some(points[1].value_text.parse().unwrap()));
     }
 }

@@ -62,6 +62,8 @@ pub struct AppState {
     /// Why the last attempt to load data failed (the previous data stays).
     pub load_error: RwSignal<Option<String>>,
     pub dark: RwSignal<bool>,
+    /// The series on the Series view.
+    pub series: RwSignal<Option<series::Scored>>,
 }
 
 impl AppState {
@@ -83,6 +85,7 @@ impl AppState {
             busy: RwSignal::new(None),
             load_error: RwSignal::new(None),
             dark: RwSignal::new(browser::prefers_dark()),
+            series: RwSignal::new(None),
         }
     }
 

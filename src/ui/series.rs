@@ -3,8 +3,8 @@
 //! command-line tool writes, a summary in sentences, a chart and the scored CSV. A file
 //! that cannot be read leaves the previous series in place and says why.
 
-use super::browser;
 use super::chart::ChartView;
+use super::{browser, AppState};
 use crate::charts::series_chart;
 use crate::series_summary::{summarize, SeriesSummary};
 use crate::synth::series::{labelled_series, SERIES_KINDS};
@@ -12,9 +12,9 @@ use crate::telemetry::{parse_series, write_scored_series, SeriesPoint};
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// A scored series on screen.
+/// A scored series on screen (kept in the page's state, so it survives a change of tab).
 #[derive(Clone)]
-struct Scored {
+pub struct Scored {
     name: String,
     points: Arc<Vec<SeriesPoint>>,
     summary: Arc<SeriesSummary>,
@@ -32,28 +32,18 @@ fn scored(name: String, points: Vec<SeriesPoint>) -> Scored {
 /// A generated example series of one kind, in the detect format.
 fn sample(kind: &str, seed: u64) -> Option<Scored> {
     let series = labelled_series(kind, seed)?;
-    let points = series
-        .times
-        .iter()
-        .zip(&series.values)
-        .map(|(t, v)| {
-            let time = chrono::DateTime::from_timestamp(*t, 0).map_or_else(String::new, |d| {
-                d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string()
-            });
-            let text = format!("{:.3}", v);
-            SeriesPoint {
-                timestamp: time,
-                value: Some(*v),
-                value_text: text,
-            }
-        })
-        .collect();
-    Some(scored(format!("example: {kind} (seed {seed})"), points))
+    Some(scored(
+        format!("example: {kind} (seed {seed})"),
+        series.points(),
+    ))
 }
 
 #[component]
 pub fn SeriesView() -> impl IntoView {
-    let current: RwSignal<Option<Scored>> = RwSignal::new(sample("cpu-5min", 1));
+    let current = expect_context::<AppState>().series;
+    if current.with_untracked(Option::is_none) {
+        current.set(sample("cpu-5min", 1));
+    }
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let kind = RwSignal::new(SERIES_KINDS[0].to_string());
     let seed = RwSignal::new(1u64);

@@ -189,6 +189,10 @@ await check("the series view scores a series, reports a bad one by line and colu
   expect(error.includes("bad.csv: line 3, column 2 (value): 'twelve' is not a number"), error);
   const kept = await page.textContent("[data-testid=series-summary] h3");
   expect(kept === "traffic.csv", `the previous series is gone (${kept})`);
+  await page.click("[data-testid=tab-overview]");
+  await page.click("[data-testid=tab-series]");
+  const back = await page.textContent("[data-testid=series-summary] h3");
+  expect(back === "traffic.csv", `the series did not survive a change of tab (${back})`);
   await page.screenshot({ path: `${artifacts}/series.png`, fullPage: true });
 });
 
