@@ -44,18 +44,25 @@ fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 
-#[test]
-fn score_writes_one_contract_row_per_feature_and_date() {
-    let files = write_dataset(&small_params(11));
-    let out = run_on(&files, "score");
+/// Runs a subcommand on a dataset's files, checks it succeeded, and reads its CSV output:
+/// the header and the rows.
+fn csv_of(files: &super::Files, subcommand: &str) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let out = run_on(files, subcommand);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    (header, reader.records().map(Result::unwrap).collect())
+}
+
+#[test]
+fn score_writes_one_contract_row_per_feature_and_date() {
+    let files = write_dataset(&small_params(11));
+    let (header, rows) = csv_of(&files, "score");
     assert_eq!(
-        reader.headers().unwrap(),
+        header,
         vec!["date", "feature", "risk", "impact", "tier", "reasons"]
     );
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(
         rows.len(),
         files.data.telemetry.len(),
@@ -307,12 +314,9 @@ fn detect_refuses_a_bad_value_with_line_and_column() {
 #[test]
 fn backtest_lists_each_past_incident_with_its_warnings() {
     let files = write_dataset(&small_params(14));
-    let out = run_on(&files, "backtest");
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let (header, rows) = csv_of(&files, "backtest");
     assert_eq!(
-        reader.headers().unwrap(),
+        header,
         vec![
             "feature",
             "start",
@@ -325,7 +329,6 @@ fn backtest_lists_each_past_incident_with_its_warnings() {
             "risk_day_before"
         ]
     );
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let incidents = files
         .data
         .events
