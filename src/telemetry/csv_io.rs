@@ -5,7 +5,8 @@
 //! is skipped, and reading goes on, so a messy export still yields its good rows.
 
 use super::{
-    parse_timestamp, EventKind, EventRecord, Granularity, IngestError, Problem, TelemetryRecord,
+    parse_timestamp, Cohort, EventKind, EventRecord, Granularity, IngestError, Problem,
+    TelemetryRecord, COHORT_DIMENSIONS,
 };
 use chrono::{NaiveDateTime, Timelike};
 use std::collections::HashMap;
@@ -35,7 +36,7 @@ const TELEMETRY_REQUIRED: [&str; 5] = [
     "latency_p95_ms",
     "crash_rate",
 ];
-const TELEMETRY_OPTIONAL: [&str; 8] = [
+const TELEMETRY_OPTIONAL: [&str; 7] = [
     "latency_p50_ms",
     "error_rate",
     "feedback_score",
@@ -43,8 +44,6 @@ const TELEMETRY_OPTIONAL: [&str; 8] = [
     "platform",
     "app_version",
     "region",
-    // Accepted so that files written by this tool round-trip; the contract ignores it.
-    "cohort",
 ];
 const EVENTS_REQUIRED: [&str; 4] = ["timestamp", "feature", "kind", "title"];
 const EVENTS_OPTIONAL: [&str; 2] = ["severity", "end"];
@@ -257,13 +256,10 @@ fn for_each_row<R: Read>(
 pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry, IngestError> {
     let mut reader = reader_for(input);
     let header = Header::read(file, &mut reader, &TELEMETRY_REQUIRED, &TELEMETRY_OPTIONAL)?;
-    let cohort_columns: Vec<&str> = ["platform", "app_version", "region", "cohort"]
-        .into_iter()
-        .filter(|c| header.has(c))
-        .collect();
+    let has_cohorts = COHORT_DIMENSIONS.iter().any(|c| header.has(c));
     let mut records = Vec::new();
     let mut problems = Vec::new();
-    let mut seen: HashMap<(NaiveDateTime, String, Option<String>), u64> = HashMap::new();
+    let mut seen: HashMap<(NaiveDateTime, String, Option<Cohort>), u64> = HashMap::new();
     let mut hourly = false;
 
     for_each_row(
@@ -298,17 +294,14 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
             let score = row.number("feedback_score", score, 1.0, 5.0);
             let count = row.cell("feedback_count");
             let count = row.count("feedback_count", count);
-            let cohort = if cohort_columns.is_empty() {
-                None
-            } else {
-                Some(
-                    cohort_columns
-                        .iter()
-                        .map(|c| row.cell(c).unwrap_or(""))
-                        .collect::<Vec<_>>()
-                        .join("/"),
-                )
-            };
+            let cohort = has_cohorts.then(|| {
+                let value = |c: &str| row.cell(c).map(str::to_string);
+                Cohort {
+                    platform: value("platform"),
+                    app_version: value("app_version"),
+                    region: value("region"),
+                }
+            });
             let failed = !row.problems.is_empty();
             problems.append(&mut row.problems);
             if failed {
@@ -460,7 +453,8 @@ fn optional<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// Writes telemetry records in the contract's format (cohorts as one `cohort` column).
+/// Writes telemetry records in the contract's format (with the cohort columns when any
+/// record has a cohort).
 pub fn write_telemetry_csv(records: &[TelemetryRecord]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let with_cohort = records.iter().any(|r| r.cohort.is_some());
@@ -476,7 +470,7 @@ pub fn write_telemetry_csv(records: &[TelemetryRecord]) -> String {
         "feedback_count",
     ];
     if with_cohort {
-        header.push("cohort");
+        header.extend(COHORT_DIMENSIONS);
     }
     writer.write_record(&header).expect("writing to memory");
     for r in records {
@@ -492,7 +486,10 @@ pub fn write_telemetry_csv(records: &[TelemetryRecord]) -> String {
             optional(r.feedback_count),
         ];
         if with_cohort {
-            row.push(r.cohort.clone().unwrap_or_default());
+            let cohort = r.cohort.clone().unwrap_or_default();
+            row.extend(
+                (0..COHORT_DIMENSIONS.len()).map(|i| cohort.value(i).unwrap_or("").to_string()),
+            );
         }
         writer.write_record(&row).expect("writing to memory");
     }

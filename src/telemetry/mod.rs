@@ -35,10 +35,38 @@ pub struct TelemetryRecord {
     pub error_rate: Option<f64>,
     pub feedback_score: Option<f64>,
     pub feedback_count: Option<u64>,
-    /// The cohort dimensions that were present, joined as `platform/app_version/region`.
-    pub cohort: Option<String>,
+    /// The cohort the row describes, when the file has cohort columns.
+    pub cohort: Option<Cohort>,
     /// Line of the row in its file (the header is line 1), for messages.
     pub line: u64,
+}
+
+/// A cohort: the values of the contract's cohort dimensions on one row (an empty cell is
+/// `None`). Kept as separate fields so that different cohorts can never collide.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Cohort {
+    pub platform: Option<String>,
+    pub app_version: Option<String>,
+    pub region: Option<String>,
+}
+
+/// The contract's cohort dimensions, in the order they are written.
+pub const COHORT_DIMENSIONS: [&str; 3] = ["platform", "app_version", "region"];
+
+impl Cohort {
+    /// The value of dimension `index` (into [`COHORT_DIMENSIONS`]).
+    pub fn value(&self, index: usize) -> Option<&str> {
+        match index {
+            0 => self.platform.as_deref(),
+            1 => self.app_version.as_deref(),
+            _ => self.region.as_deref(),
+        }
+    }
+
+    /// Whether no dimension has a value (a feature-level total row).
+    pub fn is_total(&self) -> bool {
+        self.platform.is_none() && self.app_version.is_none() && self.region.is_none()
+    }
 }
 
 /// What an event is, as the contract names it.
