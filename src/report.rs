@@ -11,7 +11,7 @@ use crate::model::evaluate::{
 };
 use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
 use crate::model::{eligible, walk_forward, Prediction, RiskModelParams, WalkForward};
-use crate::telemetry::{Dataset, EventRecord, Granularity};
+use crate::telemetry::{Dataset, EventKind, EventRecord, Granularity};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -187,6 +187,8 @@ pub struct ModelCard {
     pub investigate_alerts_per_100_feature_days: Option<f64>,
     pub coefficients: Vec<Coefficient>,
     pub limits: Vec<String>,
+    /// What was said about the labels (incidents that cannot count, a change of source).
+    pub label_notes: Vec<String>,
 }
 
 /// The whole analysis.
@@ -265,6 +267,9 @@ pub struct Analysis {
     pub signals: Vec<Vec<Signals>>,
     pub valid: Vec<Vec<bool>>,
     pub degradations: Degradations,
+    /// What was said about the labels: incidents that cannot count, and where the source
+    /// changes.
+    pub label_notes: Vec<String>,
     pub run: WalkForward,
     pub model: RiskModelParams,
     pub slo: SloRule,
@@ -306,7 +311,8 @@ pub fn prepare(
         .iter()
         .map(|days| days.iter().map(|s| s.latency_p95.is_some()).collect())
         .collect();
-    let degradations = Degradations::find(dataset, &feature_events, slo);
+    let (incidents_from, label_notes) = incident_log(dataset, events);
+    let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
     let run = walk_forward(model, &inputs, &valid, &degradations);
     Analysis {
         dataset: dataset.clone(),
@@ -314,10 +320,56 @@ pub fn prepare(
         signals,
         valid,
         degradations,
+        label_notes,
         run,
         model: *model,
         slo: *slo,
     }
+}
+
+/// The day the incident log starts (its earliest incident, whatever feature it concerns),
+/// and a note for each incident that cannot be a degradation of a feature in the data.
+fn incident_log(dataset: &Dataset, events: &[EventRecord]) -> (Option<i64>, Vec<String>) {
+    let incidents: Vec<&EventRecord> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Incident)
+        .collect();
+    let first = incidents.iter().map(|e| e.day()).min();
+    let mut notes = Vec::new();
+    let (start, end) = (dataset.start, dataset.end());
+    for e in &incidents {
+        let day = e.day();
+        let known = e.feature == "*" || dataset.feature_index(&e.feature).is_some();
+        let why = if !known {
+            Some("concerns a feature the telemetry does not have")
+        } else if day < start {
+            Some("is dated before the telemetry starts")
+        } else if day > end {
+            Some("is dated after the telemetry ends")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            notes.push(format!(
+                "events line {}: the incident '{}' for '{}' on {day} {why}, so it is no degradation in this analysis",
+                e.line,
+                crate::telemetry::excerpt(&e.title),
+                crate::telemetry::excerpt(&e.feature),
+            ));
+        }
+    }
+    if let Some(first) = first {
+        if first > start {
+            notes.push(format!(
+                "Degradations before {first} (the first incident in the events) follow the service-level rule; from {first} on, the incidents."
+            ));
+        } else if notes.len() == incidents.len() {
+            notes.push(format!(
+                "The incident log starts on {first}, so the service-level rule is not used, but no incident falls on a feature and day of this data: there is no degradation to learn from, and the risk is the default model's."
+            ));
+        }
+    }
+    (first.map(|d| (d - start).num_days()), notes)
 }
 
 /// Builds the report: signals, labels, walk-forward risk, impact, tiers, sentences, and
@@ -410,7 +462,9 @@ impl Analysis {
 
         let insights = build_insights(dataset, &ranking, signals, &config);
         let backtest = backtest(dataset, run, degradations, &self.feature_events, &config);
-        let model_card = model_card(dataset, &backtest, run, &self.valid, degradations, &config);
+        let mut model_card =
+            model_card(dataset, &backtest, run, &self.valid, degradations, &config);
+        model_card.label_notes = self.label_notes.clone();
         Report {
             config,
             dataset: DatasetSummary {
@@ -582,6 +636,7 @@ fn model_card(
                 }
             ),
         ],
+        label_notes: Vec::new(),
     }
 }
 

@@ -45,85 +45,121 @@ impl Default for SloRule {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LabelSource {
+    /// Incidents from the events, on every day of the data.
     Incidents,
+    /// The service-level rule, on every day: the events give no incident.
     SloBreach,
+    /// The service-level rule until the first incident, incidents from then on.
+    SloUntilIncidents,
+}
+
+impl LabelSource {
+    /// What a degradation is under this source, in words, for the model card.
+    pub fn describe(self, rule: &SloRule) -> String {
+        let slo = format!(
+            "service-level breaches (p95 latency over {:.1}x its 28-day median, or crash rate over {:.1}x, for {} days in a row)",
+            rule.latency_ratio, rule.crash_ratio, rule.confirm_days
+        );
+        match self {
+            LabelSource::Incidents => "incidents from events.csv".to_string(),
+            LabelSource::SloBreach => format!("{slo}, since the events give no incident"),
+            LabelSource::SloUntilIncidents => {
+                format!("{slo} until the first incident in the events, and incidents from then on")
+            }
+        }
+    }
 }
 
 /// Degradation starts and active days of every feature.
+///
+/// **No look-ahead.** Whatever is said of day `t` depends only on the telemetry and the
+/// events up to `t`. The label source is therefore chosen per day, not per file: the
+/// incident log counts from the day of the first incident in the events (for any
+/// feature, even one the telemetry lacks, and even before the data starts), and before
+/// that day the service-level rule stands in. An incident added later in the file cannot
+/// change what the earlier days were labelled.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Degradations {
     pub source: LabelSource,
+    /// The first day on which incidents are the labels (None: the events give none).
+    pub incidents_from: Option<i64>,
     /// Days after its start at which a degradation becomes known.
     pub known_after: usize,
-    /// Per feature: start days (sorted) and whether a degradation is active on each day.
+    /// Per feature: start days (sorted).
     pub starts: Vec<Vec<usize>>,
+    /// Per feature and day: whether a degradation is known to be under way on that day,
+    /// from what is known on that day (a breach counts from the day it is confirmed).
     pub active: Vec<Vec<bool>>,
 }
 
 impl Degradations {
-    /// Finds the degradations: incidents when any are given, else the SLO rule.
-    pub fn find(dataset: &Dataset, events: &[FeatureEvents], rule: &SloRule) -> Self {
-        if events.iter().any(|e| !e.incidents.is_empty()) {
-            Self::from_incidents(dataset, events)
-        } else {
-            Self::from_slo(dataset, rule)
-        }
-    }
-
-    fn from_incidents(dataset: &Dataset, events: &[FeatureEvents]) -> Self {
-        let days = dataset.days as i64;
-        let mut starts = Vec::new();
-        let mut active = Vec::new();
-        for feature in events {
+    /// Finds the degradations. `incidents_from` is the day (on the dataset's index) of the
+    /// earliest incident in the events, whatever feature it concerns; `events` holds each
+    /// feature's incidents.
+    pub fn find(
+        dataset: &Dataset,
+        events: &[FeatureEvents],
+        incidents_from: Option<i64>,
+        rule: &SloRule,
+    ) -> Self {
+        let days = dataset.days;
+        let confirm = rule.confirm_days.max(1);
+        // Days before the incident log starts use the service-level rule.
+        let slo_until = incidents_from.map_or(days as i64, |d| d.clamp(0, days as i64)) as usize;
+        let mut starts = Vec::with_capacity(dataset.features.len());
+        let mut active = Vec::with_capacity(dataset.features.len());
+        for (f, series) in dataset.features.iter().enumerate() {
             let mut s: Vec<usize> = Vec::new();
-            let mut a = vec![false; dataset.days];
-            for incident in &feature.incidents {
-                if (0..days).contains(&incident.start) {
-                    s.push(incident.start as usize);
-                }
-                for day in incident.start.max(0)..=incident.end.min(days - 1) {
-                    a[day as usize] = true;
+            let mut a = vec![false; days];
+            if slo_until > 0 {
+                // A run of breaches starts a degradation on its first day once it has
+                // lasted `confirm` days; the degradation is known to be under way from the
+                // day that confirms it, while the breach lasts.
+                let mut run = 0usize;
+                for t in 0..days {
+                    run = if slo_breach(series, t, rule) {
+                        run + 1
+                    } else {
+                        0
+                    };
+                    if run == confirm && t + 1 - confirm < slo_until {
+                        s.push(t + 1 - confirm);
+                    }
+                    if run >= confirm && t + 1 - run < slo_until {
+                        a[t] = true;
+                    }
                 }
             }
+            if let Some(feature_events) = events.get(f) {
+                for incident in &feature_events.incidents {
+                    if (0..days as i64).contains(&incident.start) {
+                        s.push(incident.start as usize);
+                    }
+                    let from = incident.start.max(0);
+                    let to = incident.end.min(days as i64 - 1);
+                    for day in from..=to {
+                        a[day as usize] = true;
+                    }
+                }
+            }
+            s.sort_unstable();
             s.dedup();
             starts.push(s);
             active.push(a);
         }
+        let source = match incidents_from {
+            None => LabelSource::SloBreach,
+            Some(d) if d <= 0 => LabelSource::Incidents,
+            Some(_) => LabelSource::SloUntilIncidents,
+        };
         Degradations {
-            source: LabelSource::Incidents,
-            known_after: 0,
-            starts,
-            active,
-        }
-    }
-
-    fn from_slo(dataset: &Dataset, rule: &SloRule) -> Self {
-        let mut starts = Vec::new();
-        let mut active = Vec::new();
-        let confirm = rule.confirm_days.max(1);
-        for series in &dataset.features {
-            let breach: Vec<bool> = (0..dataset.days)
-                .map(|t| slo_breach(series, t, rule))
-                .collect();
-            let mut s = Vec::new();
-            let mut a = vec![false; dataset.days];
-            let mut t = 0;
-            while t < dataset.days {
-                let run = breach[t..].iter().take_while(|b| **b).count();
-                if run >= confirm {
-                    s.push(t);
-                    a[t..t + run].iter_mut().for_each(|d| *d = true);
-                    t += run;
-                } else {
-                    t += run.max(1);
-                }
-            }
-            starts.push(s);
-            active.push(a);
-        }
-        Degradations {
-            source: LabelSource::SloBreach,
-            known_after: confirm - 1,
+            source,
+            incidents_from,
+            known_after: if source == LabelSource::Incidents {
+                0
+            } else {
+                confirm - 1
+            },
             starts,
             active,
         }
@@ -133,12 +169,17 @@ impl Degradations {
     pub fn label(&self, feature: usize, t: usize, horizon: usize) -> bool {
         self.starts[feature]
             .iter()
-            .any(|&s| s > t && s <= t + horizon)
+            .any(|&s| s > t && s <= t.saturating_add(horizon))
     }
 
     /// The first day on which `label(feature, t, horizon)` is fully known.
     pub fn label_known_on(&self, t: usize, horizon: usize) -> usize {
-        t + horizon + self.known_after
+        t.saturating_add(horizon).saturating_add(self.known_after)
+    }
+
+    /// All degradation starts.
+    pub fn count(&self) -> usize {
+        self.starts.iter().map(Vec::len).sum()
     }
 }
 
@@ -208,7 +249,7 @@ mod tests {
                 severity: Some(2),
             }],
         }];
-        let d = Degradations::find(&data, &events, &SloRule::default());
+        let d = Degradations::find(&data, &events, Some(0), &SloRule::default());
         assert_eq!(d.source, LabelSource::Incidents);
         assert_eq!(d.starts[0], vec![20]);
         assert!(d.active[0][20] && d.active[0][22] && !d.active[0][23]);
@@ -231,12 +272,50 @@ mod tests {
         let d = Degradations::find(
             &dataset(p95),
             &[FeatureEvents::default()],
+            None,
             &SloRule::default(),
         );
         assert_eq!(d.source, LabelSource::SloBreach);
         assert_eq!(d.starts[0], vec![45]);
-        assert!(d.active[0][47] && !d.active[0][48] && !d.active[0][35]);
+        // Day 45 alone does not say a degradation is under way: only day 46 confirms it.
+        assert!(!d.active[0][45] && d.active[0][46] && d.active[0][47]);
+        assert!(!d.active[0][48] && !d.active[0][35]);
         assert_eq!(d.known_after, 1);
         assert_eq!(d.label_known_on(40, 7), 48);
+    }
+
+    #[test]
+    fn the_rule_stands_in_until_the_first_incident_and_never_looks_ahead() {
+        let mut p95 = vec![100.0; 80];
+        for t in [40, 41, 60, 61] {
+            p95[t] = 200.0;
+        }
+        let data = dataset(p95);
+        let incident = |start: i64| FeatureEvents {
+            deploys: vec![],
+            incidents: vec![super::super::Incident {
+                start,
+                end: start,
+                title: "x".into(),
+                severity: None,
+            }],
+        };
+        let rule = SloRule::default();
+        // The incident log starts on day 50: the breach of day 40 is a degradation, the
+        // breach of day 60 is not (incidents are the labels by then).
+        let d = Degradations::find(&data, &[incident(70)], Some(50), &rule);
+        assert_eq!(d.source, LabelSource::SloUntilIncidents);
+        assert_eq!(d.starts[0], vec![40, 70]);
+        assert!(d.active[0][41] && !d.active[0][61]);
+        // An incident logged before the data: incidents only, from the first day.
+        let d = Degradations::find(&data, &[FeatureEvents::default()], Some(-400), &rule);
+        assert_eq!(d.source, LabelSource::Incidents);
+        assert_eq!(d.count(), 0);
+        // Whatever the future holds, the days before it are labelled the same.
+        let early = Degradations::find(&data, &[FeatureEvents::default()], None, &rule);
+        assert_eq!(early.starts[0], vec![40, 60]);
+        let later = Degradations::find(&data, &[incident(75)], Some(75), &rule);
+        assert_eq!(later.starts[0], vec![40, 60, 75]);
+        assert_eq!(early.active[0][..75], later.active[0][..75]);
     }
 }

@@ -196,6 +196,9 @@ mod cli {
         config.slo.latency_ratio = args.slo_latency_ratio;
         config.slo.crash_ratio = args.slo_crash_ratio;
         let analysis = prepare(&data.dataset, &data.events, &config.model, &config.slo);
+        for note in &analysis.label_notes {
+            eprintln!("{note}");
+        }
         Ok((analysis, config))
     }
 
@@ -207,9 +210,18 @@ mod cli {
         let c = &report.model_card;
         let d = &report.dataset;
         let mut out = format!(
-            "Data: {} features, {} to {} ({} days), {} degradations ({:?}), {} deploys\n",
-            d.features, d.start, d.end, d.days, d.degradations, d.label_source, d.deploys
+            "Data: {} features, {} to {} ({} days), {} degradations, {} deploys\nDegradations are {}.\n",
+            d.features,
+            d.start,
+            d.end,
+            d.days,
+            d.degradations,
+            d.deploys,
+            d.label_source.describe(&report.config.slo)
         );
+        for note in &c.label_notes {
+            out.push_str(&format!("  {note}\n"));
+        }
         out.push_str(&format!(
             "Model: logistic regression, horizon {} days, refitted every {} days, {} fits, first fit {}\n",
             c.horizon_days,

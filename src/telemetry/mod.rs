@@ -220,3 +220,34 @@ mod tests {
         );
     }
 }
+
+/// A short, printable excerpt of user text for messages: at most 60 characters, control
+/// characters (terminal escape sequences among them) escaped, so that a huge or hostile
+/// cell cannot flood or drive a terminal.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 60;
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    #[test]
+    fn excerpts_are_short_and_escaped() {
+        assert_eq!(super::excerpt("checkout"), "checkout");
+        assert_eq!(super::excerpt("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        let long = "x".repeat(10_000);
+        assert_eq!(super::excerpt(&long).chars().count(), 61);
+    }
+}

@@ -67,16 +67,8 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
         c.evaluated_positives,
         c.horizon_days,
     );
-    let label_source = match c.label_source {
-        crate::analysis::labels::LabelSource::Incidents => "incidents from events.csv".to_string(),
-        crate::analysis::labels::LabelSource::SloBreach => {
-            let s = report.config.slo;
-            format!(
-                "service-level breaches (no incidents were given): p95 latency over {:.1}x its 28-day median or crash rate over {:.1}x, for {} days in a row",
-                s.latency_ratio, s.crash_ratio, s.confirm_days
-            )
-        }
-    };
+    let label_source = c.label_source.describe(&report.config.slo);
+    let label_notes = c.label_notes.clone();
     let lead = &c.lead_time;
     let lead_alt = format!(
         "{} of {} degradations had their feature in the investigate tier at least a day before; median warning {} days.",
@@ -91,6 +83,9 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
             <h2 id="card-title">"Model card"</h2>
             <p>{trained}</p>
             <p>"Degradations are "{label_source}"."</p>
+            <ul class="label-notes" data-testid="label-notes">
+                {label_notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+            </ul>
             <dl class="figures">
                 <div><dt>"ROC AUC"</dt><dd data-testid="auc">{figure(c.roc_auc, 3)}</dd></div>
                 <div><dt>"Average precision"</dt><dd>{figure(c.average_precision, 3)}</dd></div>

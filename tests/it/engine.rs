@@ -27,7 +27,9 @@ fn the_model_learns_warning_signs_on_unseen_seeds() {
     for seed in [101, 202] {
         let report = report_for(seed, true);
         let card = &report.model_card;
-        assert_eq!(card.label_source, LabelSource::Incidents);
+        // The generated incidents start a few days in: the service-level rule stands in
+        // until the first one.
+        assert_eq!(card.label_source, LabelSource::SloUntilIncidents);
         assert!(card.fits >= 5, "seed {seed}: {} fits", card.fits);
         let auc = card.roc_auc.unwrap();
         assert!(auc > 0.6, "seed {seed}: ROC AUC {auc}");
@@ -152,6 +154,88 @@ fn tiny_and_odd_inputs_still_give_a_report() {
             let _ = report.scores_csv();
             let _ = report.backtest_csv();
             let _ = report.headline();
+        }
+    }
+}
+
+mod no_look_ahead {
+    use super::*;
+    use chrono::{Days, NaiveDate};
+    use feature_radar::telemetry::{EventKind, EventRecord};
+    use proptest::prelude::*;
+
+    /// Where an extra incident is placed, relative to the data and the cut.
+    #[derive(Debug, Clone, Copy)]
+    enum Extra {
+        Nothing,
+        NoIncidents,
+        BeforeTheData,
+        InsideBeforeTheCut,
+        AfterTheCut,
+        AfterTheData,
+    }
+
+    fn incident(day: NaiveDate, feature: &str) -> EventRecord {
+        EventRecord {
+            timestamp: day.and_hms_opt(0, 0, 0).unwrap(),
+            feature: feature.to_string(),
+            kind: EventKind::Incident,
+            title: "added".into(),
+            severity: None,
+            end: None,
+            line: 0,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+        /// Cutting the input at any date, with incidents or none, and with an incident
+        /// before, inside or after the data, leaves every row up to the cut unchanged.
+        #[test]
+        fn rows_up_to_a_cut_do_not_depend_on_what_follows(
+            cut_day in 20usize..140,
+            extra in prop_oneof![
+                Just(Extra::Nothing), Just(Extra::NoIncidents), Just(Extra::BeforeTheData),
+                Just(Extra::InsideBeforeTheCut), Just(Extra::AfterTheCut), Just(Extra::AfterTheData),
+            ],
+        ) {
+            let mut params = small_params(31);
+            params.features = 12;
+            let data = generate(&params);
+            let start = params.start;
+            let cut = start + Days::new(cut_day as u64);
+            let mut events = data.events.clone();
+            let feature = data.telemetry[0].feature.clone();
+            match extra {
+                Extra::Nothing => {}
+                Extra::NoIncidents => events.retain(|e| e.kind != EventKind::Incident),
+                Extra::BeforeTheData => events.push(incident(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(), &feature)),
+                Extra::InsideBeforeTheCut => events.push(incident(cut - Days::new(5), &feature)),
+                Extra::AfterTheCut => {
+                    events.retain(|e| e.kind != EventKind::Incident);
+                    events.push(incident(cut + Days::new(3), &feature));
+                }
+                Extra::AfterTheData => events.push(incident(start + Days::new(400), &feature)),
+            }
+            let config = Config::default();
+            let full = analyze(
+                &feature_radar::telemetry::Dataset::from_records(&data.telemetry, feature_radar::telemetry::Granularity::Days).unwrap(),
+                &events,
+                &config,
+            );
+            let kept_telemetry: Vec<_> = data.telemetry.iter().filter(|r| r.period_start.date() <= cut).cloned().collect();
+            let kept_events: Vec<_> = events.iter().filter(|e| e.day() <= cut).cloned().collect();
+            let partial = analyze(
+                &feature_radar::telemetry::Dataset::from_records(&kept_telemetry, feature_radar::telemetry::Granularity::Days).unwrap(),
+                &kept_events,
+                &config,
+            );
+            let early: Vec<_> = full.rows.iter().filter(|r| r.date <= cut).collect();
+            prop_assert_eq!(early.len(), partial.rows.len());
+            for (a, b) in early.iter().zip(&partial.rows) {
+                prop_assert_eq!(*a, b, "{:?}: rows differ on {}", extra, a.date);
+            }
         }
     }
 }
