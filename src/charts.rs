@@ -3,7 +3,7 @@
 //! read as JSON.
 
 use crate::detail::{FeatureDetail, MetricPanel};
-use crate::impact::TierThresholds;
+use crate::impact::RiskCutoffs;
 use crate::model::evaluate::CalibrationBin;
 use crate::report::Contribution;
 use crate::series_summary::SeriesSummary;
@@ -236,7 +236,7 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
 }
 
 /// Risk over time with the tier thresholds.
-pub fn risk_chart(detail: &FeatureDetail, tiers: &TierThresholds) -> Chart {
+pub fn risk_chart(detail: &FeatureDetail, tiers: &RiskCutoffs) -> Chart {
     let dates: Vec<String> = detail.dates.iter().map(|d| d.to_string()).collect();
     let percent: Vec<Option<f64>> = detail
         .risk

@@ -28,25 +28,105 @@ impl Tier {
     }
 }
 
-/// Risk thresholds of the tiers.
+/// The tier rule: an alert budget. Degradations are rare and their base rate differs
+/// from one portfolio to the next, so fixed probability thresholds either never fire or
+/// fire everywhere. Instead, on each day the investigate tier takes the features whose
+/// risk is in the top `investigate` per 100 of all feature-days of the last
+/// [`WINDOW_DAYS`] days (that day included, nothing after it), and the watch tier the
+/// top `watch` per 100; a feature must also have at least [`MIN_LIFT`] times the
+/// window's average risk (when nothing stands out, nothing is flagged).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TierThresholds {
-    /// Risk at or above which a feature is in the investigate tier.
+    /// Investigate alerts per 100 feature-days.
     pub investigate: f64,
-    /// Risk at or above which a feature is at least in the watch tier.
+    /// Watch-or-higher per 100 feature-days.
     pub watch: f64,
 }
 
 impl Default for TierThresholds {
     fn default() -> Self {
         TierThresholds {
-            investigate: 0.40,
-            watch: 0.15,
+            investigate: 1.5,
+            watch: 5.0,
         }
     }
 }
 
+/// Days of risks the budget's cut-offs are taken from.
+pub const WINDOW_DAYS: usize = 28;
+/// The least lift over the window's average risk that any tier above monitor needs.
+pub const MIN_LIFT: f64 = 2.0;
+
+/// The risks at or above which a day's features are in each tier.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RiskCutoffs {
+    pub investigate: f64,
+    pub watch: f64,
+}
+
 impl TierThresholds {
+    /// The cut-offs from the risks of a window (reordered in place).
+    pub fn cutoffs(&self, risks: &mut [f64]) -> RiskCutoffs {
+        let n = risks.len();
+        if n == 0 {
+            return RiskCutoffs::NONE;
+        }
+        let mean = risks.iter().sum::<f64>() / n as f64;
+        let mut top = |per_100: f64| -> f64 {
+            // The value that `per_100` per 100 of the window reach or exceed.
+            let k = ((per_100 / 100.0) * n as f64).floor() as usize;
+            if k == 0 {
+                return f64::INFINITY;
+            }
+            let index = n - k.min(n);
+            *risks.select_nth_unstable_by(index, |a, b| a.total_cmp(b)).1
+        };
+        let investigate = top(self.investigate.clamp(0.0, 100.0)).max(MIN_LIFT * mean);
+        let watch = top(self.watch.clamp(0.0, 100.0))
+            .max(MIN_LIFT * mean)
+            .min(investigate);
+        RiskCutoffs { investigate, watch }
+    }
+
+    /// Whether the budgets are usable: each in (0, 100], watch at least investigate.
+    pub fn validate(&self) -> Result<(), String> {
+        let ok = |v: f64| v.is_finite() && v > 0.0 && v <= 100.0;
+        if !ok(self.investigate) || !ok(self.watch) || self.watch < self.investigate {
+            return Err(format!(
+                "tier budgets are alerts per 100 feature-days, in (0, 100], with watch ({}) at least investigate ({})",
+                self.watch, self.investigate
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Each day's cut-offs under `tiers`: `risks_on(d, out)` pushes the risks of day `d`,
+/// and day `t`'s cut-offs come from days `t - WINDOW_DAYS + 1 ..= t`.
+pub fn daily_cutoffs(
+    tiers: &TierThresholds,
+    days: usize,
+    mut risks_on: impl FnMut(usize, &mut Vec<f64>),
+) -> Vec<RiskCutoffs> {
+    let mut window = Vec::new();
+    (0..days)
+        .map(|t| {
+            window.clear();
+            for d in t.saturating_sub(WINDOW_DAYS - 1)..=t {
+                risks_on(d, &mut window);
+            }
+            tiers.cutoffs(&mut window)
+        })
+        .collect()
+}
+
+impl RiskCutoffs {
+    /// Cut-offs that nothing reaches (no risk known yet).
+    pub const NONE: RiskCutoffs = RiskCutoffs {
+        investigate: f64::INFINITY,
+        watch: f64::INFINITY,
+    };
+
     pub fn tier(&self, risk: f64) -> Tier {
         if risk >= self.investigate {
             Tier::Investigate
@@ -85,12 +165,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tiers_follow_the_thresholds_inclusively() {
+    fn the_budget_sets_the_share_flagged_whatever_the_base_rate() {
         let t = TierThresholds::default();
-        assert_eq!(t.tier(0.40), Tier::Investigate);
-        assert_eq!(t.tier(0.399), Tier::Watch);
-        assert_eq!(t.tier(0.15), Tier::Watch);
-        assert_eq!(t.tier(0.149), Tier::Monitor);
+        for base in [0.001, 0.01, 0.1] {
+            // 1,000 feature-days whose risks spread around the base rate.
+            let risks: Vec<f64> = (0..1000)
+                .map(|i| base * (0.2 + 3.0 * (i as f64 / 1000.0).powi(3)))
+                .collect();
+            let cut = t.cutoffs(&mut risks.clone());
+            let investigate = risks
+                .iter()
+                .filter(|r| cut.tier(**r) == Tier::Investigate)
+                .count();
+            let watch = risks
+                .iter()
+                .filter(|r| cut.tier(**r) != Tier::Monitor)
+                .count();
+            assert_eq!(investigate, 15, "base rate {base}");
+            assert_eq!(watch, 50, "base rate {base}");
+        }
+    }
+
+    #[test]
+    fn when_nothing_stands_out_nothing_is_flagged() {
+        let t = TierThresholds::default();
+        let mut flat = vec![0.01; 500];
+        let cut = t.cutoffs(&mut flat);
+        assert_eq!(cut.tier(0.01), Tier::Monitor);
+        assert!(TierThresholds {
+            investigate: 6.0,
+            watch: 5.0
+        }
+        .validate()
+        .is_err());
+        assert!(TierThresholds {
+            investigate: f64::NAN,
+            watch: 5.0
+        }
+        .validate()
+        .is_err());
+        assert!(t.validate().is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::analysis::labels::{Degradations, LabelSource, SloRule};
 use crate::analysis::signals::{feature_signals, Signals};
 use crate::analysis::{events_by_feature, stats::present, FeatureEvents};
-use crate::impact::{ImpactWeights, Tier, TierThresholds};
+use crate::impact::{daily_cutoffs, ImpactWeights, RiskCutoffs, Tier, TierThresholds};
 use crate::insights::{feature_sentence, human_count, Insight};
 use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
@@ -115,6 +115,7 @@ pub struct BacktestRow {
 fn backtest(
     dataset: &Dataset,
     run: &WalkForward,
+    cutoffs: &[RiskCutoffs],
     degradations: &Degradations,
     events: &[FeatureEvents],
     config: &Config,
@@ -123,13 +124,14 @@ fn backtest(
     let mut rows = Vec::new();
     for (f, starts) in degradations.starts.iter().enumerate() {
         for &s in starts {
-            let first_at = |threshold: f64| {
+            let first_at = |tier: Tier| {
                 (s.saturating_sub(horizon)..s).find(|t| {
-                    !degradations.active[f][*t] && run.predictions[f][*t].risk >= threshold
+                    !degradations.active[f][*t]
+                        && cutoffs[*t].tier(run.predictions[f][*t].risk) <= tier
                 })
             };
-            let watch = first_at(config.tiers.watch);
-            let investigate = first_at(config.tiers.investigate);
+            let watch = first_at(Tier::Watch);
+            let investigate = first_at(Tier::Investigate);
             rows.push(BacktestRow {
                 feature: dataset.features[f].name.clone(),
                 start: dataset.date(s),
@@ -186,6 +188,11 @@ pub struct ModelCard {
     pub investigate_precision: Option<f64>,
     pub investigate_alerts_per_100_feature_days: Option<f64>,
     pub coefficients: Vec<Coefficient>,
+    /// How much of the latest model's weights this data taught, in [0, 1] (0: the
+    /// default model alone).
+    pub learned_share: f64,
+    /// Refits whose solver failed (the previous model kept scoring).
+    pub failed_refits: usize,
     pub limits: Vec<String>,
     /// What was said about the labels (incidents that cannot count, a change of source).
     pub label_notes: Vec<String>,
@@ -204,25 +211,15 @@ pub struct Report {
     pub model_card: ModelCard,
     /// For every past degradation, how early each tier would have warned.
     pub backtest: Vec<BacktestRow>,
+    /// The tiers' risk cut-offs on the last day, under the alert budget.
+    pub cutoffs_today: RiskCutoffs,
 }
 
 /// Reasons for a row: the signals that push the risk up most, in words.
-fn reasons(
-    prediction: &Prediction,
-    signals: &Signals,
-    active: bool,
-    min_positives: usize,
-) -> Vec<String> {
+fn reasons(prediction: &Prediction, signals: &Signals, active: bool) -> Vec<String> {
     let mut out = Vec::new();
     if active {
         out.push("a degradation is under way".to_string());
-    }
-    if prediction.model.is_none() {
-        out.push(format!(
-            "warming up: the model is fitted once {min_positives} degradations are known ({} so far)",
-            prediction.known_positives
-        ));
-        return out;
     }
     let mut order: Vec<usize> = (0..N_INPUTS).collect();
     order.sort_by(|a, b| prediction.contributions[*b].total_cmp(&prediction.contributions[*a]));
@@ -389,13 +386,24 @@ impl Analysis {
         }
     }
 
+    /// Each day's risk cut-offs of the tiers under the alert budget `tiers`, from the
+    /// risks of the window of days that ends on it (nothing after it).
+    pub fn cutoffs(&self, tiers: &TierThresholds) -> Vec<RiskCutoffs> {
+        daily_cutoffs(tiers, self.dataset.days, |d, out| {
+            for (f, series) in self.dataset.features.iter().enumerate() {
+                if series.sessions[d].is_some() {
+                    out.push(self.run.predictions[f][d].risk);
+                }
+            }
+        })
+    }
+
     /// The reasons for feature `f` on day `t`.
     pub fn reasons(&self, f: usize, t: usize) -> Vec<String> {
         reasons(
             &self.run.predictions[f][t],
             &self.signals[f][t],
             self.degradations.active[f][t],
-            self.model.min_positives,
         )
     }
 
@@ -406,6 +414,7 @@ impl Analysis {
         let dataset = &self.dataset;
         let days = dataset.days;
         let (signals, run, degradations) = (&self.signals, &self.run, &self.degradations);
+        let cutoffs = self.cutoffs(tiers);
         let mut rows = Vec::new();
         for t in 0..days {
             for (f, series) in dataset.features.iter().enumerate() {
@@ -419,7 +428,7 @@ impl Analysis {
                     feature: series.name.clone(),
                     risk: p.risk,
                     impact: weights.score(p.risk, s.sessions_7d),
-                    tier: tiers.tier(p.risk),
+                    tier: cutoffs[t].tier(p.risk),
                     reasons: self.reasons(f, t),
                 });
             }
@@ -437,8 +446,8 @@ impl Analysis {
                 Some(FeatureStatus {
                     feature: series.name.clone(),
                     date: dataset.date(t),
-                    tier: tiers.tier(p.risk),
-                    previous_tier: previous.map(|d| tiers.tier(run.predictions[f][d].risk)),
+                    tier: cutoffs[t].tier(p.risk),
+                    previous_tier: previous.map(|d| cutoffs[d].tier(run.predictions[f][d].risk)),
                     risk: p.risk,
                     risk_7d_ago: t
                         .checked_sub(7)
@@ -460,10 +469,25 @@ impl Analysis {
                 .then(a.feature.cmp(&b.feature))
         });
 
-        let insights = build_insights(dataset, &ranking, signals, &config);
-        let backtest = backtest(dataset, run, degradations, &self.feature_events, &config);
-        let mut model_card =
-            model_card(dataset, &backtest, run, &self.valid, degradations, &config);
+        let cutoffs_today = cutoffs.last().copied().unwrap_or(RiskCutoffs::NONE);
+        let insights = build_insights(dataset, &ranking, signals, &config, &cutoffs_today);
+        let backtest = backtest(
+            dataset,
+            run,
+            &cutoffs,
+            degradations,
+            &self.feature_events,
+            &config,
+        );
+        let mut model_card = model_card(
+            dataset,
+            &backtest,
+            run,
+            &cutoffs,
+            &self.valid,
+            degradations,
+            &config,
+        );
         model_card.label_notes = self.label_notes.clone();
         Report {
             config,
@@ -483,6 +507,7 @@ impl Analysis {
             insights,
             model_card,
             backtest,
+            cutoffs_today,
         }
     }
 }
@@ -492,6 +517,7 @@ fn build_insights(
     ranking: &[FeatureStatus],
     signals: &[Vec<Signals>],
     config: &Config,
+    cutoffs: &RiskCutoffs,
 ) -> Vec<Insight> {
     let investigate: Vec<&FeatureStatus> = ranking
         .iter()
@@ -502,10 +528,11 @@ fn build_insights(
         feature: None,
         tier: None,
         text: format!(
-            "{} of {} features are in the investigate tier (risk of at least {:.0}% of a degradation within {} days), with {} weekly sessions between them.",
+            "{} of {} features are in the investigate tier (the riskiest {} per 100 feature-days: today a risk of at least {:.1}% of a degradation within {} days), with {} weekly sessions between them.",
             investigate.len(),
             ranking.len(),
-            config.tiers.investigate * 100.0,
+            config.tiers.investigate,
+            cutoffs.investigate * 100.0,
             config.model.horizon,
             human_count(exposed)
         ),
@@ -534,6 +561,7 @@ fn model_card(
     dataset: &Dataset,
     backtest: &[BacktestRow],
     run: &WalkForward,
+    cutoffs: &[RiskCutoffs],
     valid: &[Vec<bool>],
     degradations: &Degradations,
     config: &Config,
@@ -542,27 +570,26 @@ fn model_card(
     let days = dataset.days;
     let mut scores = Vec::new();
     let mut labels = Vec::new();
+    let mut investigate = Vec::new();
     for t in 0..days {
         if degradations.label_known_on(t, horizon) >= days {
             break;
         }
         for f in 0..dataset.features.len() {
             let p = &run.predictions[f][t];
-            if p.model.is_some() && eligible(valid, degradations, f, t) {
+            if eligible(valid, degradations, f, t) {
                 scores.push(p.risk);
-                labels.push(degradations.label(f, t, horizon));
+                let label = degradations.label(f, t, horizon);
+                labels.push(label);
+                if cutoffs[t].tier(p.risk) == Tier::Investigate {
+                    investigate.push(label);
+                }
             }
         }
     }
     let positives = labels.iter().filter(|l| **l).count();
     let base_rate = (!labels.is_empty()).then(|| positives as f64 / labels.len() as f64);
     let (bins, ece) = calibration(&scores, &labels);
-    let investigate: Vec<bool> = scores
-        .iter()
-        .zip(&labels)
-        .filter(|(s, _)| **s >= config.tiers.investigate)
-        .map(|(_, l)| *l)
-        .collect();
 
     let mut lead = LeadTime {
         evaluated: 0,
@@ -617,6 +644,8 @@ fn model_card(
         investigate_alerts_per_100_feature_days: (!labels.is_empty())
             .then(|| investigate.len() as f64 * 100.0 / labels.len() as f64),
         coefficients,
+        learned_share: run.fits.last().map_or(0.0, |m| m.learned_share),
+        failed_refits: run.failed_refits,
         limits: vec![
             "The risk is a probability learned from this data's own past degradations; it augments engineering judgment and is no oracle.".to_string(),
             "Degradations with no warning in the telemetry (sudden failures) cannot be predicted, and count against the lead time.".to_string(),
@@ -624,15 +653,19 @@ fn model_card(
                 "Figures are measured walk-forward: each day is scored by a model fitted only on labels known that day, refitted every {} days.",
                 config.model.retrain_every
             ),
-            "Days before the first fit carry the observed base rate, not a model's risk, and are left out of the figures.".to_string(),
+            format!(
+                "Until this data's own degradations are known, the risk comes from a default model fitted once on simulated portfolios (shipped as constants); each refit is centred on it with a prior worth about {:.0} degradations, so a few incidents nudge the weights and a hundred dominate them. The latest fit learned {:.0}% of its weights from this data.",
+                config.model.prior_strength,
+                run.fits.last().map_or(0.0, |m| m.learned_share) * 100.0
+            ),
             "Several signals measure related things (latency's level in noise units and its relative change, say), so one can carry a negative weight that offsets a larger positive weight on its neighbour: read a feature's contributions together, not one by one.".to_string(),
             format!(
-                "Degradations are rare, so each fit keeps at most {} ordinary days per degradation (chosen by a hash of the day), with its intercept corrected for that sampling so the probabilities stay calibrated; Platt scaling on held-out walk-forward scores is {}.",
-                config.model.negatives_per_positive,
+                "Degradations are rare, so a fit keeps at most {} ordinary days (chosen by a hash of the day), each weighing for those left out, so the probabilities stay calibrated; Platt scaling on held-out walk-forward scores is {}.",
+                config.model.max_training_negatives,
                 if config.model.calibration_min_positives > 0 {
                     "on"
                 } else {
-                    "available but off, since it cost ranking quality on development data"
+                    "available but off"
                 }
             ),
         ],

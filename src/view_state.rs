@@ -188,6 +188,8 @@ impl ViewState {
     pub fn from_query(query: &str) -> Self {
         let mut state = ViewState::default();
         let unit = |v: &str| v.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x));
+        // Alert budgets, per 100 feature-days.
+        let budget = |v: &str| v.parse::<f64>().ok().filter(|x| *x > 0.0 && *x <= 100.0);
         for pair in query.trim_start_matches('?').split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode(value);
@@ -200,12 +202,12 @@ impl ViewState {
                     }
                 }
                 "investigate" => {
-                    if let Some(v) = unit(&value) {
+                    if let Some(v) = budget(&value) {
                         state.tiers.investigate = v;
                     }
                 }
                 "watch" => {
-                    if let Some(v) = unit(&value) {
+                    if let Some(v) = budget(&value) {
                         state.tiers.watch = v;
                     }
                 }
@@ -229,7 +231,8 @@ impl ViewState {
                 _ => {}
             }
         }
-        if state.tiers.watch > state.tiers.investigate {
+        // The watch tier includes the investigate tier, so its budget is at least as large.
+        if state.tiers.watch < state.tiers.investigate {
             state.tiers.watch = state.tiers.investigate;
         }
         state
@@ -294,7 +297,7 @@ mod tests {
             horizon: 14,
             tiers: TierThresholds {
                 investigate: 0.5,
-                watch: 0.2,
+                watch: 2.5,
             },
             weights: ImpactWeights { usage: 0.5 },
             sort: SortKey::Risk,
@@ -309,11 +312,15 @@ mod tests {
 
     #[test]
     fn bad_links_fall_back_to_defaults() {
-        let state =
-            ViewState::from_query("view=nope&horizon=99&investigate=7&usage=x&tier=red&%zz");
+        let state = ViewState::from_query(
+            "view=nope&horizon=99&investigate=700&watch=NaN&usage=x&tier=red&%zz",
+        );
         assert_eq!(state, ViewState::default());
-        let state = ViewState::from_query("investigate=0.2&watch=0.6");
-        assert_eq!(state.tiers.watch, 0.2, "watch never exceeds investigate");
+        let state = ViewState::from_query("investigate=3&watch=2");
+        assert_eq!(
+            state.tiers.watch, 3.0,
+            "watch never flags fewer than investigate"
+        );
     }
 
     #[test]

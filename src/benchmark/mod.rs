@@ -11,6 +11,7 @@
 //!   crash and error rate, feedback, sessions), walk-forward exactly like Feature Radar.
 //! - **feature radar**: the engine as shipped.
 
+pub mod default_fit;
 pub mod detect;
 
 use crate::analysis::labels::Degradations;
@@ -72,19 +73,24 @@ pub fn dataset_of(data: &SynthData) -> Dataset {
     Dataset::from_records(&data.telemetry, Granularity::Days).expect("generated data has rows")
 }
 
-/// The scores of a walk-forward run: its risk once a model exists, and its investigate
-/// tier at the configured threshold.
+/// The scores of a walk-forward run: its risk, and its investigate tier under the
+/// configured alert budget (the engine's own tier rule, applied to these risks).
 fn walk_forward_scores(run: &WalkForward, config: &Config) -> Scores {
     let score: Vec<Vec<Option<f64>>> = run
         .predictions
         .iter()
         .map(|days| days.iter().map(|p| p.model.map(|_| p.risk)).collect())
         .collect();
+    let days = score.first().map_or(0, Vec::len);
+    let cutoffs = crate::impact::daily_cutoffs(&config.tiers, days, |d, out| {
+        out.extend(score.iter().filter_map(|f| f[d]));
+    });
     let investigate = score
         .iter()
         .map(|days| {
             days.iter()
-                .map(|s| s.is_some_and(|r| r >= config.tiers.investigate))
+                .zip(&cutoffs)
+                .map(|(s, cut)| s.is_some_and(|r| cut.tier(r) == crate::impact::Tier::Investigate))
                 .collect()
         })
         .collect();

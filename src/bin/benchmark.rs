@@ -31,9 +31,30 @@ fn main() {
         /// Which table to print: risk, detect, or both.
         #[arg(long, default_value = "both")]
         table: String,
+        /// Instead of a table, fit the default risk model on the fit portfolios and print
+        /// it as the constants of src/model/default_model.rs.
+        #[arg(long)]
+        fit_default: bool,
     }
 
     let args = Args::parse();
+    if args.fit_default {
+        let portfolios: Vec<_> = feature_radar::benchmark::default_fit::FIT_PORTFOLIOS
+            .iter()
+            .map(generate)
+            .collect();
+        let model = feature_radar::benchmark::default_fit::fit_on(&portfolios, &Config::default())
+            .expect("the fit portfolios have degradations");
+        print!(
+            "{}",
+            feature_radar::model::default_model::constants_source(&model)
+        );
+        eprintln!(
+            "fitted on {} examples, {} positive",
+            model.training_rows, model.training_positives
+        );
+        return;
+    }
     if args.table == "both" || args.table == "detect" {
         detect_table(&args.seeds);
     }

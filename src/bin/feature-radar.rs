@@ -75,13 +75,14 @@ mod cli {
         /// Days ahead that the risk speaks of.
         #[arg(long, default_value_t = 7)]
         horizon: usize,
-        /// Risk at or above which a feature is in the investigate tier.
-        #[arg(long, default_value_t = 0.40)]
+        /// Alert budget of the investigate tier: the riskiest feature-days of the last 28
+        /// days, this many per 100, if at least twice the window's average risk.
+        #[arg(long, default_value_t = 1.5)]
         investigate: f64,
-        /// Risk at or above which a feature is in the watch tier.
-        #[arg(long, default_value_t = 0.15)]
+        /// Alert budget of the watch tier (investigate included), per 100 feature-days.
+        #[arg(long, default_value_t = 5.0)]
         watch: f64,
-        /// Service-level rule used when events.csv gives no incidents: p95 latency ratio.
+        /// Service-level rule used before the first incident in events.csv: p95 latency ratio.
         #[arg(long, default_value_t = 1.5)]
         slo_latency_ratio: f64,
         /// Service-level rule: crash rate ratio.
@@ -142,17 +143,26 @@ mod cli {
     }
 
     fn run_prepared(args: &InputArgs) -> Result<(Analysis, Config), Failure> {
-        if !(0.0..=1.0).contains(&args.watch)
-            || !(0.0..=1.0).contains(&args.investigate)
-            || args.watch > args.investigate
-        {
-            return Err(Failure(
-                "--watch and --investigate must be in [0, 1], with watch <= investigate".into(),
-                2,
-            ));
+        let tiers = feature_radar::impact::TierThresholds {
+            investigate: args.investigate,
+            watch: args.watch,
+        };
+        tiers
+            .validate()
+            .map_err(|e| Failure(format!("--investigate and --watch: {e}"), 2))?;
+        if !(1..=90).contains(&args.horizon) {
+            return Err(Failure("--horizon must be between 1 and 90 days".into(), 2));
         }
-        if args.horizon == 0 {
-            return Err(Failure("--horizon must be at least 1".into(), 2));
+        for (flag, ratio) in [
+            ("--slo-latency-ratio", args.slo_latency_ratio),
+            ("--slo-crash-ratio", args.slo_crash_ratio),
+        ] {
+            if !(ratio.is_finite() && (1.0..=100.0).contains(&ratio)) {
+                return Err(Failure(
+                    format!("{flag} must be a number between 1 and 100, not {ratio}"),
+                    2,
+                ));
+            }
         }
         let name = |p: &Path| p.display().to_string();
         let telemetry = open(&args.telemetry)?;

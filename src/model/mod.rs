@@ -1,11 +1,25 @@
-//! The risk model: a walk-forward logistic regression (linfa-logistic) over the signals.
+//! The risk model: a walk-forward logistic regression over the signals that starts from a
+//! shipped default and learns from the data's own degradations.
 //!
 //! Vocabulary follows linfa: [`RiskModelParams`] are the settings, [`FittedRiskModel`] a
-//! model fitted on one day. The walk-forward loop refits every `retrain_every` days, each
-//! time only on examples whose label was already known that day (`t + horizon` days have
-//! passed, plus the label's confirmation delay), and scores each day with the latest
-//! model fitted on or before it. So the risk of day `d` never depends on data after `d`.
+//! model fitted on one day.
+//!
+//! - **Day one.** Before any label is known, the [default model](default_model) scores:
+//!   weights fitted once (with linfa-logistic) on a broad family of simulated portfolios
+//!   and shipped as constants. The inputs are in noise units of each feature's own
+//!   history, so the same weights apply to any data.
+//! - **Learning.** Every `retrain_every` days the model is refitted on the examples whose
+//!   label was already known that day (`t + horizon` days have passed, plus the label's
+//!   confirmation delay) as a maximum a posteriori fit with a Gaussian prior centred on
+//!   the default weights: a penalty `prior_strength / 2 * |w - w_default|^2` on the
+//!   standardised weights, and a weak one on the intercept so the base rate adapts at
+//!   once. Its strength is about that of `prior_strength` degradations, so 5 known
+//!   degradations nudge the weights and 100 dominate them. linfa-logistic has no prior
+//!   mean or offset, so this fit is a small Newton solver (21 parameters) of our own.
+//! - **No look-ahead.** Each day is scored with the latest model fitted on or before it,
+//!   so the risk of day `d` never depends on data after `d`.
 
+pub mod default_model;
 pub mod evaluate;
 pub mod features;
 
@@ -23,35 +37,22 @@ pub struct RiskModelParams {
     pub horizon: usize,
     /// Days between refits.
     pub retrain_every: usize,
-    /// Known degradations (and as many non-degradations) needed before the first fit.
-    /// The default, two per input, was chosen on development seeds (2001-2003) that the
-    /// benchmark does not use: earlier fits on fewer degradations ranked worse.
-    pub min_positives: usize,
-    /// L2 penalty of the logistic regression (on standardised inputs). Chosen on the
-    /// development seeds among 0.1, 1, 10, 30 and 100 by average precision: 30 ranked best
-    /// (0.437, against 0.423 at 1), and shrinks the weights of signals that only fit noise.
-    pub l2: f64,
+    /// Precision of the prior on each standardised weight, centred on the default model:
+    /// about the information of this many degradations.
+    pub prior_strength: f64,
+    /// Precision of the prior on the intercept (weak: the base rate is the data's own).
+    pub intercept_prior: f64,
     pub max_iterations: u64,
     /// Most non-degradation examples a fit uses. Beyond it, a fixed share of them is
     /// sampled (chosen by a hash of each example, so the same example is always kept or
-    /// dropped) and the intercept is corrected for the sampling, keeping the fit's cost
-    /// bounded on large uploads without biasing the probabilities.
+    /// dropped) and each kept one weighs for those dropped, keeping the fit's cost bounded
+    /// on large uploads without biasing the probabilities.
     pub max_training_negatives: usize,
-    /// Class imbalance: a fit uses at most this many non-degradation examples per
-    /// degradation (sampled the same way, the intercept corrected the same way), so that
-    /// on data where degradations are very rare they are not drowned; 0 keeps them all.
-    /// At the default, 30, it bites only below a base rate of about 3%: on the
-    /// development seeds (base rate about 5%) stronger balancing, 5 or 10 per degradation,
-    /// lowered average precision (0.394 and 0.408 against 0.425).
-    pub negatives_per_positive: usize,
     /// Platt calibration: once this many degradations have out-of-sample predictions
     /// (days scored by an earlier fit, whose label is now known), each new fit's log-odds
     /// are rescaled by a one-input logistic regression on them, when a likelihood-ratio
-    /// test finds them miscalibrated. 0 turns it off, the default: on development seeds
-    /// (2001-2003) it lowered ROC AUC from 0.769 to 0.753 and moved the calibration error
-    /// only from 0.013 to 0.011, since the fit, corrected for its sampling, is already
-    /// calibrated and past miscalibration did not carry over to later weeks. The
-    /// benchmark prints both, so the choice stays visible.
+    /// test finds them miscalibrated. 0 turns it off, the default (the benchmark prints
+    /// both).
     pub calibration_min_positives: usize,
 }
 
@@ -60,15 +61,17 @@ impl Default for RiskModelParams {
         RiskModelParams {
             horizon: 7,
             retrain_every: 7,
-            min_positives: 2 * N_INPUTS,
-            l2: 30.0,
-            max_iterations: 200,
+            prior_strength: PRIOR_STRENGTH,
+            intercept_prior: 0.1,
+            max_iterations: 50,
             max_training_negatives: 20_000,
-            negatives_per_positive: NEGATIVES_PER_POSITIVE,
             calibration_min_positives: 0,
         }
     }
 }
+
+/// The default prior strength (see [`RiskModelParams::prior_strength`]).
+pub const PRIOR_STRENGTH: f64 = 25.0;
 
 /// A logistic model fitted on one day, on standardised inputs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,6 +85,9 @@ pub struct FittedRiskModel {
     /// Log-odds per standard deviation of each input.
     pub coefficients: [f64; N_INPUTS],
     pub intercept: f64,
+    /// How much of the weights this data taught, in [0, 1]: per weight, the information
+    /// the data gave over that plus the prior's, averaged (0 for the default model).
+    pub learned_share: f64,
     /// The Platt rescaling folded into the coefficients and intercept above, as
     /// (slope, offset) on the raw log-odds; None when there were too few held-out
     /// degradations to calibrate on.
@@ -91,8 +97,7 @@ pub struct FittedRiskModel {
 /// The model's output for one feature and day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prediction {
-    /// Probability that a degradation starts within the horizon. During warm-up (no
-    /// model yet) it is the rate of degradation starts observed so far.
+    /// Probability that a degradation starts within the horizon.
     pub risk: f64,
     /// Index into [`WalkForward::fits`] of the model that scored this day.
     pub model: Option<usize>,
@@ -107,67 +112,138 @@ fn sigmoid(z: f64) -> f64 {
 }
 
 impl FittedRiskModel {
-    /// Fits on the rows of `x` and labels `y`. None when the data has a single class or
-    /// the optimiser fails.
+    /// The shipped default model, which scores until the data's own labels are known.
+    pub fn default_model() -> Self {
+        FittedRiskModel {
+            fitted_on: 0,
+            training_rows: 0,
+            training_positives: 0,
+            means: default_model::MEANS,
+            scales: default_model::SCALES,
+            coefficients: default_model::COEFFICIENTS,
+            intercept: default_model::INTERCEPT,
+            learned_share: 0.0,
+            calibration: None,
+        }
+    }
+
+    /// The maximum a posteriori fit on rows `x`, labels `y` and example weights `w`, with
+    /// the prior centred on `prior` (same standardisation). Rows with a non-finite input
+    /// are left out. None when the solver fails, which it reports rather than hides.
     pub fn fit(
         params: &RiskModelParams,
+        prior: &FittedRiskModel,
         fitted_on: usize,
         x: &[[f64; N_INPUTS]],
         y: &[bool],
+        w: &[f64],
     ) -> Option<Self> {
-        let n = x.len();
-        let positives = y.iter().filter(|v| **v).count();
-        if positives == 0 || positives == n {
+        const P: usize = N_INPUTS + 1;
+        let rows: Vec<([f64; P], bool, f64)> = x
+            .iter()
+            .zip(y)
+            .zip(w)
+            .filter(|((row, _), weight)| row.iter().all(|v| v.is_finite()) && weight.is_finite())
+            .map(|((row, label), weight)| {
+                let mut z = [1.0; P];
+                for j in 0..N_INPUTS {
+                    z[j + 1] = (row[j] - prior.means[j]) / prior.scales[j];
+                }
+                (z, *label, *weight)
+            })
+            .collect();
+        let mut centre = [0.0; P];
+        centre[0] = prior.intercept;
+        centre[1..].copy_from_slice(&prior.coefficients);
+        let mut precision = [params.prior_strength; P];
+        precision[0] = params.intercept_prior;
+        let objective = |theta: &[f64; P]| -> f64 {
+            let mut total = 0.0;
+            for (z, label, weight) in &rows {
+                let eta: f64 = (0..P).map(|j| theta[j] * z[j]).sum();
+                // log(1 + e^eta) - y * eta, computed without overflow.
+                let softplus = eta.max(0.0) + (-eta.abs()).exp().ln_1p();
+                total += weight * (softplus - if *label { eta } else { 0.0 });
+            }
+            total
+                + (0..P)
+                    .map(|j| 0.5 * precision[j] * (theta[j] - centre[j]).powi(2))
+                    .sum::<f64>()
+        };
+        let mut theta = centre;
+        let mut current = objective(&theta);
+        let mut data_information = [0.0; P];
+        for _ in 0..params.max_iterations {
+            let mut gradient = [0.0; P];
+            let mut hessian = [[0.0; P]; P];
+            data_information = [0.0; P];
+            for (z, label, weight) in &rows {
+                let eta: f64 = (0..P).map(|j| theta[j] * z[j]).sum();
+                let p = sigmoid(eta);
+                let residual = weight * (p - f64::from(u8::from(*label)));
+                let curvature = weight * p * (1.0 - p);
+                for a in 0..P {
+                    gradient[a] += residual * z[a];
+                    data_information[a] += curvature * z[a] * z[a];
+                    for b in 0..=a {
+                        hessian[a][b] += curvature * z[a] * z[b];
+                    }
+                }
+            }
+            for a in 0..P {
+                gradient[a] += precision[a] * (theta[a] - centre[a]);
+                hessian[a][a] += precision[a];
+                for b in 0..a {
+                    hessian[b][a] = hessian[a][b];
+                }
+            }
+            let step = solve_positive_definite(hessian, gradient)?;
+            // Newton's step, halved until the objective does not rise.
+            let mut scale = 1.0;
+            let mut accepted = false;
+            for _ in 0..30 {
+                let mut next = theta;
+                for j in 0..P {
+                    next[j] -= scale * step[j];
+                }
+                let value = objective(&next);
+                if value.is_finite() && value <= current + 1e-12 {
+                    theta = next;
+                    accepted = current - value < 1e-10;
+                    current = value;
+                    break;
+                }
+                scale *= 0.5;
+            }
+            if accepted || step.iter().all(|s| s.abs() * scale < 1e-9) {
+                break;
+            }
+        }
+        if theta.iter().any(|v| !v.is_finite()) {
             return None;
         }
-        let mut means = [0.0; N_INPUTS];
-        let mut scales = [1.0; N_INPUTS];
-        for j in 0..N_INPUTS {
-            let mean = x.iter().map(|r| r[j]).sum::<f64>() / n as f64;
-            let var = x.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n as f64;
-            means[j] = mean;
-            // A constant input (a metric the file does not have) gets weight 0 anyway.
-            scales[j] = if var > 1e-12 { var.sqrt() } else { 1.0 };
-        }
-        let features =
-            Array2::from_shape_fn((n, N_INPUTS), |(i, j)| (x[i][j] - means[j]) / scales[j]);
-        let targets = Array1::from_iter(y.iter().copied());
-        let dataset = Dataset::new(features, targets);
-        let fitted = LogisticRegression::default()
-            .alpha(params.l2)
-            .max_iterations(params.max_iterations)
-            .with_intercept(true)
-            .fit(&dataset)
-            .ok()?;
-        // linfa-logistic models the probability of its more frequent class; degradations
-        // are the rare one, so turn the model around when needed.
-        let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
         let mut coefficients = [0.0; N_INPUTS];
-        for (c, p) in coefficients.iter_mut().zip(fitted.params().iter()) {
-            *c = sign * *p;
-        }
-        let intercept = sign * fitted.intercept();
-        if !intercept.is_finite() || coefficients.iter().any(|c| !c.is_finite()) {
-            return None;
-        }
+        coefficients.copy_from_slice(&theta[1..]);
+        let learned_share = (1..P)
+            .map(|j| data_information[j] / (data_information[j] + precision[j]))
+            .sum::<f64>()
+            / N_INPUTS as f64;
         Some(FittedRiskModel {
             fitted_on,
-            training_rows: n,
-            training_positives: positives,
-            means,
-            scales,
+            training_rows: rows.len(),
+            training_positives: rows.iter().filter(|r| r.1).count(),
+            means: prior.means,
+            scales: prior.scales,
             coefficients,
-            intercept,
+            intercept: theta[0],
+            learned_share,
             calibration: None,
         })
     }
 
     /// The model's raw log-odds for `x`.
     fn log_odds(&self, x: &[f64; N_INPUTS]) -> f64 {
-        self.intercept
-            + (0..N_INPUTS)
-                .map(|j| self.coefficients[j] * (x[j] - self.means[j]) / self.scales[j])
-                .sum::<f64>()
+        self.intercept + self.predict(x).1.iter().sum::<f64>()
     }
 
     /// Folds a Platt rescaling `sigmoid(slope * log_odds + offset)` into the model, so it
@@ -181,10 +257,14 @@ impl FittedRiskModel {
     }
 
     /// Probability of the positive class, and each input's log-odds contribution.
+    ///
+    /// A non-finite input (a metric that overflowed) contributes nothing, so the risk
+    /// stays a probability.
     pub fn predict(&self, x: &[f64; N_INPUTS]) -> (f64, [f64; N_INPUTS]) {
         let mut contributions = [0.0; N_INPUTS];
         for j in 0..N_INPUTS {
-            contributions[j] = self.coefficients[j] * (x[j] - self.means[j]) / self.scales[j];
+            let c = self.coefficients[j] * (x[j] - self.means[j]) / self.scales[j];
+            contributions[j] = if c.is_finite() { c } else { 0.0 };
         }
         let risk = sigmoid(self.intercept + contributions.iter().sum::<f64>());
         (risk, contributions)
@@ -194,7 +274,10 @@ impl FittedRiskModel {
 /// Everything the walk-forward run produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WalkForward {
+    /// The default model first, then each refit.
     pub fits: Vec<FittedRiskModel>,
+    /// Refits whose solver failed (the previous model kept scoring).
+    pub failed_refits: usize,
     /// Per feature, per day.
     pub predictions: Vec<Vec<Prediction>>,
 }
@@ -308,9 +391,34 @@ fn platt_on_held_out(
 /// The 99th percentile of the chi-square distribution with 2 degrees of freedom.
 const CHI_SQUARE_2DF_1PCT: f64 = 9.21;
 
-/// Non-degradation examples per degradation in a fit (see
-/// [`RiskModelParams::negatives_per_positive`]).
-pub const NEGATIVES_PER_POSITIVE: usize = 30;
+/// Solves `a x = b` for a symmetric positive definite `a` (Cholesky). None when `a` is
+/// not positive definite.
+fn solve_positive_definite<const P: usize>(a: [[f64; P]; P], b: [f64; P]) -> Option<[f64; P]> {
+    let mut l = [[0.0; P]; P];
+    for i in 0..P {
+        for j in 0..=i {
+            let sum: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = a[i][i] - sum;
+                if !(d > 0.0) {
+                    return None;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (a[i][j] - sum) / l[j][j];
+            }
+        }
+    }
+    let mut y = [0.0; P];
+    for i in 0..P {
+        y[i] = (b[i] - (0..i).map(|k| l[i][k] * y[k]).sum::<f64>()) / l[i][i];
+    }
+    let mut x = [0.0; P];
+    for i in (0..P).rev() {
+        x[i] = (y[i] - (i + 1..P).map(|k| l[k][i] * x[k]).sum::<f64>()) / l[i][i];
+    }
+    Some(x)
+}
 
 /// Runs the walk-forward loop over all features and days.
 ///
@@ -327,11 +435,14 @@ pub fn walk_forward(
     let mut fits: Vec<FittedRiskModel> = Vec::new();
     let mut predictions: Vec<Vec<Prediction>> = vec![Vec::with_capacity(days); features];
     let retrain_every = params.retrain_every.max(1);
-    let mut known = (0usize, 0usize); // (positives, examples) with known labels
-                                      // Out-of-sample raw (uncalibrated) log-odds of every eligible scored day.
+    let default = FittedRiskModel::default_model();
+    fits.push(default.clone());
+    // Out-of-sample raw (uncalibrated) log-odds of every eligible scored day.
     let mut raw_log_odds: Vec<(usize, usize, f64)> = Vec::new();
+    let mut known_positives = 0;
+    let mut failed_refits = 0;
     for t in 0..days {
-        if t % retrain_every == 0 {
+        if t > 0 && t % retrain_every == 0 {
             let mut x = Vec::new();
             let mut y = Vec::new();
             for s in 0..days {
@@ -345,75 +456,76 @@ pub fn walk_forward(
                     }
                 }
             }
-            let positives = y.iter().filter(|v| **v).count();
-            known = (positives, y.len());
-            let enough =
-                positives >= params.min_positives && y.len() - positives >= params.min_positives;
-            if enough {
-                let mut cap = params.max_training_negatives;
-                if params.negatives_per_positive > 0 {
-                    cap = cap.min(params.negatives_per_positive * positives);
-                }
-                let (x, y, kept) = sample_negatives(x, y, cap);
-                if let Some(mut model) = FittedRiskModel::fit(params, t, &x, &y) {
-                    // Fitting on a share `kept` of the negatives multiplies the odds by
-                    // 1 / kept; take that back out of the intercept.
-                    model.intercept += kept.ln();
-                    if let Some((slope, offset)) =
-                        platt_on_held_out(params, &raw_log_odds, degradations, t)
-                    {
-                        model.calibrate(slope, offset);
+            known_positives = y.iter().filter(|v| **v).count();
+            if !y.is_empty() {
+                let (x, y, kept) = sample_negatives(x, y, params.max_training_negatives);
+                let weights: Vec<f64> = y
+                    .iter()
+                    .map(|label| if *label { 1.0 } else { 1.0 / kept })
+                    .collect();
+                match FittedRiskModel::fit(params, &default, t, &x, &y, &weights) {
+                    Some(mut model) => {
+                        if let Some((slope, offset)) =
+                            platt_on_held_out(params, &raw_log_odds, degradations, t)
+                        {
+                            model.calibrate(slope, offset);
+                        }
+                        fits.push(model);
                     }
-                    fits.push(model);
+                    None => failed_refits += 1,
                 }
             }
         }
+        let model = fits.last().expect("the default model is always there");
         for f in 0..features {
-            let prediction = match fits.last() {
-                Some(model) => {
-                    let (risk, contributions) = model.predict(&inputs[f][t]);
-                    if eligible(valid, degradations, f, t) {
-                        let log_odds = model.log_odds(&inputs[f][t]);
-                        let raw = match model.calibration {
-                            Some((slope, offset)) => (log_odds - offset) / slope,
-                            None => log_odds,
-                        };
-                        raw_log_odds.push((f, t, raw));
-                    }
-                    Prediction {
-                        risk,
-                        model: Some(fits.len() - 1),
-                        contributions,
-                        known_positives: known.0,
-                    }
-                }
-                None => Prediction {
-                    risk: if known.1 > 0 {
-                        known.0 as f64 / known.1 as f64
-                    } else {
-                        0.0
-                    },
-                    model: None,
-                    contributions: [0.0; N_INPUTS],
-                    known_positives: known.0,
-                },
-            };
-            predictions[f].push(prediction);
+            let (risk, contributions) = model.predict(&inputs[f][t]);
+            if eligible(valid, degradations, f, t) {
+                let log_odds = model.log_odds(&inputs[f][t]);
+                let raw = match model.calibration {
+                    Some((slope, offset)) => (log_odds - offset) / slope,
+                    None => log_odds,
+                };
+                raw_log_odds.push((f, t, raw));
+            }
+            predictions[f].push(Prediction {
+                risk,
+                model: Some(fits.len() - 1),
+                contributions,
+                known_positives,
+            });
         }
     }
-    WalkForward { fits, predictions }
+    WalkForward {
+        fits,
+        predictions,
+        failed_refits,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn manual_probabilities_match_linfa() {
-        // Two informative inputs, the rest noise.
+    /// A prior of zero weights on unscaled inputs.
+    fn flat_prior() -> FittedRiskModel {
+        FittedRiskModel {
+            means: [0.0; N_INPUTS],
+            scales: [1.0; N_INPUTS],
+            coefficients: [0.0; N_INPUTS],
+            intercept: 0.0,
+            ..FittedRiskModel::default_model()
+        }
+    }
+
+    fn ones(n: usize) -> Vec<f64> {
+        vec![1.0; n]
+    }
+
+    /// Two informative inputs, the rest noise; labels from a noisy linear rule.
+    fn two_signal_data(n: usize) -> (Vec<[f64; N_INPUTS]>, Vec<bool>) {
         let mut x = Vec::new();
         let mut y = Vec::new();
-        for i in 0..400 {
+        for i in 0..n {
             let a = ((i * 37) % 101) as f64 / 50.0 - 1.0;
             let b = ((i * 53) % 97) as f64 / 48.0 - 1.0;
             let mut row = [0.0; N_INPUTS];
@@ -423,24 +535,31 @@ mod tests {
             x.push(row);
             y.push(2.0 * a - b + ((i * 31) % 17) as f64 / 17.0 - 0.5 > 0.3);
         }
-        let params = RiskModelParams::default();
-        let model = FittedRiskModel::fit(&params, 0, &x, &y).unwrap();
+        (x, y)
+    }
+
+    #[test]
+    fn with_a_flat_prior_the_fit_is_linfa_s_maximum_likelihood() {
+        let (x, y) = two_signal_data(400);
+        let params = RiskModelParams {
+            prior_strength: 1e-6,
+            intercept_prior: 1e-6,
+            ..RiskModelParams::default()
+        };
+        let model = FittedRiskModel::fit(&params, &flat_prior(), 0, &x, &y, &ones(400)).unwrap();
         assert!(model.coefficients[0] > 0.5, "{:?}", model.coefficients);
         assert!(model.coefficients[1] < -0.2, "{:?}", model.coefficients);
-
-        let features = Array2::from_shape_fn((x.len(), N_INPUTS), |(i, j)| {
-            (x[i][j] - model.means[j]) / model.scales[j]
-        });
+        let features = Array2::from_shape_fn((x.len(), N_INPUTS), |(i, j)| x[i][j]);
         let fitted = LogisticRegression::default()
-            .alpha(params.l2)
-            .max_iterations(params.max_iterations)
+            .alpha(1e-6)
+            .max_iterations(1000)
+            .gradient_tolerance(1e-10)
             .fit(&Dataset::new(
                 features.clone(),
                 Array1::from_iter(y.iter().copied()),
             ))
             .unwrap();
         let theirs = fitted.predict_probabilities(&features);
-        // linfa's probabilities are of its more frequent class; ours of `true`.
         let majority_is_true = fitted.labels().pos.class;
         for (i, row) in x.iter().enumerate() {
             let (ours, _) = model.predict(row);
@@ -449,8 +568,87 @@ mod tests {
             } else {
                 1.0 - theirs[i]
             };
-            assert!((ours - expected).abs() < 1e-9);
+            assert!((ours - expected).abs() < 2e-3, "{ours} vs {expected}");
         }
+    }
+
+    #[test]
+    fn a_few_degradations_nudge_the_default_and_many_dominate_it() {
+        // The prior says input 0 matters; the data say input 1 does.
+        let mut prior = flat_prior();
+        prior.coefficients[0] = 1.0;
+        prior.intercept = -3.0;
+        let data = |n: usize| {
+            let mut x = Vec::new();
+            let mut y = Vec::new();
+            for i in 0..n {
+                let mut row = [0.0; N_INPUTS];
+                row[0] = ((i * 17) % 23) as f64 / 11.5 - 1.0;
+                row[1] = ((i * 29) % 31) as f64 / 15.5 - 1.0;
+                x.push(row);
+                y.push(row[1] > 0.8 && i % 3 == 0);
+            }
+            (x, y)
+        };
+        let params = RiskModelParams::default();
+        let (x, y) = data(300);
+        let few = FittedRiskModel::fit(&params, &prior, 0, &x, &y, &ones(300)).unwrap();
+        let (x, y) = data(20_000);
+        let many = FittedRiskModel::fit(&params, &prior, 0, &x, &y, &ones(20_000)).unwrap();
+        assert!(few.learned_share < 0.5, "{}", few.learned_share);
+        assert!(many.learned_share > few.learned_share);
+        assert!(
+            few.coefficients[0] > 0.5,
+            "the prior still speaks: {:?}",
+            few.coefficients
+        );
+        assert!(
+            many.coefficients[1] > 2.0 * many.coefficients[0].abs(),
+            "{:?}",
+            many.coefficients
+        );
+        assert!(many.coefficients[1] > few.coefficients[1]);
+    }
+
+    #[test]
+    fn no_degradation_yet_lowers_the_base_rate_and_keeps_the_default_s_ranking() {
+        let mut prior = flat_prior();
+        prior.coefficients[0] = 1.0;
+        prior.intercept = -3.0;
+        let x: Vec<[f64; N_INPUTS]> = (0..5_000)
+            .map(|i| {
+                let mut row = [0.0; N_INPUTS];
+                row[0] = (i % 10) as f64 / 5.0 - 1.0;
+                row
+            })
+            .collect();
+        let y = vec![false; 5_000];
+        let model =
+            FittedRiskModel::fit(&RiskModelParams::default(), &prior, 0, &x, &y, &ones(5_000))
+                .unwrap();
+        assert!(model.intercept < -5.0, "{}", model.intercept);
+        assert!(model.coefficients[0] > 0.5, "{:?}", model.coefficients);
+        let (high, _) = model.predict(&x[9]);
+        let (low, _) = model.predict(&x[0]);
+        assert!(high > low);
+    }
+
+    #[test]
+    fn non_finite_inputs_are_left_out_of_a_fit() {
+        let (mut x, y) = two_signal_data(400);
+        x[3][0] = f64::INFINITY;
+        x[4][1] = f64::NAN;
+        let model = FittedRiskModel::fit(
+            &RiskModelParams::default(),
+            &flat_prior(),
+            0,
+            &x,
+            &y,
+            &ones(400),
+        )
+        .unwrap();
+        assert_eq!(model.training_rows, 398);
+        assert!(model.coefficients.iter().all(|c| c.is_finite()));
     }
 
     #[test]
@@ -468,47 +666,22 @@ mod tests {
         assert!((slope - 0.5).abs() < 0.05, "slope {slope}");
         assert!((offset + 1.0).abs() < 0.1, "offset {offset}");
 
-        let mut x = Vec::new();
-        let mut labels = Vec::new();
-        for i in 0..300 {
-            let mut row = [0.0; N_INPUTS];
-            row[0] = (i % 30) as f64;
-            row[1] = ((i * 7) % 11) as f64;
-            x.push(row);
-            labels.push(i % 30 >= 25);
-        }
-        let mut model = FittedRiskModel::fit(&RiskModelParams::default(), 0, &x, &labels).unwrap();
+        let (x, labels) = two_signal_data(300);
+        let mut model = FittedRiskModel::fit(
+            &RiskModelParams::default(),
+            &flat_prior(),
+            0,
+            &x,
+            &labels,
+            &ones(300),
+        )
+        .unwrap();
         let raw = model.log_odds(&x[7]);
         model.calibrate(0.5, -1.0);
         let (risk, contributions) = model.predict(&x[7]);
         assert!((risk - sigmoid(0.5 * raw - 1.0)).abs() < 1e-12);
         let sum = model.intercept + contributions.iter().sum::<f64>();
         assert!((sigmoid(sum) - risk).abs() < 1e-12);
-    }
-
-    #[test]
-    fn a_rare_positive_class_gets_a_low_probability() {
-        let mut x = Vec::new();
-        let mut y = Vec::new();
-        for i in 0..500 {
-            let mut row = [0.0; N_INPUTS];
-            row[0] = (i % 50) as f64;
-            x.push(row);
-            y.push(i % 50 >= 47);
-        }
-        // A light penalty: 500 rows are few, and the default's shrinkage is meant for
-        // thousands.
-        let params = RiskModelParams {
-            l2: 1.0,
-            ..RiskModelParams::default()
-        };
-        let model = FittedRiskModel::fit(&params, 0, &x, &y).unwrap();
-        let mut low = [0.0; N_INPUTS];
-        let mut high = [0.0; N_INPUTS];
-        high[0] = 49.0;
-        low[0] = 5.0;
-        assert!(model.predict(&low).0 < 0.05, "{}", model.predict(&low).0);
-        assert!(model.predict(&high).0 > 0.5, "{}", model.predict(&high).0);
     }
 
     #[test]
@@ -545,8 +718,13 @@ mod tests {
     }
 
     #[test]
-    fn a_single_class_cannot_be_fitted() {
-        let x = vec![[0.0; N_INPUTS]; 10];
-        assert!(FittedRiskModel::fit(&RiskModelParams::default(), 0, &x, &[false; 10]).is_none());
+    fn a_positive_definite_system_is_solved() {
+        let a = [[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]];
+        let x = solve_positive_definite(a, [1.0, 2.0, 3.0]).unwrap();
+        for i in 0..3 {
+            let lhs: f64 = (0..3).map(|j| a[i][j] * x[j]).sum();
+            assert!((lhs - [1.0, 2.0, 3.0][i]).abs() < 1e-12);
+        }
+        assert!(solve_positive_definite([[1.0, 2.0], [2.0, 1.0]], [1.0, 1.0]).is_none());
     }
 }

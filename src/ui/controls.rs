@@ -15,12 +15,12 @@ struct Range {
     show: fn(f64) -> String,
 }
 
-const PERCENT: Range = Range {
-    min: "1",
-    max: "99",
-    step: "1",
-    factor: 100.0,
-    show: |v| format!("{v:.0}%"),
+const BUDGET: Range = Range {
+    min: "0.5",
+    max: "20",
+    step: "0.5",
+    factor: 1.0,
+    show: |v| format!("{v:.1} per 100 feature-days"),
 };
 
 const WEIGHT: Range = Range {
@@ -102,24 +102,24 @@ pub fn Controls() -> impl IntoView {
         </div>
         {slider(
             "investigate",
-            "Investigate at risk",
-            "Features at or above this risk are in the investigate tier.",
-            PERCENT,
+            "Investigate budget",
+            "Alert budget: the riskiest feature-days of the last 28 days, this many per 100, are investigated (if at least twice the average risk).",
+            BUDGET,
             |v| v.tiers.investigate,
             |v, x| {
                 v.tiers.investigate = x;
-                v.tiers.watch = v.tiers.watch.min(x);
+                v.tiers.watch = v.tiers.watch.max(x);
             },
         )}
         {slider(
             "watch",
-            "Watch at risk",
-            "Features at or above this risk (and below investigate) are watched.",
-            PERCENT,
+            "Watch budget",
+            "The riskiest feature-days, this many per 100 (investigate included), are at least watched.",
+            BUDGET,
             |v| v.tiers.watch,
             |v, x| {
                 v.tiers.watch = x;
-                v.tiers.investigate = v.tiers.investigate.max(x);
+                v.tiers.investigate = v.tiers.investigate.min(x);
             },
         )}
         {slider(

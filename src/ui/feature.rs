@@ -63,13 +63,13 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let tiers = report.config.tiers;
+    let cutoffs = report.cutoffs_today;
     let risk_alt = format!(
-        "Risk of {} over time: {:.0}% today; the investigate threshold is {:.0}% and watch {:.0}%.",
+        "Risk of {} over time: {:.1}% today; under the alert budget, today's investigate cut-off is {:.1}% and watch {:.1}%.",
         detail.feature,
         status.risk * 100.0,
-        tiers.investigate * 100.0,
-        tiers.watch * 100.0
+        cutoffs.investigate * 100.0,
+        cutoffs.watch * 100.0
     );
     let panels = detail
         .panels
@@ -156,7 +156,7 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
         </section>
         <section aria-labelledby="risk-title">
             <h2 id="risk-title">"Risk over time"</h2>
-            <ChartView id=format!("chart-{slug}-risk") chart=risk_chart(&detail, &tiers) alt=risk_alt/>
+            <ChartView id=format!("chart-{slug}-risk") chart=risk_chart(&detail, &cutoffs) alt=risk_alt/>
         </section>
         <section aria-labelledby="metrics-title">
             <h2 id="metrics-title">"Metrics"</h2>
