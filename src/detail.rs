@@ -556,6 +556,7 @@ mod tests {
             }],
             granularity: Granularity::Days,
             had_cohorts: false,
+            cohorts: Vec::new(),
             hourly: Vec::new(),
         };
         let events = vec![EventRecord {

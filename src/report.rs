@@ -390,12 +390,20 @@ impl Analysis {
     /// risks of the window of days that ends on it (nothing after it).
     pub fn cutoffs(&self, tiers: &TierThresholds) -> Vec<RiskCutoffs> {
         daily_cutoffs(tiers, self.dataset.days, |d, out| {
-            for (f, series) in self.dataset.features.iter().enumerate() {
-                if series.sessions[d].is_some() {
+            for f in 0..self.dataset.features.len() {
+                if self.in_budget(f, d) {
                     out.push(self.run.predictions[f][d].risk);
                 }
             }
         })
+    }
+
+    /// Whether feature `f` on day `d` counts in the alert budget: it has telemetry and
+    /// signals, and no degradation is known to be under way (a feature in an incident is
+    /// not an early warning, and would use up the budget).
+    pub fn in_budget(&self, f: usize, d: usize) -> bool {
+        self.dataset.features[f].sessions[d].is_some()
+            && eligible(&self.valid, &self.degradations, f, d)
     }
 
     /// The reasons for feature `f` on day `t`.

@@ -233,6 +233,7 @@ mod tests {
             }],
             granularity: Granularity::Days,
             had_cohorts: false,
+            cohorts: Vec::new(),
             hourly: Vec::new(),
         }
     }

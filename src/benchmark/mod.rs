@@ -75,7 +75,7 @@ pub fn dataset_of(data: &SynthData) -> Dataset {
 
 /// The scores of a walk-forward run: its risk, and its investigate tier under the
 /// configured alert budget (the engine's own tier rule, applied to these risks).
-fn walk_forward_scores(run: &WalkForward, config: &Config) -> Scores {
+fn walk_forward_scores(run: &WalkForward, analysis: &Analysis, config: &Config) -> Scores {
     let score: Vec<Vec<Option<f64>>> = run
         .predictions
         .iter()
@@ -83,7 +83,11 @@ fn walk_forward_scores(run: &WalkForward, config: &Config) -> Scores {
         .collect();
     let days = score.first().map_or(0, Vec::len);
     let cutoffs = crate::impact::daily_cutoffs(&config.tiers, days, |d, out| {
-        out.extend(score.iter().filter_map(|f| f[d]));
+        for (f, scores) in score.iter().enumerate() {
+            if analysis.in_budget(f, d) {
+                out.extend(scores[d]);
+            }
+        }
     });
     let investigate = score
         .iter()
@@ -103,7 +107,7 @@ fn walk_forward_scores(run: &WalkForward, config: &Config) -> Scores {
 
 /// Feature Radar's scores.
 pub fn feature_radar_scores(analysis: &Analysis, config: &Config) -> Scores {
-    walk_forward_scores(&analysis.run, config)
+    walk_forward_scores(&analysis.run, analysis, config)
 }
 
 /// The threshold monitor's scores.
@@ -158,7 +162,7 @@ pub fn snapshot_scores(dataset: &Dataset, analysis: &Analysis, config: &Config) 
         &analysis.valid,
         &analysis.degradations,
     );
-    walk_forward_scores(&run, config)
+    walk_forward_scores(&run, analysis, config)
 }
 
 /// Not a method but a ceiling: scores 1 on every day a build-up is under way in the

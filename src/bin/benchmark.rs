@@ -35,6 +35,9 @@ fn main() {
         /// it as the constants of src/model/default_model.rs.
         #[arg(long)]
         fit_default: bool,
+        /// The risk model's prior strength (for choosing it on development seeds).
+        #[arg(long, default_value_t = feature_radar::model::PRIOR_STRENGTH)]
+        prior_strength: f64,
     }
 
     let args = Args::parse();
@@ -61,7 +64,8 @@ fn main() {
     if args.table != "both" && args.table != "risk" {
         return;
     }
-    let config = Config::default();
+    let mut config = Config::default();
+    config.model.prior_strength = args.prior_strength;
     let names = [
         "threshold",
         "snapshot",

@@ -1,13 +1,19 @@
 //! The feature-level daily series that the analysis works on.
 //!
 //! Cohort rows of one day and feature are combined as the contract says: weighted by
-//! `sessions`, and `feedback_score` by `feedback_count` where given. Hourly files are
+//! `sessions`, and `feedback_score` by `feedback_count` where given. When a period has a
+//! feature-level total row (every cohort column empty) beside its cohort rows, the total
+//! row is the feature's figure and the cohort rows are not added to it again. Each cohort
+//! dimension's values are also kept as series of their own (`platform=ios` over every
+//! version and region, say), so that a degradation in one cohort is not diluted by the
+//! healthy ones: at most [`MAX_COHORTS`] per feature, those with the most sessions, each
+//! with at least [`MIN_COHORT_SHARE`] of the feature's sessions. Hourly files are
 //! combined into days the same way (a day's p95 becomes the sessions-weighted mean of its
 //! hourly p95s, an approximation the README states); the hours themselves are kept as
 //! well, per feature, for the hourly analysis (`analysis::hourly`). A day without rows is
 //! a gap (None), never a zero.
 
-use super::{Granularity, TelemetryRecord};
+use super::{Granularity, TelemetryRecord, COHORT_DIMENSIONS};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -59,11 +65,40 @@ pub struct Dataset {
     pub granularity: Granularity,
     /// Whether the rows were cohorts that had to be combined.
     pub had_cohorts: bool,
+    /// Per feature (same order as `features`): the series of its largest cohorts.
+    #[serde(skip)]
+    pub cohorts: Vec<Vec<CohortSeries>>,
     /// For hourly files, each feature's hours (same order as `features`); empty for daily
     /// files. Not serialised: it is input to the analysis, not a result.
     #[serde(skip)]
     pub hourly: Vec<HourlySeries>,
 }
+
+/// One value of one cohort dimension of a feature, over the other dimensions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortSeries {
+    /// The dimension's column name, as in [`COHORT_DIMENSIONS`].
+    pub dimension: &'static str,
+    pub value: String,
+    /// The cohort's daily series (its `name` is the feature's).
+    pub series: FeatureSeries,
+}
+
+impl CohortSeries {
+    /// How people read it: `ios` for a platform, `region eu` otherwise.
+    pub fn label(&self) -> String {
+        if self.dimension == "platform" {
+            self.value.clone()
+        } else {
+            format!("{} {}", self.dimension.replace('_', " "), self.value)
+        }
+    }
+}
+
+/// Most cohort series kept per feature.
+pub const MAX_COHORTS: usize = 8;
+/// Least share of a feature's sessions that a cohort needs to be analysed on its own.
+pub const MIN_COHORT_SHARE: f64 = 0.05;
 
 /// One feature's hourly health metrics, cohorts combined, in time order (hours without
 /// rows are absent).
@@ -119,31 +154,80 @@ struct DayAccumulator {
     feedback_count: Option<f64>,
 }
 
+impl DayAccumulator {
+    fn add(&mut self, r: &TelemetryRecord) {
+        // Rows with zero sessions still carry measurements; give them a small weight so
+        // that a day whose rows all have zero sessions keeps its plain mean.
+        let w = (r.sessions as f64).max(1e-9);
+        self.rows += 1;
+        self.sessions += r.sessions as f64;
+        self.p95.add(Some(r.latency_p95_ms), w);
+        self.p50.add(r.latency_p50_ms, w);
+        self.crash.add(Some(r.crash_rate), w);
+        self.error.add(r.error_rate, w);
+        let feedback_weight = r.feedback_count.map_or(w, |c| c as f64);
+        self.feedback.add(r.feedback_score, feedback_weight);
+        if let Some(c) = r.feedback_count {
+            *self.feedback_count.get_or_insert(0.0) += c as f64;
+        }
+    }
+}
+
+/// The daily series of accumulated days.
+fn series_of(name: &str, accs: &[DayAccumulator]) -> FeatureSeries {
+    let present = |a: &DayAccumulator| a.rows > 0;
+    FeatureSeries {
+        name: name.to_string(),
+        sessions: accs
+            .iter()
+            .map(|a| present(a).then_some(a.sessions))
+            .collect(),
+        latency_p95_ms: accs.iter().map(|a| a.p95.get()).collect(),
+        latency_p50_ms: accs.iter().map(|a| a.p50.get()).collect(),
+        crash_rate: accs.iter().map(|a| a.crash.get()).collect(),
+        error_rate: accs.iter().map(|a| a.error.get()).collect(),
+        feedback_score: accs.iter().map(|a| a.feedback.get()).collect(),
+        feedback_count: accs.iter().map(|a| a.feedback_count).collect(),
+    }
+}
+
+/// Accumulators of one feature: the feature's days from its cohort rows, from its total
+/// rows, and each cohort value's days.
+struct FeatureAccumulator {
+    cohort_rows: Vec<DayAccumulator>,
+    total_rows: Vec<DayAccumulator>,
+    cohorts: BTreeMap<(usize, String), Vec<DayAccumulator>>,
+}
+
 impl Dataset {
     /// Builds the daily series from validated records (any order).
     pub fn from_records(records: &[TelemetryRecord], granularity: Granularity) -> Option<Self> {
         let start = records.iter().map(|r| r.period_start.date()).min()?;
         let end = records.iter().map(|r| r.period_start.date()).max()?;
         let days = (end - start).num_days() as usize + 1;
-        let mut per_feature: BTreeMap<&str, Vec<DayAccumulator>> = BTreeMap::new();
-        // Rows with zero sessions still carry measurements; give them a small weight so that
-        // a day whose rows all have zero sessions keeps its plain mean.
+        let mut per_feature: BTreeMap<&str, FeatureAccumulator> = BTreeMap::new();
         for r in records {
             let day = (r.period_start.date() - start).num_days() as usize;
-            let acc = &mut per_feature
+            let acc = per_feature
                 .entry(r.feature.as_str())
-                .or_insert_with(|| vec![DayAccumulator::default(); days])[day];
-            let w = (r.sessions as f64).max(1e-9);
-            acc.rows += 1;
-            acc.sessions += r.sessions as f64;
-            acc.p95.add(Some(r.latency_p95_ms), w);
-            acc.p50.add(r.latency_p50_ms, w);
-            acc.crash.add(Some(r.crash_rate), w);
-            acc.error.add(r.error_rate, w);
-            let feedback_weight = r.feedback_count.map_or(w, |c| c as f64);
-            acc.feedback.add(r.feedback_score, feedback_weight);
-            if let Some(c) = r.feedback_count {
-                *acc.feedback_count.get_or_insert(0.0) += c as f64;
+                .or_insert_with(|| FeatureAccumulator {
+                    cohort_rows: vec![DayAccumulator::default(); days],
+                    total_rows: vec![DayAccumulator::default(); days],
+                    cohorts: BTreeMap::new(),
+                });
+            match &r.cohort {
+                Some(cohort) if !cohort.is_total() => {
+                    acc.cohort_rows[day].add(r);
+                    for dimension in 0..COHORT_DIMENSIONS.len() {
+                        if let Some(value) = cohort.value(dimension) {
+                            acc.cohorts
+                                .entry((dimension, value.to_string()))
+                                .or_insert_with(|| vec![DayAccumulator::default(); days])[day]
+                                .add(r);
+                        }
+                    }
+                }
+                _ => acc.total_rows[day].add(r),
             }
         }
         let had_cohorts = records.iter().any(|r| r.cohort.is_some());
@@ -152,31 +236,49 @@ impl Dataset {
         } else {
             Vec::new()
         };
-        let features = per_feature
-            .into_iter()
-            .map(|(name, accs)| {
-                let present = |a: &DayAccumulator| a.rows > 0;
-                FeatureSeries {
-                    name: name.to_string(),
-                    sessions: accs
-                        .iter()
-                        .map(|a| present(a).then_some(a.sessions))
-                        .collect(),
-                    latency_p95_ms: accs.iter().map(|a| a.p95.get()).collect(),
-                    latency_p50_ms: accs.iter().map(|a| a.p50.get()).collect(),
-                    crash_rate: accs.iter().map(|a| a.crash.get()).collect(),
-                    error_rate: accs.iter().map(|a| a.error.get()).collect(),
-                    feedback_score: accs.iter().map(|a| a.feedback.get()).collect(),
-                    feedback_count: accs.iter().map(|a| a.feedback_count).collect(),
-                }
-            })
-            .collect();
+        let mut features = Vec::with_capacity(per_feature.len());
+        let mut cohorts = Vec::with_capacity(per_feature.len());
+        for (name, acc) in per_feature {
+            // A day's total row, when given, is the feature's figure for that day.
+            let days_of_feature: Vec<DayAccumulator> = acc
+                .total_rows
+                .iter()
+                .zip(&acc.cohort_rows)
+                .map(|(total, parts)| if total.rows > 0 { *total } else { *parts })
+                .collect();
+            let feature_sessions: f64 = acc.cohort_rows.iter().map(|a| a.sessions).sum();
+            let mut kept: Vec<(f64, CohortSeries)> = acc
+                .cohorts
+                .iter()
+                .map(|((dimension, value), accs)| {
+                    let sessions: f64 = accs.iter().map(|a| a.sessions).sum();
+                    (
+                        sessions,
+                        CohortSeries {
+                            dimension: COHORT_DIMENSIONS[*dimension],
+                            value: value.clone(),
+                            series: series_of(name, accs),
+                        },
+                    )
+                })
+                // A value that is the whole feature says nothing the feature does not.
+                .filter(|(sessions, _)| {
+                    *sessions >= MIN_COHORT_SHARE * feature_sessions
+                        && *sessions < 0.999 * feature_sessions
+                })
+                .collect();
+            kept.sort_by(|a, b| b.0.total_cmp(&a.0));
+            kept.truncate(MAX_COHORTS);
+            cohorts.push(kept.into_iter().map(|(_, c)| c).collect());
+            features.push(series_of(name, &days_of_feature));
+        }
         Some(Dataset {
             start,
             days,
             features,
             granularity,
             had_cohorts,
+            cohorts,
             hourly,
         })
     }
@@ -256,6 +358,36 @@ mod tests {
         assert_eq!(a.feedback_count[0], Some(40.0));
         assert_eq!(a.feedback_score[2], None);
         assert_eq!(data.date(2).to_string(), "2026-01-03");
+        // Each platform is also a series of its own.
+        let ios = &data.cohorts[data.feature_index("a").unwrap()][1];
+        assert_eq!((ios.dimension, ios.value.as_str()), ("platform", "ios"));
+        assert_eq!(ios.series.sessions, vec![Some(100.0), None, Some(50.0)]);
+    }
+
+    #[test]
+    fn a_total_row_beside_cohort_rows_is_not_counted_twice() {
+        let text = "date,feature,sessions,latency_p95_ms,crash_rate,platform,region\n\
+            2026-01-01,a,100,100,0.01,ios,eu\n\
+            2026-01-01,a,300,200,0.03,android,\n\
+            2026-01-01,a,400,180,0.02,,\n\
+            2026-01-02,a,100,100,0.01,ios,eu\n\
+            2026-01-02,a,300,200,0.03,android,us\n";
+        let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        let data = Dataset::from_records(&parsed.records, parsed.granularity).unwrap();
+        let a = &data.features[0];
+        assert_eq!(a.sessions, vec![Some(400.0), Some(400.0)]);
+        assert_eq!(
+            a.latency_p95_ms[0],
+            Some(180.0),
+            "the total row is the figure"
+        );
+        assert_eq!(
+            a.latency_p95_ms[1],
+            Some(175.0),
+            "without one, cohorts combine"
+        );
+        let labels: Vec<String> = data.cohorts[0].iter().map(CohortSeries::label).collect();
+        assert_eq!(labels, ["android", "region us", "ios", "region eu"]);
     }
 
     #[test]
