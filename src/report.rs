@@ -216,7 +216,12 @@ pub struct Report {
 }
 
 /// Reasons for a row: the signals that push the risk up most, in words.
-fn reasons(prediction: &Prediction, signals: &Signals, active: bool) -> Vec<String> {
+fn reasons(
+    prediction: &Prediction,
+    signals: &Signals,
+    cohort: Option<&str>,
+    active: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     if active {
         out.push("a degradation is under way".to_string());
@@ -228,7 +233,10 @@ fn reasons(prediction: &Prediction, signals: &Signals, active: bool) -> Vec<Stri
             break;
         }
         if let Some(text) = describe(INPUTS[j], signals) {
-            out.push(text);
+            out.push(match cohort {
+                Some(cohort) => format!("{cohort} only: {text}"),
+                None => text,
+            });
         }
     }
     if out.is_empty() {
@@ -260,8 +268,13 @@ pub struct Analysis {
     pub dataset: Dataset,
     /// Each feature's deploys and incidents (a `*` event in every feature's list).
     pub feature_events: Vec<FeatureEvents>,
-    /// Per feature, per day.
+    /// Per feature, per day: the whole feature's signals.
     pub signals: Vec<Vec<Signals>>,
+    /// Per feature, per cohort (as in `dataset.cohorts`), per day.
+    pub cohort_signals: Vec<Vec<Vec<Signals>>>,
+    /// Per feature and day, the view the model read: 0 for the whole feature, `c + 1`
+    /// for cohort `c`.
+    pub view: Vec<Vec<usize>>,
     pub valid: Vec<Vec<bool>>,
     pub degradations: Degradations,
     /// What was said about the labels: incidents that cannot count, and where the source
@@ -300,14 +313,18 @@ pub fn prepare(
         .zip(&feature_events)
         .map(|(series, ev)| feature_signals(series, ev, &total_sessions_7d))
         .collect();
-    let inputs: Vec<Vec<[f64; N_INPUTS]>> = signals
+    let cohort_signals: Vec<Vec<Vec<Signals>>> = dataset
+        .cohorts
         .iter()
-        .map(|days| days.iter().map(input_vector).collect())
+        .zip(&feature_events)
+        .map(|(cohorts, ev)| {
+            cohorts
+                .iter()
+                .map(|c| feature_signals(&c.series, ev, &total_sessions_7d))
+                .collect()
+        })
         .collect();
-    let valid: Vec<Vec<bool>> = signals
-        .iter()
-        .map(|days| days.iter().map(|s| s.latency_p95.is_some()).collect())
-        .collect();
+    let (inputs, valid, view) = choose_views(&signals, &cohort_signals);
     let (incidents_from, label_notes) = incident_log(dataset, events);
     let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
     let run = walk_forward(model, &inputs, &valid, &degradations);
@@ -315,6 +332,8 @@ pub fn prepare(
         dataset: dataset.clone(),
         feature_events,
         signals,
+        cohort_signals,
+        view,
         valid,
         degradations,
         label_notes,
@@ -322,6 +341,57 @@ pub fn prepare(
         model: *model,
         slo: *slo,
     }
+}
+
+/// How much a cohort's default log-odds must exceed the whole feature's for the model to
+/// read the cohort instead: one cohort among several looks worse than the whole by
+/// chance, so it must look clearly worse.
+const COHORT_MARGIN: f64 = 0.5;
+
+/// For each feature and day, the view the model reads: the whole feature, or the cohort
+/// that the default model finds clearly riskier (a degradation on one platform is
+/// diluted in the feature's totals). The default model is fixed, so the choice uses
+/// nothing after the day. Returns the inputs, their validity and the view (0: the whole
+/// feature, `c + 1`: cohort `c`).
+#[allow(clippy::type_complexity)]
+fn choose_views(
+    signals: &[Vec<Signals>],
+    cohort_signals: &[Vec<Vec<Signals>>],
+) -> (Vec<Vec<[f64; N_INPUTS]>>, Vec<Vec<bool>>, Vec<Vec<usize>>) {
+    let default = crate::model::FittedRiskModel::default_model();
+    let mut inputs = Vec::with_capacity(signals.len());
+    let mut valid = Vec::with_capacity(signals.len());
+    let mut view = Vec::with_capacity(signals.len());
+    for (f, days) in signals.iter().enumerate() {
+        let (mut x_f, mut v_f, mut view_f) = (Vec::new(), Vec::new(), Vec::new());
+        for (t, whole) in days.iter().enumerate() {
+            let mut best = (input_vector(whole), whole.latency_p95.is_some(), 0);
+            let mut best_log_odds = if best.1 {
+                default.log_odds(&best.0) + COHORT_MARGIN
+            } else {
+                f64::NEG_INFINITY
+            };
+            for (c, cohort) in cohort_signals[f].iter().enumerate() {
+                let s = &cohort[t];
+                if s.latency_p95.is_none() {
+                    continue;
+                }
+                let x = input_vector(s);
+                let log_odds = default.log_odds(&x);
+                if log_odds > best_log_odds {
+                    best = (x, true, c + 1);
+                    best_log_odds = log_odds;
+                }
+            }
+            x_f.push(best.0);
+            v_f.push(best.1);
+            view_f.push(best.2);
+        }
+        inputs.push(x_f);
+        valid.push(v_f);
+        view.push(view_f);
+    }
+    (inputs, valid, view)
 }
 
 /// The day the incident log starts (its earliest incident, whatever feature it concerns),
@@ -406,11 +476,31 @@ impl Analysis {
             && eligible(&self.valid, &self.degradations, f, d)
     }
 
+    /// The signals the model read for feature `f` on day `t` (its own or a cohort's).
+    pub fn model_signals(&self, f: usize, t: usize) -> &Signals {
+        match self.view[f][t] {
+            0 => &self.signals[f][t],
+            c => &self.cohort_signals[f][c - 1][t],
+        }
+    }
+
+    /// The cohort the model read for feature `f` on day `t`, as people read it.
+    pub fn model_cohort(&self, f: usize, t: usize) -> Option<String> {
+        let c = self.view[f][t].checked_sub(1)?;
+        Some(self.dataset.cohorts[f][c].label())
+    }
+
+    /// The model's input vector for feature `f` on day `t`.
+    pub fn model_input(&self, f: usize, t: usize) -> [f64; N_INPUTS] {
+        input_vector(self.model_signals(f, t))
+    }
+
     /// The reasons for feature `f` on day `t`.
     pub fn reasons(&self, f: usize, t: usize) -> Vec<String> {
         reasons(
             &self.run.predictions[f][t],
-            &self.signals[f][t],
+            self.model_signals(f, t),
+            self.model_cohort(f, t).as_deref(),
             self.degradations.active[f][t],
         )
     }
@@ -465,7 +555,7 @@ impl Analysis {
                     sessions_7d: s.sessions_7d,
                     usage_share: s.usage_share,
                     reasons: self.reasons(f, t),
-                    contributions: contributions(p, s),
+                    contributions: contributions(p, self.model_signals(f, t)),
                     latency_p95_28d: series.latency_p95_ms[t.saturating_sub(27)..=t].to_vec(),
                 })
             })

@@ -4,7 +4,7 @@
 
 use crate::analysis::labels::Degradations;
 use crate::model::default_model::fit_default;
-use crate::model::features::{input_vector, N_INPUTS};
+use crate::model::features::N_INPUTS;
 use crate::model::{eligible, FittedRiskModel};
 use crate::report::prepare;
 use crate::synth::SynthData;
@@ -18,12 +18,12 @@ pub fn examples(data: &SynthData, config: &Config) -> (Vec<[f64; N_INPUTS]>, Vec
     let degradations: &Degradations = &analysis.degradations;
     let horizon = config.model.horizon;
     let (mut x, mut y) = (Vec::new(), Vec::new());
-    for (f, days) in analysis.signals.iter().enumerate() {
-        for (t, signals) in days.iter().enumerate() {
+    for f in 0..dataset.features.len() {
+        for t in 0..dataset.days {
             if degradations.label_known_on(t, horizon) < dataset.days
                 && eligible(&analysis.valid, degradations, f, t)
             {
-                x.push(input_vector(signals));
+                x.push(analysis.model_input(f, t));
                 y.push(degradations.label(f, t, horizon));
             }
         }

@@ -242,7 +242,7 @@ impl FittedRiskModel {
     }
 
     /// The model's raw log-odds for `x`.
-    fn log_odds(&self, x: &[f64; N_INPUTS]) -> f64 {
+    pub fn log_odds(&self, x: &[f64; N_INPUTS]) -> f64 {
         self.intercept + self.predict(x).1.iter().sum::<f64>()
     }
 

@@ -287,3 +287,41 @@ fn a_building_regression_ranks_first_with_no_incident_ever_recorded() {
     );
     assert!(report.ranking[1..].iter().all(|s| s.risk < top.risk / 2.0));
 }
+
+/// A degradation on one platform, diluted in the feature's totals: the feature still
+/// ranks first, and its reasons name the platform.
+#[test]
+fn a_one_cohort_degradation_raises_the_feature_and_names_the_cohort() {
+    let mut csv = String::from("date,feature,platform,sessions,latency_p95_ms,crash_rate\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let platforms = [("android", 50_000u64), ("web", 30_000), ("ios", 12_000)];
+    for day in 0..70u64 {
+        let date = start + chrono::Days::new(day);
+        for (i, feature) in ["checkout", "search", "login", "profile"]
+            .iter()
+            .enumerate()
+        {
+            for (k, (platform, sessions)) in platforms.iter().enumerate() {
+                let wobble = 1.0
+                    + 0.05 * (((day * 7 + i as u64 * 13 + k as u64 * 5) % 11) as f64 / 5.0 - 1.0);
+                let mut p95 = (250.0 + 30.0 * i as f64) * wobble;
+                if *feature == "checkout" && *platform == "ios" && day >= 60 {
+                    p95 *= 1.0 + 0.12 * (day - 59) as f64;
+                }
+                csv.push_str(&format!(
+                    "{date},{feature},{platform},{sessions},{p95:.1},0.0010\n"
+                ));
+            }
+        }
+    }
+    let loaded = load("telemetry.csv", csv.as_bytes(), None::<(&str, &[u8])>).unwrap();
+    let report = analyze(&loaded.dataset, &loaded.events, &Config::default());
+    let top = &report.ranking[0];
+    assert_eq!(top.feature, "checkout", "{:#?}", report.ranking);
+    assert!(
+        top.reasons.iter().any(|r| r.starts_with("ios only: ")),
+        "{:?}",
+        top.reasons
+    );
+    assert!(report.ranking[1..].iter().all(|s| s.risk < top.risk / 2.0));
+}
