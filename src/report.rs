@@ -371,7 +371,8 @@ fn choose_views(
             } else {
                 f64::NEG_INFINITY
             };
-            for (c, cohort) in cohort_signals[f].iter().enumerate() {
+            let cohorts = cohort_signals.get(f).map_or(&[][..], Vec::as_slice);
+            for (c, cohort) in cohorts.iter().enumerate() {
                 let s = &cohort[t];
                 if s.latency_p95.is_none() {
                     continue;
