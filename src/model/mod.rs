@@ -400,7 +400,7 @@ fn solve_positive_definite<const P: usize>(a: [[f64; P]; P], b: [f64; P]) -> Opt
             let sum: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
             if i == j {
                 let d = a[i][i] - sum;
-                if !(d > 0.0) {
+                if d.is_nan() || d <= 0.0 {
                     return None;
                 }
                 l[i][i] = d.sqrt();
