@@ -169,8 +169,15 @@ pub struct Coefficient {
 pub struct ModelCard {
     pub horizon_days: usize,
     pub retrain_every_days: usize,
+    /// Refits on this data (the default model, which scores until the first, not
+    /// counted).
     pub fits: usize,
     pub first_fit: Option<NaiveDate>,
+    /// How much of the model is the shipped default and how much this data taught, in
+    /// words.
+    pub default_and_learned: String,
+    /// The tier rule and today's cut-offs, in words.
+    pub tier_rule: String,
     pub label_source: LabelSource,
     /// Feature-days scored by a model and with a known label (the evaluation set).
     pub evaluated_rows: usize,
@@ -725,8 +732,10 @@ fn model_card(
     ModelCard {
         horizon_days: horizon,
         retrain_every_days: config.model.retrain_every,
-        fits: run.fits.len(),
-        first_fit: run.fits.first().map(|m| dataset.date(m.fitted_on)),
+        fits: run.fits.len() - 1,
+        first_fit: run.fits.get(1).map(|m| dataset.date(m.fitted_on)),
+        default_and_learned: default_and_learned(dataset, run, config),
+        tier_rule: tier_rule(&config.tiers, cutoffs.last().unwrap_or(&RiskCutoffs::NONE)),
         label_source: degradations.source,
         evaluated_rows: labels.len(),
         evaluated_positives: positives,
@@ -770,6 +779,53 @@ fn model_card(
         ],
         label_notes: Vec::new(),
     }
+}
+
+/// How much of the latest model is the default and how much was learned, in words.
+fn default_and_learned(dataset: &Dataset, run: &WalkForward, config: &Config) -> String {
+    let latest = run.fits.last().expect("the default model is always there");
+    let learned = (latest.learned_share * 100.0).round();
+    let failed = if run.failed_refits > 0 {
+        format!(
+            " {} refit(s) failed and left the previous model scoring.",
+            run.failed_refits
+        )
+    } else {
+        String::new()
+    };
+    if run.fits.len() == 1 {
+        format!(
+            "The risk comes from the default model alone: no label of this data was known yet at any refit.{failed}"
+        )
+    } else {
+        format!(
+            "The latest model is {:.0}% the shipped default and {learned:.0}% learned from this data ({} degradations known when it was fitted on {}; the prior on the default weighs about {:.0} degradations).{failed}",
+            100.0 - learned,
+            latest.training_positives,
+            dataset.date(latest.fitted_on),
+            config.model.prior_strength,
+        )
+    }
+}
+
+/// The tier rule, in words, with the last day's cut-offs.
+fn tier_rule(tiers: &TierThresholds, today: &RiskCutoffs) -> String {
+    let cut = |v: f64| {
+        if v.is_finite() {
+            format!("{:.1}%", v * 100.0)
+        } else {
+            "none yet".to_string()
+        }
+    };
+    format!(
+        "Tiers follow an alert budget: each day, the features whose risk is among the highest {} per 100 feature-days of the last {} days are investigated, and the highest {} per 100 at least watched, if their risk is also at least {:.0} times the window's average (features already in a degradation do not use the budget). On the last day that means investigate from a risk of {} and watch from {}.",
+        tiers.investigate,
+        crate::impact::WINDOW_DAYS,
+        tiers.watch,
+        crate::impact::MIN_LIFT,
+        cut(today.investigate),
+        cut(today.watch)
+    )
 }
 
 /// The overview's headline figures.

@@ -233,12 +233,13 @@ mod cli {
             out.push_str(&format!("  {note}\n"));
         }
         out.push_str(&format!(
-            "Model: logistic regression, horizon {} days, refitted every {} days, {} fits, first fit {}\n",
+            "Model: logistic regression from a shipped default, horizon {} days, refitted every {} days, {} refits, first refit {}\n",
             c.horizon_days,
             c.retrain_every_days,
             c.fits,
             c.first_fit.map_or("none".into(), |d| d.to_string())
         ));
+        out.push_str(&format!("{}\n{}\n", c.default_and_learned, c.tier_rule));
         out.push_str(&format!(
             "Evaluated walk-forward on {} feature-days ({} positive, base rate {})\n",
             c.evaluated_rows,

@@ -58,7 +58,7 @@ pub fn BacktestTable(
 pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
     let c = &report.model_card;
     let trained = format!(
-        "A logistic regression over {} signals, refitted every {} days ({} fits, the first on {}). Each day is scored by the latest model fitted on or before it, using only degradations that were already known then; every figure below is measured on those walk-forward scores ({} feature-days, {} of them followed by a degradation within {} days).",
+        "A logistic regression over {} signals that starts from a shipped default model and is refitted every {} days on this data's known degradations ({} refits, the first on {}). Each day is scored by the latest model fitted on or before it, using only degradations that were already known then; every figure below is measured on those walk-forward scores ({} feature-days, {} of them followed by a degradation within {} days).",
         c.coefficients.len(),
         c.retrain_every_days,
         c.fits,
@@ -82,6 +82,8 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
         <section aria-labelledby="card-title" data-testid="model-card">
             <h2 id="card-title">"Model card"</h2>
             <p>{trained}</p>
+            <p data-testid="default-and-learned">{c.default_and_learned.clone()}</p>
+            <p data-testid="tier-rule">{c.tier_rule.clone()}</p>
             <p>"Degradations are "{label_source}"."</p>
             <ul class="label-notes" data-testid="label-notes">
                 {label_notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}

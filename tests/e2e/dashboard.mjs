@@ -98,6 +98,10 @@ await check("the model card states its walk-forward figures and the backtest", a
   await page.waitForSelector("[data-testid=model-card]");
   const auc = Number(await page.textContent("[data-testid=auc]"));
   expect(auc > 0.5 && auc <= 1, `AUC ${auc}`);
+  const learned = await page.textContent("[data-testid=default-and-learned]");
+  expect(/% the shipped default and \d+% learned from this data/.test(learned), learned);
+  const rule = await page.textContent("[data-testid=tier-rule]");
+  expect(/alert budget/.test(rule) && /investigate from a risk of \d/.test(rule), rule);
   const backtest = await page.$$("[data-testid=backtest] tbody tr");
   expect(backtest.length >= 10, `backtest shows ${backtest.length} past degradations`);
   await accessibility("model card");

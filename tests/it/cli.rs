@@ -397,3 +397,55 @@ fn explain_tells_one_feature_in_words_or_json_and_names_an_unknown_one() {
         stderr(&out)
     );
 }
+
+/// The model card says how much of the model is the default and how much was learned,
+/// states the tier rule, and says when incidents cannot count.
+#[test]
+fn card_states_the_default_learned_split_the_tier_rule_and_label_notes() {
+    let files = write_dataset(&small_params(8));
+    let mut events = std::fs::read_to_string(files.events()).unwrap();
+    events.push_str("2020-01-01,*,incident,before the data,,\n");
+    events.push_str("2026-07-01,no-such-feature,incident,elsewhere,,\n");
+    write(&files.path("events_extra.csv"), &events);
+    let out = feature_radar(&[
+        "card",
+        "--telemetry",
+        files.telemetry().to_str().unwrap(),
+        "--events",
+        files.path("events_extra.csv").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let card = stdout(&out);
+    assert!(card.contains("% learned from this data"), "{card}");
+    assert!(card.contains("alert budget"), "{card}");
+    assert!(card.contains("is dated before the telemetry starts"), "{card}");
+    assert!(card.contains("a feature the telemetry does not have"), "{card}");
+    // An incident before the data means incidents are the labels from the first day.
+    assert!(card.contains("Degradations are incidents from events.csv"), "{card}");
+    let stderr = stderr(&out);
+    assert!(stderr.contains("is dated before the telemetry starts"), "{stderr}");
+}
+
+#[test]
+fn score_refuses_flags_out_of_bounds() {
+    let files = write_dataset(&small_params(8));
+    for flags in [
+        ["--horizon", "18446744073709551615"],
+        ["--slo-latency-ratio", "NaN"],
+        ["--slo-crash-ratio", "-1"],
+        ["--investigate", "inf"],
+        ["--watch", "0.5"],
+    ] {
+        let mut args = vec![
+            "score",
+            "--telemetry",
+            files.telemetry().to_str().unwrap(),
+            "--output",
+            "-",
+        ];
+        args.extend(flags);
+        let out = feature_radar(&args);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+}
