@@ -238,7 +238,7 @@ pub fn attribute_to_deploy(events: &FeatureEvents, day: usize) -> Option<&str> {
         .iter()
         .rev()
         .find(|(d, _)| *d <= day && day - *d <= DEPLOY_WINDOW_DAYS)
-        .map(|(_, title)| title.as_str())
+        .map(|(_, title)| title.as_ref())
 }
 
 /// "What would lower the risk most": the signal pushing the risk up hardest, and the risk
@@ -423,7 +423,7 @@ impl Analysis {
                 kind: EventKind::Deploy,
                 start: date(*day),
                 end: date(*day),
-                title: title.clone(),
+                title: title.to_string(),
             })
             .chain(
                 own.incidents
@@ -514,7 +514,7 @@ mod tests {
             sessions: None,
             divergence: 0.0,
             days_since_deploy,
-            last_deploy: days_since_deploy.map(|_| "v4.2.0".to_string()),
+            last_deploy: days_since_deploy.map(|_| "v4.2.0".into()),
             sessions_7d: 2.0,
             usage_share: 0.1,
             monitor_ratio: 0.0,

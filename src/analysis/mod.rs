@@ -10,12 +10,14 @@ pub mod stats;
 
 use crate::telemetry::{Dataset, EventKind, EventRecord};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A feature's events, on the dataset's day index (negative before its first day).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FeatureEvents {
-    /// (day, title), sorted by day.
-    pub deploys: Vec<(i64, String)>,
+    /// (day, title), sorted by day. The title is shared, not copied, by every feature and
+    /// day that refers to it.
+    pub deploys: Vec<(i64, Arc<str>)>,
     pub incidents: Vec<Incident>,
 }
 
@@ -30,26 +32,31 @@ pub struct Incident {
 
 impl FeatureEvents {
     /// The latest deploy on or before day `t`.
-    pub fn last_deploy_at(&self, t: usize) -> Option<(i64, &str)> {
+    pub fn last_deploy_at(&self, t: usize) -> Option<(i64, &Arc<str>)> {
         self.deploys
             .iter()
             .rev()
             .find(|(day, _)| *day <= t as i64)
-            .map(|(day, title)| (*day, title.as_str()))
+            .map(|(day, title)| (*day, title))
     }
 }
 
 /// Splits the events by feature (a `*` event goes to every feature).
 pub fn events_by_feature(dataset: &Dataset, events: &[EventRecord]) -> Vec<FeatureEvents> {
     let day_of = |t: chrono::NaiveDateTime| (t.date() - dataset.start).num_days();
+    let titles: Vec<Arc<str>> = events.iter().map(|e| Arc::from(e.title.as_str())).collect();
     dataset
         .features
         .iter()
         .map(|series| {
             let mut out = FeatureEvents::default();
-            for e in events.iter().filter(|e| e.concerns(&series.name)) {
+            for (e, title) in events
+                .iter()
+                .zip(&titles)
+                .filter(|(e, _)| e.concerns(&series.name))
+            {
                 match e.kind {
-                    EventKind::Deploy => out.deploys.push((day_of(e.timestamp), e.title.clone())),
+                    EventKind::Deploy => out.deploys.push((day_of(e.timestamp), title.clone())),
                     EventKind::Incident => {
                         let start = day_of(e.timestamp);
                         out.incidents.push(Incident {

@@ -65,7 +65,7 @@ pub struct Signals {
     /// rise's and the fall's z-scores (0 when either is absent).
     pub divergence: f64,
     pub days_since_deploy: Option<i64>,
-    pub last_deploy: Option<String>,
+    pub last_deploy: Option<std::sync::Arc<str>>,
     /// Sessions over the last seven days (present days only).
     pub sessions_7d: f64,
     /// This feature's share of all features' sessions over the last seven days.
@@ -270,7 +270,7 @@ pub fn feature_signals(
                 sessions,
                 divergence: (rise * fall).sqrt(),
                 days_since_deploy: last_deploy.map(|(day, _)| t as i64 - day),
-                last_deploy: last_deploy.map(|(_, title)| title.to_string()),
+                last_deploy: last_deploy.map(|(_, title)| title.clone()),
                 sessions_7d,
                 usage_share: if total_sessions_7d[t] > 0.0 {
                     sessions_7d / total_sessions_7d[t]

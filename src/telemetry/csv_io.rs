@@ -45,6 +45,15 @@ const TELEMETRY_OPTIONAL: [&str; 7] = [
     "app_version",
     "region",
 ];
+/// The largest value any number or count may take (a latency of 10^12 ms is 30 years;
+/// 10^12 sessions a period is more than any product has): it keeps every sum and
+/// weighted mean finite, so one absurd cell cannot turn the analysis into NaN.
+pub const PLAUSIBLE_MAX: f64 = 1e12;
+/// The longest event title, in characters.
+pub const MAX_TITLE_CHARS: usize = 500;
+/// The longest cohort value, in characters.
+pub const MAX_COHORT_CHARS: usize = 128;
+
 const EVENTS_REQUIRED: [&str; 4] = ["timestamp", "feature", "kind", "title"];
 const EVENTS_OPTIONAL: [&str; 2] = ["severity", "end"];
 
@@ -144,17 +153,33 @@ impl<'a> Row<'a> {
     fn number(&mut self, column: &str, text: Option<&str>, min: f64, max: f64) -> Option<f64> {
         let text = text?;
         match text.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= min && v <= max => Some(v),
+            Ok(v) if v.is_finite() && v >= min && v <= max.min(PLAUSIBLE_MAX) => Some(v),
+            Ok(v) if v.is_finite() && v >= min && max.is_infinite() => {
+                self.problem(
+                    column,
+                    format!("{v:e} is implausibly large (at most {PLAUSIBLE_MAX:e})"),
+                );
+                None
+            }
             Ok(_) if max.is_infinite() => {
-                self.problem(column, format!("'{text}' is not a number >= {min}"));
+                self.problem(
+                    column,
+                    format!("'{}' is not a number >= {min}", super::excerpt(text)),
+                );
                 None
             }
             Ok(_) => {
-                self.problem(column, format!("'{text}' is not in [{min}, {max}]"));
+                self.problem(
+                    column,
+                    format!("'{}' is not in [{min}, {max}]", super::excerpt(text)),
+                );
                 None
             }
             Err(_) => {
-                self.problem(column, format!("'{text}' is not a number"));
+                self.problem(
+                    column,
+                    format!("'{}' is not a number", super::excerpt(text)),
+                );
                 None
             }
         }
@@ -163,13 +188,23 @@ impl<'a> Row<'a> {
     fn count(&mut self, column: &str, text: Option<&str>) -> Option<u64> {
         let text = text?;
         match text.parse::<u64>() {
-            Ok(v) => Some(v),
+            Ok(v) if v as f64 <= PLAUSIBLE_MAX => Some(v),
+            Ok(v) => {
+                self.problem(
+                    column,
+                    format!("{v:e} is implausibly large (at most {PLAUSIBLE_MAX:e})"),
+                );
+                None
+            }
             Err(_) => {
                 // Exports often write counts as 120.0; accept whole numbers written so.
                 match text.parse::<f64>() {
-                    Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e18 => Some(v as u64),
+                    Ok(v) if v >= 0.0 && v.fract() == 0.0 && v <= PLAUSIBLE_MAX => Some(v as u64),
                     _ => {
-                        self.problem(column, format!("'{text}' is not an integer >= 0"));
+                        self.problem(
+                            column,
+                            format!("'{}' is not an integer >= 0", super::excerpt(text)),
+                        );
                         None
                     }
                 }
@@ -183,7 +218,10 @@ impl<'a> Row<'a> {
         if parsed.is_none() {
             self.problem(
                 column,
-                format!("'{text}' is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"),
+                format!(
+                    "'{}' is not a date (YYYY-MM-DD) or an RFC 3339 timestamp",
+                    super::excerpt(text)
+                ),
             );
         }
         parsed
@@ -294,6 +332,17 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
             let score = row.number("feedback_score", score, 1.0, 5.0);
             let count = row.cell("feedback_count");
             let count = row.count("feedback_count", count);
+            for column in COHORT_DIMENSIONS {
+                if row
+                    .cell(column)
+                    .is_some_and(|v| v.chars().count() > MAX_COHORT_CHARS)
+                {
+                    row.problem(
+                        column,
+                        format!("a cohort value has at most {MAX_COHORT_CHARS} characters"),
+                    );
+                }
+            }
             let cohort = has_cohorts.then(|| {
                 let value = |c: &str| row.cell(c).map(str::to_string);
                 Cohort {
@@ -387,10 +436,19 @@ pub fn parse_events<R: Read>(file: &str, input: R) -> Result<ParsedEvents, Inges
             if let (Some(text), None) = (kind_text, kind) {
                 row.problem(
                     "kind",
-                    format!("'{text}' is not one of deploy, incident, flag, note"),
+                    format!(
+                        "'{}' is not one of deploy, incident, flag, note",
+                        super::excerpt(text)
+                    ),
                 );
             }
             let title = row.required("title");
+            if title.is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS) {
+                row.problem(
+                    "title",
+                    format!("a title has at most {MAX_TITLE_CHARS} characters"),
+                );
+            }
             let severity = match row.cell("severity") {
                 None => None,
                 Some(text) => {
@@ -399,7 +457,10 @@ pub fn parse_events<R: Read>(file: &str, input: R) -> Result<ParsedEvents, Inges
                         .and_then(|n| n.parse::<u8>().ok())
                         .filter(|n| (1..=4).contains(n));
                     if level.is_none() {
-                        row.problem("severity", format!("'{text}' is not one of sev1 to sev4"));
+                        row.problem(
+                            "severity",
+                            format!("'{}' is not one of sev1 to sev4", super::excerpt(text)),
+                        );
                     }
                     level
                 }

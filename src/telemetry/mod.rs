@@ -174,7 +174,30 @@ pub enum IngestError {
     Invalid { problem: Box<Problem> },
     #[error("{file}: no valid rows; first problem: {first}")]
     NoValidRows { file: String, first: Box<Problem> },
+    #[error("{file}: the data spans {days} days ({first} to {last}); at most {max} days can be analysed: keep the most recent part")]
+    TooLong {
+        file: String,
+        days: i64,
+        first: NaiveDate,
+        last: NaiveDate,
+        max: i64,
+    },
+    #[error("{file}: {features} features over {days} days is {cells} feature-days; at most {max} can be analysed")]
+    TooLarge {
+        file: String,
+        features: usize,
+        days: i64,
+        cells: i64,
+        max: i64,
+    },
 }
+
+/// The longest span of telemetry analysed, in days (five years). The analysis keeps
+/// per-day series, so its cost grows with the span of the dates, not only with the
+/// number of rows: a two-row file from 1900 to 2026 must be refused, not computed.
+pub const MAX_SPAN_DAYS: i64 = 1_830;
+/// The most feature-days analysed (10,000 features over a year and a half).
+pub const MAX_FEATURE_DAYS: i64 = 5_500_000;
 
 /// Parses the contract's `YYYY-MM-DD` or RFC 3339 timestamp, returning it in UTC and
 /// whether it carried a time of day.

@@ -418,17 +418,30 @@ fn card_states_the_default_learned_split_the_tier_rule_and_label_notes() {
     let card = stdout(&out);
     assert!(card.contains("% learned from this data"), "{card}");
     assert!(card.contains("alert budget"), "{card}");
-    assert!(card.contains("is dated before the telemetry starts"), "{card}");
-    assert!(card.contains("a feature the telemetry does not have"), "{card}");
+    assert!(
+        card.contains("is dated before the telemetry starts"),
+        "{card}"
+    );
+    assert!(
+        card.contains("a feature the telemetry does not have"),
+        "{card}"
+    );
     // An incident before the data means incidents are the labels from the first day.
-    assert!(card.contains("Degradations are incidents from events.csv"), "{card}");
+    assert!(
+        card.contains("Degradations are incidents from events.csv"),
+        "{card}"
+    );
     let stderr = stderr(&out);
-    assert!(stderr.contains("is dated before the telemetry starts"), "{stderr}");
+    assert!(
+        stderr.contains("is dated before the telemetry starts"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn score_refuses_flags_out_of_bounds() {
     let files = write_dataset(&small_params(8));
+    let telemetry = files.telemetry();
     for flags in [
         ["--horizon", "18446744073709551615"],
         ["--slo-latency-ratio", "NaN"],
@@ -439,7 +452,7 @@ fn score_refuses_flags_out_of_bounds() {
         let mut args = vec![
             "score",
             "--telemetry",
-            files.telemetry().to_str().unwrap(),
+            telemetry.to_str().unwrap(),
             "--output",
             "-",
         ];
@@ -448,4 +461,51 @@ fn score_refuses_flags_out_of_bounds() {
         assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", stderr(&out));
         assert!(stdout(&out).is_empty());
     }
+}
+
+/// Files whose cost would come from their dates or from absurd values are refused with
+/// a message, quickly, instead of exhausting time or memory.
+#[test]
+fn absurd_spans_and_values_are_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        write(&path, text);
+        feature_radar(&[
+            "score",
+            "--telemetry",
+            path.to_str().unwrap(),
+            "--output",
+            "-",
+        ])
+    };
+    let span = run(
+        "span.csv",
+        "date,feature,sessions,latency_p95_ms,crash_rate\n1900-01-01,a,1,100,0\n2026-01-01,a,1,100,0\n",
+    );
+    assert_eq!(span.status.code(), Some(1));
+    assert!(
+        stderr(&span).contains("span.csv: the data spans 46022 days"),
+        "{}",
+        stderr(&span)
+    );
+    let huge = run(
+        "huge.csv",
+        "date,feature,sessions,latency_p95_ms,crash_rate\n2026-01-01,a,5,1e308,0\n2026-01-02,a,5,100,0\n",
+    );
+    assert_eq!(huge.status.code(), Some(1));
+    assert!(
+        stderr(&huge)
+            .contains("huge.csv: line 2, column 4 (latency_p95_ms): 1e308 is implausibly large"),
+        "{}",
+        stderr(&huge)
+    );
+    let long_cell = format!(
+        "date,feature,sessions,latency_p95_ms,crash_rate\n2026-01-01,a,5,\u{1b}[2J{},0\n",
+        "9".repeat(100_000)
+    );
+    let long = run("long.csv", &long_cell);
+    let message = stderr(&long);
+    assert!(message.len() < 1_000, "{} bytes", message.len());
+    assert!(!message.contains('\u{1b}'), "escape sequences are escaped");
 }
