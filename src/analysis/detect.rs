@@ -46,8 +46,9 @@
 //!    1,000 distances, `-ln(p) / ln(1001)` where `p = (k + 1) / (n + 1)` and `k` of the
 //!    `n` past distances were at least as large (1 when it beats all of a full window;
 //!    with a short history it cannot reach 1). The score is their weighted geometric
-//!    mean, `rarity^0.7 * size^0.3`. A value that beats everything seen alarms (0.5)
-//!    from about 4 scales; an ordinary noisy day needs to be both large and rare.
+//!    mean, `rarity^0.7 * size^0.3`. A value that beats all of a full window alarms
+//!    (0.5) from about 4 scales; on a noisy series, only what is both large and rare
+//!    for it alarms.
 //! 6. **One alarm per event.** After a score of 0.5 or more, the next 100 rows are
 //!    damped (x0.4, and below 0.5): a change alarms once, at its start, and not again at
 //!    every value while the series settles into its new normal. Its level then becomes
