@@ -43,12 +43,12 @@
 //!    the value's distance `z`.
 //! 5. **Score: size and rarity.** `z` is scored by two things: its size,
 //!    `z^2 / (z^2 + 144)` (0.5 at 12 scales), and its rarity among this series' last
-//!    1,000 distances, `-ln(p) / ln(1001)` where `p = (k + 1) / (n + 1)` and `k` of the
-//!    `n` past distances were at least as large (1 when it beats all of a full window;
-//!    with a short history it cannot reach 1). The score is their weighted geometric
-//!    mean, `rarity^0.7 * size^0.3`. A value that beats all of a full window alarms
-//!    (0.5) from about 4 scales; on a noisy series, only what is both large and rare
-//!    for it alarms.
+//!    1,000 distances, `-ln(p) / ln(N + 1)` where `p = (k + 1) / (n + 1)`, `k` of the
+//!    `n` past distances were at least as large, and `N` is `n` but at least 100 (so
+//!    rarity is 1 when a distance beats all of at least 100 past ones). The score is
+//!    their weighted geometric mean, `rarity^0.7 * size^0.3`. A value that beats all
+//!    past distances alarms (0.5) from about 4 scales; on a noisy series, only what is
+//!    both large and rare for it alarms.
 //! 6. **One alarm per event.** After a score of 0.5 or more, the next 100 rows are
 //!    damped (x0.4, and below 0.5): a change alarms once, at its start, and not again at
 //!    every value while the series settles into its new normal. Its level then becomes
@@ -107,6 +107,8 @@ const STUCK_MIN_RUN: usize = 12;
 /// before any rank is trusted.
 const RARITY_WINDOW: usize = 1000;
 const RARITY_MIN: usize = 10;
+/// Past distances a new one must beat to be as rare as can be (fewer when fewer are known).
+const RARITY_FULL: usize = 100;
 /// The distance (in robust scales) at which the size part of the score is 0.5.
 const SIZE_HALF: f64 = 12.0;
 /// Weight of rarity against size in the score (a weighted geometric mean).
@@ -254,15 +256,17 @@ struct Rarity {
 
 impl Rarity {
     /// How rare `z` is among the past distances, in [0, 1]: `-log(p) / log(N + 1)`
-    /// where `p = (k + 1) / (n + 1)` and `k` of the `n` past distances were at least
-    /// as large (1 when it beats all of a full window); 0 while fewer than
-    /// `RARITY_MIN` are known. Then remembers `z`.
+    /// where `p = (k + 1) / (n + 1)`, `k` of the `n` past distances were at least as
+    /// large, and `N` is `n` within [`RARITY_FULL`, `RARITY_WINDOW`]: 1 when it beats
+    /// all of them and there are at least 100; 0 while fewer than `RARITY_MIN` are
+    /// known. Then remembers `z`.
     fn rank(&mut self, z: f64) -> f64 {
         let n = self.sorted.len();
         let rarity = if n >= RARITY_MIN {
             let k = n - self.sorted.partition_point(|x| *x < z);
             let p = (k + 1) as f64 / (n + 1) as f64;
-            (-p.ln() / ((RARITY_WINDOW + 1) as f64).ln()).min(1.0)
+            let full = n.clamp(RARITY_FULL, RARITY_WINDOW);
+            (-p.ln() / ((full + 1) as f64).ln()).min(1.0)
         } else {
             0.0
         };
@@ -1091,5 +1095,24 @@ mod tests {
             assert!(detector.grid.len() <= detector.grid_keep());
         }
         assert!(detector.grid_keep() < 100_000);
+    }
+
+    #[test]
+    fn a_short_history_can_alarm_on_a_clear_drop() {
+        // Daily revenue with a weekly shape: a 30% drop for three days, 230 days in.
+        let times: Vec<Option<i64>> = (0..300).map(|d| Some(d * 86_400)).collect();
+        let mut values: Vec<Option<f64>> = (0..300)
+            .map(|d| {
+                let weekly = [1.0, 1.02, 1.04, 1.03, 1.1, 0.7, 0.6][d % 7];
+                Some(10_000.0 * weekly * (1.0 + 0.02 * noise(d)))
+            })
+            .collect();
+        for v in values.iter_mut().skip(230).take(3) {
+            *v = v.map(|x| 0.7 * x);
+        }
+        let scores = score_timed_series(&times, &values);
+        let drop = scores[230..233].iter().copied().fold(0.0, f64::max);
+        assert!(drop >= ALARM, "the drop scored {drop}");
+        assert!(max_outside(&scores, 230..240, 60) < ALARM);
     }
 }
