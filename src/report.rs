@@ -799,10 +799,11 @@ fn default_and_learned(dataset: &Dataset, run: &WalkForward, config: &Config) ->
         )
     } else {
         format!(
-            "The latest model is {:.0}% the shipped default and {learned:.0}% learned from this data ({} degradations known when it was fitted on {}; the prior on the default weighs about {:.0} degradations).{failed}",
+            "The latest model is {:.0}% the shipped default and {learned:.0}% learned from this data (fitted on {} on {} feature-days with a known label, {} of them followed by a degradation; the prior on the default weighs about {:.0} degradations).{failed}",
             100.0 - learned,
-            latest.training_positives,
             dataset.date(latest.fitted_on),
+            latest.training_rows,
+            latest.training_positives,
             config.model.prior_strength,
         )
     }
