@@ -829,6 +829,19 @@ fn tier_rule(tiers: &TierThresholds, today: &RiskCutoffs) -> String {
     )
 }
 
+/// A text cell for a CSV export that spreadsheets will not run as a formula: one that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe.
+/// (Numbers are written by us and never pass through here.) The `score` output keeps
+/// feature ids exactly as the input gave them, as the data contract requires; the
+/// exports made for people (ranking, backtest) and every reasons cell are protected.
+pub fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// The overview's headline figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Headline {
@@ -888,7 +901,7 @@ impl Report {
                     format!("{:.4}", row.risk),
                     format!("{:.1}", row.impact),
                     row.tier.as_str().to_string(),
-                    row.reasons.join("; "),
+                    spreadsheet_safe(&row.reasons.join("; ")),
                 ]
             }),
         )
@@ -912,9 +925,9 @@ impl Report {
             ],
             self.backtest.iter().map(|r| {
                 vec![
-                    r.feature.clone(),
+                    spreadsheet_safe(&r.feature),
                     r.start.to_string(),
-                    r.title.clone().unwrap_or_default(),
+                    spreadsheet_safe(r.title.as_deref().unwrap_or_default()),
                     if r.model_existed {
                         "fitted"
                     } else {
@@ -950,16 +963,30 @@ impl Report {
             self.ranking.iter().enumerate().map(|(i, r)| {
                 vec![
                     (i + 1).to_string(),
-                    r.feature.clone(),
+                    spreadsheet_safe(&r.feature),
                     r.date.to_string(),
                     r.tier.as_str().to_string(),
                     format!("{:.4}", r.risk),
                     r.risk_7d_ago.map(|v| format!("{v:.4}")).unwrap_or_default(),
                     format!("{:.1}", r.impact),
                     format!("{:.0}", r.sessions_7d),
-                    r.reasons.join("; "),
+                    spreadsheet_safe(&r.reasons.join("; ")),
                 ]
             }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formula_like_cells_are_defused_and_others_kept() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("-2+3"), "'-2+3");
+        assert_eq!(spreadsheet_safe("checkout"), "checkout");
+        assert_eq!(spreadsheet_safe(""), "");
     }
 }
