@@ -333,6 +333,7 @@ mod cli {
                     features,
                     days,
                     start,
+                    ..SynthParams::default()
                 });
                 std::fs::create_dir_all(&out)
                     .map_err(|e| Failure(format!("{}: {e}", out.display()), 2))?;
