@@ -143,11 +143,16 @@ pub fn threshold_scores(dataset: &Dataset) -> Scores {
         .iter()
         .map(|days| days.iter().map(|s| s.is_some_and(|v| v > 1.0)).collect())
         .collect();
+    // Without a baseline (too little history, a missing metric) a monitor stays silent.
+    let warm_up = score
+        .iter()
+        .map(|days| days.iter().map(|s| s.is_none().then_some(0.0)).collect())
+        .collect();
     Scores {
         score,
         is_probability: false,
         investigate,
-        warm_up: Vec::new(),
+        warm_up,
     }
 }
 
@@ -447,5 +452,45 @@ mod tests {
             threshold.predictable + threshold.sudden
         );
         assert!(radar.predictable > 0);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_family_methods_are_deterministic_measured_on_the_same_days_and_cold_starts_have_no_incidents(
+    ) {
+        let mut params = crate::synth::family::member_params("frequent", 5);
+        params.features = 40;
+        params.days = 150;
+        let data = generate(&params);
+        let config = Config::default();
+        let analysis = prepare(&dataset_of(&data), &data.events, &config.model, &config.slo);
+        let forest = trees::ForestParams {
+            trees: 20,
+            ..trees::ForestParams::default()
+        };
+        let a = family_method_scores("trees", &analysis, &data, &config, &forest);
+        let b = family_method_scores("trees", &analysis, &data, &config, &forest);
+        assert_eq!(a.score, b.score);
+        assert!(
+            a.score.iter().flatten().any(|s| s.is_some()),
+            "no forest fitted"
+        );
+        let days: Vec<usize> = FAMILY_METHODS
+            .iter()
+            .map(|m| {
+                let scores = family_method_scores(m, &analysis, &data, &config, &forest);
+                measure(&scores, &analysis, &data, config.model.horizon).evaluated_days
+            })
+            .collect();
+        assert!(days.iter().all(|d| *d == days[0] && *d > 0), "{days:?}");
+
+        let cold = cold_start_data(&data);
+        assert!(cold.events.iter().all(|e| e.kind != EventKind::Incident));
+        let cold_dataset = dataset_of(&cold);
+        assert_eq!(cold_dataset.days, COLD_START_DAYS);
+        let cold_analysis = prepare(&cold_dataset, &cold.events, &config.model, &config.slo);
+        let ceiling = family_method_scores("ceiling", &cold_analysis, &data, &config, &forest);
+        let auc = cold_start_auc(&ceiling, &cold_analysis, &data, config.model.horizon);
+        assert!(auc.unwrap() > 0.5, "{auc:?}");
     }
 }

@@ -22,6 +22,21 @@ fn main() {
         /// Only the family members whose name contains this.
         #[arg(long)]
         only: Option<String>,
+        /// Threads running family members at once.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        /// The forest's trees, maximum depth, smallest leaf, inputs tried at each split and
+        /// days between refits (defaults: ForestParams::default()).
+        #[arg(long)]
+        forest_trees: Option<usize>,
+        #[arg(long)]
+        forest_depth: Option<u16>,
+        #[arg(long)]
+        forest_leaf: Option<usize>,
+        #[arg(long)]
+        forest_mtry: Option<usize>,
+        #[arg(long)]
+        forest_every: Option<usize>,
         /// Seeds of the legacy table's and the detect table's datasets.
         #[arg(
             long,
@@ -57,51 +72,61 @@ fn main() {
                 std::process::exit(2);
             }
         };
-        family_table(split, args.only.as_deref());
+        let default = feature_radar::benchmark::trees::ForestParams::default();
+        let forest = feature_radar::benchmark::trees::ForestParams {
+            trees: args.forest_trees.unwrap_or(default.trees),
+            max_depth: args.forest_depth.unwrap_or(default.max_depth),
+            min_samples_leaf: args.forest_leaf.unwrap_or(default.min_samples_leaf),
+            mtry: args.forest_mtry.unwrap_or(default.mtry),
+            retrain_every: args.forest_every.unwrap_or(default.retrain_every),
+            ..default
+        };
+        family_table(split, args.only.as_deref(), forest, args.jobs);
     }
 }
 
 /// The risk table on the portfolio family: per member a row per method, then the median
-/// and the worst member per figure.
+/// and the worst member per figure. Members run on `jobs` threads; the table is printed in
+/// member order, so it does not depend on them.
 #[cfg(not(target_arch = "wasm32"))]
-fn family_table(split: feature_radar::synth::family::Split, only: Option<&str>) {
-    use feature_radar::benchmark::trees::ForestParams;
+fn family_table(
+    split: feature_radar::synth::family::Split,
+    only: Option<&str>,
+    forest: feature_radar::benchmark::trees::ForestParams,
+    jobs: usize,
+) {
     use feature_radar::benchmark::{
         cold_start_auc, cold_start_data, dataset_of, family_method_scores, measure, Figures,
         COLD_START_DAYS, FAMILY_METHODS,
     };
     use feature_radar::report::prepare;
-    use feature_radar::synth::family::members;
+    use feature_radar::synth::family::{members, Member};
     use feature_radar::synth::{generate, EpisodeKind};
     use feature_radar::Config;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
     use std::time::Instant;
 
+    const N: usize = FAMILY_METHODS.len();
+    struct Done {
+        lines: Vec<String>,
+        results: Vec<(Figures, Option<f64>)>,
+        seconds: [f64; N],
+        generation: f64,
+    }
     let config = Config::default();
-    let forest = ForestParams::default();
     let horizon = config.model.horizon;
     let wall = Instant::now();
-    let mut seconds = [0.0f64; FAMILY_METHODS.len()];
-    let mut generation = 0.0f64;
-    // Per method: per member, (figures, cold-start ROC AUC).
-    let mut results: Vec<Vec<(Figures, Option<f64>)>> = vec![Vec::new(); FAMILY_METHODS.len()];
-    let members: Vec<_> = members(split)
+    let members: Vec<Member> = members(split)
         .into_iter()
         .filter(|m| only.is_none_or(|o| m.name.contains(o)))
         .collect();
-    println!(
-        "Portfolio family, {} members ({} split); risk of \"a degradation starts within {horizon} days\"; the engine and the snapshot are refitted every {} days, the trees every {}; cold start: the first {COLD_START_DAYS} days with every incident removed, against the truth.\n",
-        members.len(),
-        split.as_str(),
-        config.model.retrain_every,
-        forest.retrain_every
-    );
-    println!("| member | features x days | degradations (build-up / sudden / one-cohort) | evaluated feature-days | method | ROC AUC | avg precision | calibration error | predictable flagged >= 1 day ahead | investigate precision | investigate alerts / 100 feature-days | cold-start ROC AUC |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for member in &members {
+    let run = |member: &Member| -> Done {
+        let mut seconds = [0.0f64; N];
         let clock = Instant::now();
         let data = generate(&member.params);
         let cold = cold_start_data(&data);
-        generation += clock.elapsed().as_secs_f64();
+        let generation = clock.elapsed().as_secs_f64();
         let dataset = dataset_of(&data);
         let cold_dataset = dataset_of(&cold);
         // The engine's analysis (signals, labels, walk-forward) is Feature Radar's cost;
@@ -120,6 +145,8 @@ fn family_table(split: feature_radar::synth::family::Split, only: Option<&str>) 
             .iter()
             .filter(|e| e.kind.is_degradation() && e.cohort.is_some())
             .count();
+        let mut lines = Vec::new();
+        let mut results = Vec::new();
         for (m, method) in FAMILY_METHODS.iter().enumerate() {
             let clock = Instant::now();
             let scores = family_method_scores(method, &analysis, &data, &config, &forest);
@@ -127,7 +154,7 @@ fn family_table(split: feature_radar::synth::family::Split, only: Option<&str>) 
             seconds[m] += clock.elapsed().as_secs_f64();
             let figures = measure(&scores, &analysis, &data, horizon);
             let cold_auc = cold_start_auc(&cold_scores, &cold_analysis, &data, horizon);
-            println!(
+            lines.push(format!(
                 "| {} | {} x {} | {} / {} / {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 member.name,
                 member.params.features,
@@ -155,9 +182,62 @@ fn family_table(split: feature_radar::synth::family::Split, only: Option<&str>) 
                     .alerts_per_100()
                     .map_or("n/a".into(), |a| format!("{a:.2}")),
                 fmt3(cold_auc)
-            );
-            results[m].push((figures, cold_auc));
+            ));
+            results.push((figures, cold_auc));
         }
+        Done {
+            lines,
+            results,
+            seconds,
+            generation,
+        }
+    };
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<Done>>> = Mutex::new((0..members.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(member) = members.get(i) else {
+                    break;
+                };
+                let result = run(member);
+                done.lock().expect("no worker panicked")[i] = Some(result);
+            });
+        }
+    });
+    let done: Vec<Done> = done
+        .into_inner()
+        .expect("no worker panicked")
+        .into_iter()
+        .map(|d| d.expect("every member ran"))
+        .collect();
+
+    println!(
+        "Portfolio family, {} members ({} split); risk of \"a degradation starts within {horizon} days\"; the engine and the snapshot are refitted every {} days, the forest every {} ({} trees, depth <= {}, >= {} examples a leaf, {} inputs tried a split); cold start: the first {COLD_START_DAYS} days with every incident removed, against the truth.\n",
+        members.len(),
+        split.as_str(),
+        config.model.retrain_every,
+        forest.retrain_every,
+        forest.trees,
+        forest.max_depth,
+        forest.min_samples_leaf,
+        forest.mtry
+    );
+    println!("| member | features x days | degradations (build-up / sudden / one-cohort) | evaluated feature-days | method | ROC AUC | avg precision | calibration error | predictable flagged >= 1 day ahead | investigate precision | investigate alerts / 100 feature-days | cold-start ROC AUC |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut results: Vec<Vec<(Figures, Option<f64>)>> = vec![Vec::new(); N];
+    let mut seconds = [0.0f64; N];
+    let mut generation = 0.0;
+    for d in &done {
+        for line in &d.lines {
+            println!("{line}");
+        }
+        for m in 0..N {
+            results[m].push(d.results[m].clone());
+            seconds[m] += d.seconds[m];
+        }
+        generation += d.generation;
     }
 
     // The median member and the worst member, per figure and method.
@@ -236,7 +316,7 @@ fn family_table(split: feature_radar::synth::family::Split, only: Option<&str>) 
         .map(|(m, s)| format!("{m} {s:.1} s"))
         .collect();
     println!(
-        "\nRun time: {:.1} s in all; generating {generation:.1} s; per method (full run and cold start): {}.\n",
+        "\nRun time: {:.1} s wall on {jobs} threads; CPU seconds: generating {generation:.1}, per method (full run and cold start) {}.\n",
         wall.elapsed().as_secs_f64(),
         timings.join(", ")
     );
