@@ -1,10 +1,12 @@
 //! The tree-ensemble baseline: what a data scientist would build. A random forest
 //! (smartcore) over the same 20 signals Feature Radar reads plus today's six raw values,
-//! refitted walk-forward exactly like the engine: every `retrain_every` days, only on
-//! examples whose label was known that day (`Degradations::label_known_on`), with the same
-//! warm-up (`min_positives`) and the same negative sampling (at most
-//! `negatives_per_positive` per degradation and `max_training_negatives` in all, chosen by
-//! a hash of the example, the probabilities corrected for the sampling).
+//! trained walk-forward like the engine: only on examples whose label was known on the
+//! fit day (`Degradations::label_known_on`), with the same warm-up (`min_positives`) and
+//! the same negative sampling (at most `negatives_per_positive` per degradation and
+//! `max_training_negatives` in all, chosen by a hash of the example, the probabilities
+//! corrected for the sampling). Its first fit comes on the engine's first fit day; it is
+//! then refitted every `ForestParams::retrain_every` days (14 by default, for cost; the
+//! engine refits every 7).
 //!
 //! smartcore's `RandomForestClassifier` only votes, so the forest is its
 //! `RandomForestRegressor` on 0/1 labels: on two classes its squared-error split is the

@@ -8,6 +8,12 @@
 //! latency), sudden failures that give no warning, and decoys that must not be flagged:
 //! one-day load spikes, benign level shifts after deploys, and slow benign drift.
 //! The same seed and parameters always give the same files, on every platform.
+//!
+//! `SynthParams::portfolio` changes how the portfolio behaves (usage spread, incident
+//! rates, build-up length and strength, noise and its tails, binomial counts, decoys,
+//! per-platform cohort rows with one-cohort degradations); its default is the generator
+//! the bundled data came from, bit for bit. `family` names the portfolios the benchmark
+//! runs on.
 
 pub mod family;
 pub mod series;
