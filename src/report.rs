@@ -331,7 +331,7 @@ pub fn prepare(
                 .collect()
         })
         .collect();
-    let (inputs, valid, view) = choose_views(&signals, &cohort_signals);
+    let (inputs, valid, view) = choose_views(&signals, &cohort_signals, model.cohort_margin);
     let (incidents_from, label_notes) = incident_log(dataset, events);
     let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
     let run = walk_forward(model, &inputs, &valid, &degradations);
@@ -350,13 +350,8 @@ pub fn prepare(
     }
 }
 
-/// How much a cohort's default log-odds must exceed the whole feature's for the model to
-/// read the cohort instead: one cohort among several looks worse than the whole by
-/// chance, so it must look clearly worse.
-const COHORT_MARGIN: f64 = 0.5;
-
 /// For each feature and day, the view the model reads: the whole feature, or the cohort
-/// that the default model finds clearly riskier (a degradation on one platform is
+/// that the default model finds riskier by `margin` in log-odds (a degradation on one platform is
 /// diluted in the feature's totals). The default model is fixed, so the choice uses
 /// nothing after the day. Returns the inputs, their validity and the view (0: the whole
 /// feature, `c + 1`: cohort `c`).
@@ -364,6 +359,7 @@ const COHORT_MARGIN: f64 = 0.5;
 fn choose_views(
     signals: &[Vec<Signals>],
     cohort_signals: &[Vec<Vec<Signals>>],
+    margin: f64,
 ) -> (Vec<Vec<[f64; N_INPUTS]>>, Vec<Vec<bool>>, Vec<Vec<usize>>) {
     let default = crate::model::FittedRiskModel::default_model();
     let mut inputs = Vec::with_capacity(signals.len());
@@ -374,7 +370,7 @@ fn choose_views(
         for (t, whole) in days.iter().enumerate() {
             let mut best = (input_vector(whole), whole.latency_p95.is_some(), 0);
             let mut best_log_odds = if best.1 {
-                default.log_odds(&best.0) + COHORT_MARGIN
+                default.log_odds(&best.0) + margin
             } else {
                 f64::NEG_INFINITY
             };

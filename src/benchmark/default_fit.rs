@@ -1,6 +1,6 @@
 //! How the default risk model (`model::default_model`) is fitted: every eligible
-//! feature-day with a known label, pooled over many generated portfolios, none of which
-//! the benchmark reports on.
+//! feature-day with a known label, pooled over the portfolio family's *fit* members
+//! (`synth::family`, `Split::Fit`), which the benchmark neither tunes on nor reports.
 
 use crate::analysis::labels::Degradations;
 use crate::model::default_model::fit_default;
@@ -41,28 +41,3 @@ pub fn fit_on(portfolios: &[SynthData], config: &Config) -> Option<FittedRiskMod
     }
     fit_default(&x, &y)
 }
-
-/// The portfolios the default model is fitted on: seeds and sizes that the benchmark's
-/// tables never use.
-pub const FIT_PORTFOLIOS: [crate::synth::SynthParams; 6] = {
-    use crate::synth::SynthParams;
-    const fn portfolio(seed: u64, features: usize, days: usize) -> SynthParams {
-        SynthParams {
-            seed,
-            features,
-            days,
-            start: match chrono::NaiveDate::from_ymd_opt(2026, 1, 5) {
-                Some(d) => d,
-                None => panic!("valid date"),
-            },
-        }
-    }
-    [
-        portfolio(3001, 60, 150),
-        portfolio(3002, 120, 240),
-        portfolio(3003, 80, 180),
-        portfolio(3004, 150, 120),
-        portfolio(3005, 40, 300),
-        portfolio(3006, 100, 200),
-    ]
-};

@@ -9,10 +9,19 @@
 //!   Brier score or calibration.
 //! - **snapshot**: a logistic regression on today's raw values only (p95 and p50 latency,
 //!   crash and error rate, feedback, sessions), walk-forward exactly like Feature Radar.
-//! - **feature radar**: the engine as shipped.
+//! - **trees** (native builds only): a random forest over the same signals and raw
+//!   values, walk-forward exactly like Feature Radar (`trees.rs`).
+//! - **feature radar**: the engine as shipped; its investigate tier is read in one place,
+//!   [`feature_radar_scores`].
+//!
+//! Two ways to run them: [`run_all`] on one dataset of the default generator (the
+//! earlier table), and [`run_member`] on a member of the portfolio family
+//! (`synth::family`), which adds the cold-start figure ([`cold_start_auc`]).
 
 pub mod default_fit;
 pub mod detect;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod trees;
 
 use crate::analysis::labels::Degradations;
 use crate::analysis::signals::monitor_ratio;
@@ -21,7 +30,7 @@ use crate::model::features::N_INPUTS;
 use crate::model::{eligible, walk_forward, WalkForward};
 use crate::report::{prepare, Analysis};
 use crate::synth::{EpisodeKind, SynthData};
-use crate::telemetry::{Dataset, FeatureSeries, Granularity};
+use crate::telemetry::{Dataset, EventKind, FeatureSeries, Granularity};
 use crate::Config;
 
 /// One method's figures on one dataset (or pooled over several).
@@ -66,11 +75,49 @@ pub struct Scores {
     /// Whether the score is a probability (for Brier and calibration).
     pub is_probability: bool,
     pub investigate: Vec<Vec<bool>>,
+    /// What a walk-forward method outputs on days it has no model yet (the base rate of
+    /// the labels known so far); empty or None elsewhere. Only the cold-start figure reads
+    /// it: every other figure is measured after the warm-up.
+    pub warm_up: Vec<Vec<Option<f64>>>,
+}
+
+impl Scores {
+    /// The method's output on a day: its score, or its warm-up output.
+    pub fn output(&self, f: usize, t: usize) -> Option<f64> {
+        self.score[f][t].or_else(|| self.warm_up.get(f).and_then(|d| d[t]))
+    }
 }
 
 /// The generated data as the engine sees it.
 pub fn dataset_of(data: &SynthData) -> Dataset {
     Dataset::from_records(&data.telemetry, Granularity::Days).expect("generated data has rows")
+}
+
+/// The investigate tier of any method's probabilities under the engine's own rule: the
+/// configured alert budget over the days that count in it (`Analysis::in_budget`), so
+/// that every learned method is compared at the same alert rate.
+pub fn budget_tiers(
+    score: &[Vec<Option<f64>>],
+    analysis: &Analysis,
+    config: &Config,
+) -> Vec<Vec<bool>> {
+    let days = score.first().map_or(0, Vec::len);
+    let cutoffs = crate::impact::daily_cutoffs(&config.tiers, days, |d, out| {
+        for (f, scores) in score.iter().enumerate() {
+            if analysis.in_budget(f, d) {
+                out.extend(scores[d]);
+            }
+        }
+    });
+    score
+        .iter()
+        .map(|days| {
+            days.iter()
+                .zip(&cutoffs)
+                .map(|(s, cut)| s.is_some_and(|r| cut.tier(r) == crate::impact::Tier::Investigate))
+                .collect()
+        })
+        .collect()
 }
 
 /// The scores of a walk-forward run: its risk, and its investigate tier under the
@@ -81,20 +128,13 @@ fn walk_forward_scores(run: &WalkForward, analysis: &Analysis, config: &Config) 
         .iter()
         .map(|days| days.iter().map(|p| p.model.map(|_| p.risk)).collect())
         .collect();
-    let days = score.first().map_or(0, Vec::len);
-    let cutoffs = crate::impact::daily_cutoffs(&config.tiers, days, |d, out| {
-        for (f, scores) in score.iter().enumerate() {
-            if analysis.in_budget(f, d) {
-                out.extend(scores[d]);
-            }
-        }
-    });
-    let investigate = score
+    let investigate = budget_tiers(&score, analysis, config);
+    let warm_up = run
+        .predictions
         .iter()
         .map(|days| {
             days.iter()
-                .zip(&cutoffs)
-                .map(|(s, cut)| s.is_some_and(|r| cut.tier(r) == crate::impact::Tier::Investigate))
+                .map(|p| p.model.is_none().then_some(p.risk))
                 .collect()
         })
         .collect();
@@ -102,10 +142,12 @@ fn walk_forward_scores(run: &WalkForward, analysis: &Analysis, config: &Config) 
         score,
         is_probability: true,
         investigate,
+        warm_up,
     }
 }
 
-/// Feature Radar's scores.
+/// Feature Radar's scores, and its investigate tier: the tier the engine assigns. Every
+/// figure about Feature Radar's tier reads it from here.
 pub fn feature_radar_scores(analysis: &Analysis, config: &Config) -> Scores {
     walk_forward_scores(&analysis.run, analysis, config)
 }
@@ -122,10 +164,16 @@ pub fn threshold_scores(dataset: &Dataset) -> Scores {
         .iter()
         .map(|days| days.iter().map(|s| s.is_some_and(|v| v > 1.0)).collect())
         .collect();
+    // Without a baseline (too little history, a missing metric) a monitor stays silent.
+    let warm_up = score
+        .iter()
+        .map(|days| days.iter().map(|s| s.is_none().then_some(0.0)).collect())
+        .collect();
     Scores {
         score,
         is_probability: false,
         investigate,
+        warm_up,
     }
 }
 
@@ -171,6 +219,13 @@ pub fn snapshot_scores(dataset: &Dataset, analysis: &Analysis, config: &Config) 
 /// starts; the positives it still misses (days before a build-up shows, and before sudden
 /// failures) are what bounds every method's ROC AUC on this data.
 pub fn ceiling_scores(dataset: &Dataset, data: &SynthData) -> Scores {
+    ceiling_within(dataset, data, usize::MAX)
+}
+
+/// The family's ceiling: as [`ceiling_scores`], but only on the build-up's days whose
+/// incident is at most `horizon` days ahead (the build-ups of the family can be longer
+/// than the horizon, and their first days are not positives).
+pub fn ceiling_within(dataset: &Dataset, data: &SynthData, horizon: usize) -> Scores {
     let mut score = vec![vec![Some(0.0); dataset.days]; dataset.features.len()];
     for episode in data
         .episodes
@@ -184,7 +239,7 @@ pub fn ceiling_scores(dataset: &Dataset, data: &SynthData) -> Scores {
         ) else {
             continue;
         };
-        for day in &mut score[f][from..to] {
+        for day in &mut score[f][from.max(to.saturating_sub(horizon))..to] {
             *day = Some(1.0);
         }
     }
@@ -196,6 +251,7 @@ pub fn ceiling_scores(dataset: &Dataset, data: &SynthData) -> Scores {
         score,
         is_probability: false,
         investigate,
+        warm_up: Vec::new(),
     }
 }
 
@@ -216,7 +272,9 @@ pub fn measure(scores: &Scores, analysis: &Analysis, data: &SynthData, horizon: 
             {
                 continue;
             }
-            let Some(score) = scores.score[f][t] else {
+            // A method still warming up where the engine has a model counts with what it
+            // outputs then (the base rate).
+            let Some(score) = scores.output(f, t) else {
                 continue;
             };
             let label = degradations.label(f, t, horizon);
@@ -295,6 +353,100 @@ pub fn run_all(data: &SynthData, config: &Config) -> [(&'static str, Figures); 3
     ]
 }
 
+/// The methods of the family table, in row order.
+pub const FAMILY_METHODS: [&str; 5] =
+    ["threshold", "snapshot", "trees", "feature radar", "ceiling"];
+
+/// The scores of family method `name` (one of [`FAMILY_METHODS`]) on an analysed dataset.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn family_method_scores(
+    name: &str,
+    analysis: &Analysis,
+    data: &SynthData,
+    config: &Config,
+    forest: &trees::ForestParams,
+) -> Scores {
+    let dataset = &analysis.dataset;
+    match name {
+        "threshold" => threshold_scores(dataset),
+        "snapshot" => snapshot_scores(dataset, analysis, config),
+        "trees" => trees::tree_scores(analysis, config, forest),
+        "feature radar" => feature_radar_scores(analysis, config),
+        "ceiling" => ceiling_within(dataset, data, config.model.horizon),
+        other => panic!("unknown method {other}"),
+    }
+}
+
+/// Days of the cold-start window.
+pub const COLD_START_DAYS: usize = 60;
+
+/// The first [`COLD_START_DAYS`] days of a generated dataset with every incident removed
+/// from its events: what a team has in its first two months, before any incident is on
+/// record (the engine then labels by the SLO rule). The ground truth is kept whole.
+pub fn cold_start_data(data: &SynthData) -> SynthData {
+    let start = data
+        .telemetry
+        .iter()
+        .map(|r| r.period_start.date())
+        .min()
+        .expect("generated data has rows");
+    let cut = start + chrono::Days::new(COLD_START_DAYS as u64);
+    SynthData {
+        telemetry: data
+            .telemetry
+            .iter()
+            .filter(|r| r.period_start.date() < cut)
+            .cloned()
+            .collect(),
+        events: data
+            .events
+            .iter()
+            .filter(|e| e.kind != EventKind::Incident && e.day() < cut)
+            .cloned()
+            .collect(),
+        episodes: data.episodes.clone(),
+    }
+}
+
+/// ROC AUC of a method's output over the cold-start window (`analysis` of
+/// [`cold_start_data`]), against the ground truth: "a degradation (an incident in the
+/// truth, build-up or sudden) starts within `horizon` days". Every feature-day with
+/// signals counts, except those inside a true degradation; a method with no model yet
+/// counts with what it outputs then (the base rate: no ranking), a threshold without a
+/// baseline as no alarm (0).
+pub fn cold_start_auc(
+    scores: &Scores,
+    analysis: &Analysis,
+    data: &SynthData,
+    horizon: usize,
+) -> Option<f64> {
+    let dataset = &analysis.dataset;
+    let mut truth: Vec<Vec<(i64, i64)>> = vec![Vec::new(); dataset.features.len()];
+    for e in data.episodes.iter().filter(|e| e.kind.is_degradation()) {
+        let (Some(f), Some(incident)) = (dataset.feature_index(&e.feature), e.incident) else {
+            continue;
+        };
+        let offset = |d: chrono::NaiveDate| (d - dataset.start).num_days();
+        truth[f].push((offset(incident), offset(e.end)));
+    }
+    let mut values = Vec::new();
+    let mut labels = Vec::new();
+    for f in 0..dataset.features.len() {
+        for t in 0..dataset.days {
+            let day = t as i64;
+            if !analysis.valid[f][t] || truth[f].iter().any(|(a, b)| (*a..=*b).contains(&day)) {
+                continue;
+            }
+            let label = truth[f]
+                .iter()
+                .any(|(a, _)| *a > day && *a <= day + horizon as i64);
+            values.push(scores.output(f, t).unwrap_or(0.0));
+            labels.push(label);
+        }
+    }
+    roc_auc(&values, &labels)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,5 +473,45 @@ mod tests {
             threshold.predictable + threshold.sudden
         );
         assert!(radar.predictable > 0);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_family_methods_are_deterministic_measured_on_the_same_days_and_cold_starts_have_no_incidents(
+    ) {
+        let mut params = crate::synth::family::member_params("frequent", 5);
+        params.features = 40;
+        params.days = 150;
+        let data = generate(&params);
+        let config = Config::default();
+        let analysis = prepare(&dataset_of(&data), &data.events, &config.model, &config.slo);
+        let forest = trees::ForestParams {
+            trees: 20,
+            ..trees::ForestParams::default()
+        };
+        let a = family_method_scores("trees", &analysis, &data, &config, &forest);
+        let b = family_method_scores("trees", &analysis, &data, &config, &forest);
+        assert_eq!(a.score, b.score);
+        assert!(
+            a.score.iter().flatten().any(|s| s.is_some()),
+            "no forest fitted"
+        );
+        let days: Vec<usize> = FAMILY_METHODS
+            .iter()
+            .map(|m| {
+                let scores = family_method_scores(m, &analysis, &data, &config, &forest);
+                measure(&scores, &analysis, &data, config.model.horizon).evaluated_days
+            })
+            .collect();
+        assert!(days.iter().all(|d| *d == days[0] && *d > 0), "{days:?}");
+
+        let cold = cold_start_data(&data);
+        assert!(cold.events.iter().all(|e| e.kind != EventKind::Incident));
+        let cold_dataset = dataset_of(&cold);
+        assert_eq!(cold_dataset.days, COLD_START_DAYS);
+        let cold_analysis = prepare(&cold_dataset, &cold.events, &config.model, &config.slo);
+        let ceiling = family_method_scores("ceiling", &cold_analysis, &data, &config, &forest);
+        let auc = cold_start_auc(&ceiling, &cold_analysis, &data, config.model.horizon);
+        assert!(auc.unwrap() > 0.5, "{auc:?}");
     }
 }

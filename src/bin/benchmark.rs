@@ -5,49 +5,74 @@
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     use clap::Parser;
-    use feature_radar::benchmark::{
-        ceiling_scores, dataset_of, feature_radar_scores, measure, snapshot_scores,
-        threshold_scores, Figures,
-    };
-    use feature_radar::report::prepare;
-    use feature_radar::synth::{generate, SynthParams};
-    use feature_radar::Config;
-    use std::time::Instant;
 
     #[derive(Parser)]
-    #[command(about = "Feature Radar against a threshold monitor and a snapshot model")]
+    #[command(
+        about = "Feature Radar against a threshold monitor, a snapshot model and a random forest"
+    )]
     struct Args {
-        /// Seeds of the generated datasets (none of them used to tune anything).
+        /// Which table to print: risk (the portfolio family), legacy (the earlier table: five
+        /// seeds of the default generator), detect, or all.
+        #[arg(long, default_value = "risk")]
+        table: String,
+        /// The family's members to run: report (the printed figures) or tune (for choosing
+        /// settings; never quote these).
+        #[arg(long, default_value = "report")]
+        split: String,
+        /// Only the family members whose name contains this.
+        #[arg(long)]
+        only: Option<String>,
+        /// Threads running family members at once.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        /// The forest's trees, maximum depth, smallest leaf, inputs tried at each split and
+        /// days between refits (defaults: ForestParams::default()).
+        #[arg(long)]
+        forest_trees: Option<usize>,
+        #[arg(long)]
+        forest_depth: Option<u16>,
+        #[arg(long)]
+        forest_leaf: Option<usize>,
+        #[arg(long)]
+        forest_mtry: Option<usize>,
+        #[arg(long)]
+        forest_every: Option<usize>,
+        /// Seeds of the legacy table's and the detect table's datasets.
         #[arg(
             long,
             value_delimiter = ',',
             default_value = "1001,1002,1003,1004,1005"
         )]
         seeds: Vec<u64>,
+        /// Size of the legacy table's datasets.
         #[arg(long, default_value_t = 80)]
         features: usize,
         #[arg(long, default_value_t = 180)]
         days: usize,
-        /// Which table to print: risk, detect, or both.
-        #[arg(long, default_value = "both")]
-        table: String,
-        /// Instead of a table, fit the default risk model on the fit portfolios and print
-        /// it as the constants of src/model/default_model.rs.
-        #[arg(long)]
-        fit_default: bool,
-        /// The risk model's prior strength (for choosing it on development seeds).
+        /// The risk model's prior strength and cohort margin (to compare settings on the
+        /// tune members).
         #[arg(long, default_value_t = feature_radar::model::PRIOR_STRENGTH)]
         prior_strength: f64,
+        #[arg(long, default_value_t = feature_radar::model::COHORT_MARGIN)]
+        cohort_margin: f64,
+        /// Instead of a table, fit the default risk model on the family's fit members and
+        /// print it as the constants of src/model/default_model.rs.
+        #[arg(long)]
+        fit_default: bool,
     }
 
     let args = Args::parse();
+    let mut config = feature_radar::Config::default();
+    config.model.prior_strength = args.prior_strength;
+    config.model.cohort_margin = args.cohort_margin;
     if args.fit_default {
-        let portfolios: Vec<_> = feature_radar::benchmark::default_fit::FIT_PORTFOLIOS
-            .iter()
-            .map(generate)
-            .collect();
-        let model = feature_radar::benchmark::default_fit::fit_on(&portfolios, &Config::default())
-            .expect("the fit portfolios have degradations");
+        let portfolios: Vec<_> =
+            feature_radar::synth::family::members(feature_radar::synth::family::Split::Fit)
+                .iter()
+                .map(|m| feature_radar::synth::generate(&m.params))
+                .collect();
+        let model = feature_radar::benchmark::default_fit::fit_on(&portfolios, &config)
+            .expect("the fit members have degradations");
         print!(
             "{}",
             feature_radar::model::default_model::constants_source(&model)
@@ -58,14 +83,303 @@ fn main() {
         );
         return;
     }
-    if args.table == "both" || args.table == "detect" {
+    let all = args.table == "all";
+    if !["risk", "legacy", "detect", "all"].contains(&args.table.as_str()) {
+        eprintln!("--table must be risk, legacy, detect or all");
+        std::process::exit(2);
+    }
+    if all || args.table == "detect" {
         detect_table(&args.seeds);
     }
-    if args.table != "both" && args.table != "risk" {
-        return;
+    if all || args.table == "legacy" {
+        legacy_table(&args.seeds, args.features, args.days);
     }
-    let mut config = Config::default();
-    config.model.prior_strength = args.prior_strength;
+    if all || args.table == "risk" {
+        let split = match args.split.as_str() {
+            "report" => feature_radar::synth::family::Split::Report,
+            "tune" => feature_radar::synth::family::Split::Tune,
+            _ => {
+                eprintln!("--split must be report or tune (fit members are for fitting)");
+                std::process::exit(2);
+            }
+        };
+        let default = feature_radar::benchmark::trees::ForestParams::default();
+        let forest = feature_radar::benchmark::trees::ForestParams {
+            trees: args.forest_trees.unwrap_or(default.trees),
+            max_depth: args.forest_depth.unwrap_or(default.max_depth),
+            min_samples_leaf: args.forest_leaf.unwrap_or(default.min_samples_leaf),
+            mtry: args.forest_mtry.unwrap_or(default.mtry),
+            retrain_every: args.forest_every.unwrap_or(default.retrain_every),
+            ..default
+        };
+        family_table(split, args.only.as_deref(), forest, args.jobs, config);
+    }
+}
+
+/// The risk table on the portfolio family: per member a row per method, then the median
+/// and the worst member per figure. Members run on `jobs` threads; the table is printed in
+/// member order, so it does not depend on them.
+#[cfg(not(target_arch = "wasm32"))]
+fn family_table(
+    split: feature_radar::synth::family::Split,
+    only: Option<&str>,
+    forest: feature_radar::benchmark::trees::ForestParams,
+    jobs: usize,
+    config: feature_radar::Config,
+) {
+    use feature_radar::benchmark::{
+        cold_start_auc, cold_start_data, dataset_of, family_method_scores, measure, Figures,
+        COLD_START_DAYS, FAMILY_METHODS,
+    };
+    use feature_radar::report::prepare;
+    use feature_radar::synth::family::{members, Member};
+    use feature_radar::synth::{generate, EpisodeKind};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    const N: usize = FAMILY_METHODS.len();
+    struct Done {
+        lines: Vec<String>,
+        results: Vec<(Figures, Option<f64>)>,
+        seconds: [f64; N],
+        generation: f64,
+    }
+    let horizon = config.model.horizon;
+    let wall = Instant::now();
+    let members: Vec<Member> = members(split)
+        .into_iter()
+        .filter(|m| only.is_none_or(|o| m.name.contains(o)))
+        .collect();
+    let run = |member: &Member| -> Done {
+        let mut seconds = [0.0f64; N];
+        let clock = Instant::now();
+        let data = generate(&member.params);
+        let cold = cold_start_data(&data);
+        let generation = clock.elapsed().as_secs_f64();
+        let dataset = dataset_of(&data);
+        let cold_dataset = dataset_of(&cold);
+        // The engine's analysis (signals, labels, walk-forward) is Feature Radar's cost;
+        // the baselines reuse its signals and labels.
+        let clock = Instant::now();
+        let analysis = prepare(&dataset, &data.events, &config.model, &config.slo);
+        let cold_analysis = prepare(&cold_dataset, &cold.events, &config.model, &config.slo);
+        let radar = FAMILY_METHODS
+            .iter()
+            .position(|m| *m == "feature radar")
+            .expect("listed");
+        seconds[radar] += clock.elapsed().as_secs_f64();
+        let truth = |kind: EpisodeKind| data.episodes.iter().filter(|e| e.kind == kind).count();
+        let one_cohort = data
+            .episodes
+            .iter()
+            .filter(|e| e.kind.is_degradation() && e.cohort.is_some())
+            .count();
+        let mut lines = Vec::new();
+        let mut results = Vec::new();
+        for (m, method) in FAMILY_METHODS.iter().enumerate() {
+            let clock = Instant::now();
+            let scores = family_method_scores(method, &analysis, &data, &config, &forest);
+            let cold_scores = family_method_scores(method, &cold_analysis, &data, &config, &forest);
+            seconds[m] += clock.elapsed().as_secs_f64();
+            let figures = measure(&scores, &analysis, &data, horizon);
+            let cold_auc = cold_start_auc(&cold_scores, &cold_analysis, &data, horizon);
+            lines.push(format!(
+                "| {} | {} x {} | {} / {} / {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                member.name,
+                member.params.features,
+                member.params.days,
+                truth(EpisodeKind::Creep),
+                truth(EpisodeKind::Sudden),
+                one_cohort,
+                figures.evaluated_days,
+                method,
+                fmt3(figures.roc_auc),
+                fmt3(figures.average_precision),
+                fmt3(figures.calibration_error),
+                if figures.predictable > 0 {
+                    format!(
+                        "{} of {} ({:.0}%)",
+                        figures.predictable_flagged,
+                        figures.predictable,
+                        figures.predictable_flagged as f64 * 100.0 / figures.predictable as f64
+                    )
+                } else {
+                    "n/a".into()
+                },
+                fmt3(figures.investigate_precision()),
+                figures
+                    .alerts_per_100()
+                    .map_or("n/a".into(), |a| format!("{a:.2}")),
+                fmt3(cold_auc)
+            ));
+            results.push((figures, cold_auc));
+        }
+        Done {
+            lines,
+            results,
+            seconds,
+            generation,
+        }
+    };
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<Done>>> = Mutex::new((0..members.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(member) = members.get(i) else {
+                    break;
+                };
+                let result = run(member);
+                done.lock().expect("no worker panicked")[i] = Some(result);
+            });
+        }
+    });
+    let done: Vec<Done> = done
+        .into_inner()
+        .expect("no worker panicked")
+        .into_iter()
+        .map(|d| d.expect("every member ran"))
+        .collect();
+
+    println!(
+        "Portfolio family, {} members ({} split); risk of \"a degradation starts within {horizon} days\"; the engine and the snapshot are refitted every {} days, the forest every {} ({} trees, depth <= {}, >= {} examples a leaf, {} inputs tried a split); cold start: the first {COLD_START_DAYS} days with every incident removed, against the truth.\n",
+        members.len(),
+        split.as_str(),
+        config.model.retrain_every,
+        forest.retrain_every,
+        forest.trees,
+        forest.max_depth,
+        forest.min_samples_leaf,
+        forest.mtry
+    );
+    println!("| member | features x days | degradations (build-up / sudden / one-cohort) | evaluated feature-days | method | ROC AUC | avg precision | calibration error | predictable flagged >= 1 day ahead | investigate precision | investigate alerts / 100 feature-days | cold-start ROC AUC |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut results: Vec<Vec<(Figures, Option<f64>)>> = vec![Vec::new(); N];
+    let mut seconds = [0.0f64; N];
+    let mut generation = 0.0;
+    for d in &done {
+        for line in &d.lines {
+            println!("{line}");
+        }
+        for m in 0..N {
+            results[m].push(d.results[m].clone());
+            seconds[m] += d.seconds[m];
+        }
+        generation += d.generation;
+    }
+
+    // The median member and the worst member, per figure and method.
+    type Pick = fn(&(Figures, Option<f64>)) -> Option<f64>;
+    let columns: [(&str, Pick, bool, bool); 7] = [
+        ("ROC AUC", |r| r.0.roc_auc, true, false),
+        ("avg precision", |r| r.0.average_precision, true, false),
+        ("calibration error", |r| r.0.calibration_error, false, false),
+        (
+            "predictable flagged (%)",
+            |r| r.0.flagged_share().map(|s| s * 100.0),
+            true,
+            true,
+        ),
+        (
+            "investigate precision",
+            |r| r.0.investigate_precision(),
+            true,
+            false,
+        ),
+        (
+            "investigate alerts / 100",
+            |r| r.0.alerts_per_100(),
+            false,
+            true,
+        ),
+        ("cold-start ROC AUC", |r| r.1, true, false),
+    ];
+    println!(
+        "\nMedian member / worst member per figure ({} members; worst is the lowest, or the highest for calibration error and alerts; n/a members are left out and counted in brackets):\n",
+        members.len()
+    );
+    let header: Vec<&str> = columns.iter().map(|c| c.0).collect();
+    println!("| method | {} |", header.join(" | "));
+    println!("|---|{}", "---|".repeat(columns.len()));
+    for (m, method) in FAMILY_METHODS.iter().enumerate() {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|(_, pick, higher_is_better, percent)| {
+                let mut v: Vec<f64> = results[m].iter().filter_map(pick).collect();
+                let missing = results[m].len() - v.len();
+                if v.is_empty() {
+                    return "n/a".into();
+                }
+                v.sort_by(f64::total_cmp);
+                let median = if v.len() % 2 == 1 {
+                    v[v.len() / 2]
+                } else {
+                    (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+                };
+                let worst = if *higher_is_better {
+                    v[0]
+                } else {
+                    v[v.len() - 1]
+                };
+                let f = |x: f64| {
+                    if *percent {
+                        format!("{x:.1}")
+                    } else {
+                        format!("{x:.3}")
+                    }
+                };
+                let gap = if missing > 0 {
+                    format!(" ({missing} n/a)")
+                } else {
+                    String::new()
+                };
+                format!("{} / {}{gap}", f(median), f(worst))
+            })
+            .collect();
+        println!("| {method} | {} |", cells.join(" | "));
+    }
+    let timings: Vec<String> = FAMILY_METHODS
+        .iter()
+        .zip(seconds)
+        .map(|(m, s)| format!("{m} {s:.1} s"))
+        .collect();
+    println!(
+        "\nRun time: {:.1} s wall on {jobs} threads; CPU seconds: generating {generation:.1}, per method (full run and cold start) {}.\n",
+        wall.elapsed().as_secs_f64(),
+        timings.join(", ")
+    );
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn fmt3(value: Option<f64>) -> String {
+    value.map_or("n/a".into(), |v| format!("{v:.3}"))
+}
+
+/// The earlier risk table: five seeds of the default generator, figures pooled.
+#[cfg(not(target_arch = "wasm32"))]
+fn legacy_table(seeds: &[u64], features: usize, days: usize) {
+    use feature_radar::benchmark::{
+        ceiling_scores, dataset_of, feature_radar_scores, measure, snapshot_scores,
+        threshold_scores, Figures,
+    };
+    use feature_radar::report::prepare;
+    use feature_radar::synth::{generate, SynthParams};
+    use feature_radar::Config;
+    use std::time::Instant;
+
+    struct Args<'a> {
+        seeds: &'a [u64],
+        features: usize,
+        days: usize,
+    }
+    let args = Args {
+        seeds,
+        features,
+        days,
+    };
+    let config = Config::default();
     let names = [
         "threshold",
         "snapshot",
@@ -77,7 +391,7 @@ fn main() {
     let mut seconds = [0.0f64; 5];
     let mut platt = config;
     platt.model.calibration_min_positives = 20;
-    for seed in &args.seeds {
+    for seed in args.seeds {
         let data = generate(&SynthParams {
             seed: *seed,
             features: args.features,

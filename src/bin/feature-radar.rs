@@ -60,6 +60,10 @@ mod cli {
             /// Folder to write the three files into.
             #[arg(long)]
             out: PathBuf,
+            /// A member of the benchmark's portfolio family instead (for example
+            /// `fit-cohorts-2`; the member sets seed, size, length and start).
+            #[arg(long)]
+            member: Option<String>,
         },
     }
 
@@ -342,6 +346,7 @@ mod cli {
                 days,
                 start,
                 out,
+                member,
             } => {
                 let start = chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d")
                     .map_err(|_| Failure(format!("--start '{start}' is not YYYY-MM-DD"), 2))?;
@@ -351,12 +356,30 @@ mod cli {
                         2,
                     ));
                 }
-                let data = generate(&SynthParams {
-                    seed,
-                    features,
-                    days,
-                    start,
-                });
+                let params = match member {
+                    Some(name) => {
+                        use feature_radar::synth::family::{members, Split};
+                        [Split::Fit, Split::Tune, Split::Report]
+                            .into_iter()
+                            .flat_map(members)
+                            .find(|m| m.name == name)
+                            .ok_or_else(|| {
+                                Failure(
+                                    format!("--member '{name}' is not a member of the family"),
+                                    2,
+                                )
+                            })?
+                            .params
+                    }
+                    None => SynthParams {
+                        seed,
+                        features,
+                        days,
+                        start,
+                        ..SynthParams::default()
+                    },
+                };
+                let data = generate(&params);
                 std::fs::create_dir_all(&out)
                     .map_err(|e| Failure(format!("{}: {e}", out.display()), 2))?;
                 let write = |file: &str, text: String| {

@@ -43,6 +43,10 @@ pub struct RiskModelParams {
     /// Precision of the prior on the intercept (weak: the base rate is the data's own).
     pub intercept_prior: f64,
     pub max_iterations: u64,
+    /// How much a cohort's default log-odds must exceed the whole feature's for the model
+    /// to read the cohort instead: one cohort among several looks worse than the whole by
+    /// chance, so it must look clearly worse.
+    pub cohort_margin: f64,
     /// Most non-degradation examples a fit uses. Beyond it, a fixed share of them is
     /// sampled (chosen by a hash of each example, so the same example is always kept or
     /// dropped) and each kept one weighs for those dropped, keeping the fit's cost bounded
@@ -64,11 +68,15 @@ impl Default for RiskModelParams {
             prior_strength: PRIOR_STRENGTH,
             intercept_prior: 0.1,
             max_iterations: 50,
+            cohort_margin: COHORT_MARGIN,
             max_training_negatives: 20_000,
             calibration_min_positives: 0,
         }
     }
 }
+
+/// The default cohort margin (see [`RiskModelParams::cohort_margin`]).
+pub const COHORT_MARGIN: f64 = 0.5;
 
 /// The default prior strength (see [`RiskModelParams::prior_strength`]).
 pub const PRIOR_STRENGTH: f64 = 25.0;

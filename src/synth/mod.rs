@@ -8,15 +8,22 @@
 //! latency), sudden failures that give no warning, and decoys that must not be flagged:
 //! one-day load spikes, benign level shifts after deploys, and slow benign drift.
 //! The same seed and parameters always give the same files, on every platform.
+//!
+//! `SynthParams::portfolio` changes how the portfolio behaves (usage spread, incident
+//! rates, build-up length and strength, noise and its tails, binomial counts, decoys,
+//! per-platform cohort rows with one-cohort degradations); its default is the generator
+//! the bundled data came from, bit for bit. `family` names the portfolios the benchmark
+//! runs on.
 
+pub mod family;
 pub mod series;
 
-use crate::telemetry::{EventKind, EventRecord, TelemetryRecord};
+use crate::telemetry::{Cohort, EventKind, EventRecord, TelemetryRecord};
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, LogNormal, Normal, Poisson};
+use rand_distr::{Binomial, Distribution, LogNormal, Normal, Poisson, StudentT};
 use serde::Serialize;
 
 /// What to generate.
@@ -26,6 +33,8 @@ pub struct SynthParams {
     pub features: usize,
     pub days: usize,
     pub start: NaiveDate,
+    /// How the portfolio behaves; the default is the generator the bundled data came from.
+    pub portfolio: PortfolioParams,
 }
 
 impl Default for SynthParams {
@@ -35,9 +44,88 @@ impl Default for SynthParams {
             features: 80,
             days: 180,
             start: NaiveDate::from_ymd_opt(2026, 5, 30).expect("valid date"),
+            portfolio: PortfolioParams::default(),
         }
     }
 }
+
+/// How the features' usage levels are spread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Usage {
+    /// Log-normal daily sessions (median about 5,000, a wide spread): the default.
+    LogNormal,
+    /// Zipf: the feature of (random) rank `r` has `top * r^-exponent` daily sessions.
+    Zipf { top: f64, exponent: f64 },
+}
+
+/// The knobs of a portfolio. The default reproduces the original generator exactly (the
+/// same seed gives the same files); every other value draws only what it needs, so a
+/// knob left at its default leaves that part of the data as it was.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PortfolioParams {
+    pub usage: Usage,
+    /// Expected build-ups (predictable degradations) per feature over the whole run.
+    pub creeps_per_feature: f64,
+    /// Expected sudden degradations per feature over the whole run.
+    pub suddens_per_feature: f64,
+    /// Length of a build-up in days, drawn from `[min, max)`.
+    pub build_up_days: (i64, i64),
+    /// Multiplies a build-up's latency and crash peaks and its feedback drop before the
+    /// incident (1 = as strong as the default; the incident itself keeps full strength).
+    pub precursor_strength: f64,
+    /// Multiplies the latency noise.
+    pub noise_scale: f64,
+    /// Degrees of freedom of a Student-t latency noise (unit variance); None: normal.
+    pub noise_tail_df: Option<f64>,
+    /// Crash and error rates as binomial counts of the day's sessions (small features are
+    /// then noisy, with many zero days) rather than a normal approximation.
+    pub count_noise: bool,
+    /// Expected one-day load spikes per feature.
+    pub spikes_per_feature: f64,
+    /// Chance that a feature deploy (after day 35) moves p95 latency for good, and the
+    /// range of that move (a factor).
+    pub shift_probability: f64,
+    pub shift_size: (f64, f64),
+    /// Chance that a feature's latency drifts up slowly and harmlessly.
+    pub drift_probability: f64,
+    /// Expected marketing campaigns per feature (3 to 14 days of more load, a little
+    /// slower): decoys.
+    pub campaigns_per_feature: f64,
+    /// Expected one-day blips per feature (latency or crashes jump for a day, then go
+    /// back): decoys.
+    pub blips_per_feature: f64,
+    /// Per-platform cohort rows (android, ios, web) instead of one row per feature and day.
+    pub cohorts: bool,
+    /// With cohorts: the share of degradations that hit a single platform (diluted in
+    /// the feature's total).
+    pub one_cohort_share: f64,
+}
+
+impl Default for PortfolioParams {
+    fn default() -> Self {
+        PortfolioParams {
+            usage: Usage::LogNormal,
+            creeps_per_feature: 0.9,
+            suddens_per_feature: 0.25,
+            build_up_days: (4, 11),
+            precursor_strength: 1.0,
+            noise_scale: 1.0,
+            noise_tail_df: None,
+            count_noise: false,
+            spikes_per_feature: 0.8,
+            shift_probability: 0.3,
+            shift_size: (1.1, 1.3),
+            drift_probability: 0.2,
+            campaigns_per_feature: 0.0,
+            blips_per_feature: 0.0,
+            cohorts: false,
+            one_cohort_share: 0.0,
+        }
+    }
+}
+
+/// The platforms of cohort rows.
+pub const PLATFORMS: [&str; 3] = ["android", "ios", "web"];
 
 /// The kinds of ground-truth episode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,6 +139,10 @@ pub enum EpisodeKind {
     LoadSpike,
     BenignShift,
     SlowDrift,
+    /// Several days of more load from a marketing campaign, a little slower.
+    Campaign,
+    /// One day of higher latency or crashes that goes back by itself.
+    Blip,
 }
 
 impl EpisodeKind {
@@ -61,6 +153,8 @@ impl EpisodeKind {
             EpisodeKind::LoadSpike => "load_spike",
             EpisodeKind::BenignShift => "benign_shift",
             EpisodeKind::SlowDrift => "slow_drift",
+            EpisodeKind::Campaign => "campaign",
+            EpisodeKind::Blip => "blip",
         }
     }
 
@@ -82,7 +176,16 @@ pub struct Episode {
     pub end: NaiveDate,
     /// Whether a deploy on the onset day started it.
     pub deploy_linked: bool,
+    /// The platform cohort it hit alone, when it hit one (cohort portfolios only).
+    pub cohort: Option<String>,
     pub note: String,
+}
+
+impl Episode {
+    /// Whether it is an incident that built up over days (a predictable one).
+    pub fn is_predictable(&self) -> bool {
+        self.kind == EpisodeKind::Creep
+    }
 }
 
 /// The generated files' content.
@@ -170,6 +273,7 @@ fn ramp(t: i64, onset: i64, length: i64) -> f64 {
 
 /// Generates telemetry, events and ground truth.
 pub fn generate(params: &SynthParams) -> SynthData {
+    let knobs = &params.portfolio;
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
     let names = feature_names(params.features, &mut rng);
     let days = params.days as i64;
@@ -196,10 +300,23 @@ pub fn generate(params: &SynthParams) -> SynthData {
         t += rng.gen_range(28..43);
     }
 
-    for name in &names {
+    let tail = knobs
+        .noise_tail_df
+        .map(|df| (StudentT::new(df).expect("valid"), (df / (df - 2.0)).sqrt()));
+    for (rank, name) in names.iter().enumerate() {
         let mut effects = vec![DayEffects::default(); params.days];
+        // With cohorts: effects on one platform alone, on top of `effects`.
+        let mut platform_effects = if knobs.cohorts {
+            vec![vec![DayEffects::default(); params.days]; PLATFORMS.len()]
+        } else {
+            Vec::new()
+        };
         // Usage: heavy-tailed level, a weekly shape, slow growth.
-        let base_sessions = LogNormal::new(8.5, 1.7).expect("valid").sample(&mut rng);
+        let drawn_sessions = LogNormal::new(8.5, 1.7).expect("valid").sample(&mut rng);
+        let base_sessions = match knobs.usage {
+            Usage::LogNormal => drawn_sessions,
+            Usage::Zipf { top, exponent } => top * ((rank + 1) as f64).powf(-exponent),
+        };
         let weekend_factor = *[0.55, 0.8, 1.0, 1.3].choose(&mut rng).expect("non-empty");
         let growth: f64 = rng.gen_range(-0.001..0.003);
         let base_latency = LogNormal::new(5.6, 0.6).expect("valid").sample(&mut rng);
@@ -216,7 +333,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
             .min(0.1);
         let base_feedback: f64 = rng.gen_range(3.6..4.7);
         let rating_rate: f64 = rng.gen_range(0.001..0.006);
-        let drift: f64 = if rng.gen_bool(0.2) {
+        let drift: f64 = if rng.gen_bool(knobs.drift_probability) {
             rng.gen_range(0.0015..0.004)
         } else {
             0.0
@@ -229,6 +346,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
                 incident: None,
                 end: date(days - 1),
                 deploy_linked: false,
+                cohort: None,
                 note: format!(
                     "p95 latency drifts up {:.2}%/day, harmlessly",
                     drift * 100.0
@@ -249,8 +367,8 @@ pub fn generate(params: &SynthParams) -> SynthData {
             version.1 += 1;
             let title = format!("{}-v{}.{}.{}", name, version.0, version.1, version.2);
             deploy_titles.push((d, title.clone()));
-            if d > 35 && rng.gen_bool(0.3) {
-                let shift: f64 = rng.gen_range(1.1..1.3);
+            if d > 35 && rng.gen_bool(knobs.shift_probability) {
+                let shift: f64 = rng.gen_range(knobs.shift_size.0..knobs.shift_size.1);
                 for e in &mut effects[d as usize..] {
                     e.latency *= shift;
                 }
@@ -261,6 +379,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
                     incident: None,
                     end: date(days - 1),
                     deploy_linked: true,
+                    cohort: None,
                     note: format!(
                         "{title} moved p95 latency by {:+.0}% for good",
                         (shift - 1.0) * 100.0
@@ -271,13 +390,20 @@ pub fn generate(params: &SynthParams) -> SynthData {
 
         // Degradations: creeps and sudden failures, at least three weeks apart.
         let mut busy: Vec<(i64, i64)> = Vec::new();
-        let creeps = Poisson::new(0.9).expect("valid").sample(&mut rng) as usize;
-        let suddens = Poisson::new(0.25).expect("valid").sample(&mut rng) as usize;
+        let count = |rate: f64, rng: &mut ChaCha8Rng| -> usize {
+            if rate > 0.0 {
+                Poisson::new(rate).expect("valid").sample(rng) as usize
+            } else {
+                0
+            }
+        };
+        let creeps = count(knobs.creeps_per_feature, &mut rng);
+        let suddens = count(knobs.suddens_per_feature, &mut rng);
         let mut plans: Vec<EpisodeKind> = vec![EpisodeKind::Creep; creeps];
         plans.extend(vec![EpisodeKind::Sudden; suddens]);
         for kind in plans {
             let length: i64 = if kind == EpisodeKind::Creep {
-                rng.gen_range(4..11)
+                rng.gen_range(knobs.build_up_days.0..knobs.build_up_days.1)
             } else {
                 0
             };
@@ -300,6 +426,11 @@ pub fn generate(params: &SynthParams) -> SynthData {
             let severity;
             let mut deploy_linked = false;
             let note;
+            // A one-cohort degradation hits a single platform's rows.
+            let target: Option<usize> = (knobs.cohorts
+                && knobs.one_cohort_share > 0.0
+                && rng.gen_bool(knobs.one_cohort_share))
+            .then(|| rng.gen_range(0..PLATFORMS.len()));
             if kind == EpisodeKind::Creep {
                 deploy_linked = rng.gen_bool(0.5);
                 if deploy_linked {
@@ -320,15 +451,20 @@ pub fn generate(params: &SynthParams) -> SynthData {
                 };
                 let feedback_drop: f64 = rng.gen_range(0.2..0.8);
                 let lag: i64 = rng.gen_range(1..3);
+                let strength = knobs.precursor_strength;
                 for t in onset..=last {
                     let r = ramp(t, onset, length);
                     let r_lag = ramp(t, onset + lag, length);
-                    let worse = if t >= incident { 1.2 } else { 1.0 };
-                    let e = &mut effects[t as usize];
+                    let worse = if t >= incident { 1.2 } else { strength };
+                    let e = match target {
+                        Some(p) => &mut platform_effects[p][t as usize],
+                        None => &mut effects[t as usize],
+                    };
                     e.latency *= 1.0 + latency_peak * r * worse;
                     e.crash *= 1.0 + crash_peak * r * worse;
                     e.error *= 1.0 + 0.5 * (latency_peak + crash_peak / 3.0) * r * worse;
-                    e.feedback -= feedback_drop * r_lag;
+                    let drop_strength = if t >= incident { 1.0 } else { strength };
+                    e.feedback -= feedback_drop * r_lag * drop_strength;
                 }
                 severity = if latency_peak > 1.0 || crash_peak > 3.5 {
                     2
@@ -343,7 +479,10 @@ pub fn generate(params: &SynthParams) -> SynthData {
             } else {
                 let jump: f64 = rng.gen_range(2.0..4.0);
                 for t in incident..=last {
-                    let e = &mut effects[t as usize];
+                    let e = match target {
+                        Some(p) => &mut platform_effects[p][t as usize],
+                        None => &mut effects[t as usize],
+                    };
                     e.latency *= jump;
                     e.crash *= 2.0 * jump;
                     e.error *= 2.0 * jump;
@@ -379,12 +518,16 @@ pub fn generate(params: &SynthParams) -> SynthData {
                 incident: Some(date(incident)),
                 end: date(end),
                 deploy_linked,
-                note,
+                cohort: target.map(|p| PLATFORMS[p].to_string()),
+                note: match target {
+                    Some(p) => format!("{} only: {note}", PLATFORMS[p]),
+                    None => note,
+                },
             });
         }
 
         // One-day load spikes (a campaign, a bot), which briefly slow the feature down.
-        let spikes = Poisson::new(0.8).expect("valid").sample(&mut rng) as usize;
+        let spikes = count(knobs.spikes_per_feature, &mut rng);
         for _ in 0..spikes {
             let t = rng.gen_range(35..days);
             if busy.iter().any(|(a, b)| t + 10 >= *a && t <= *b + 3) {
@@ -401,7 +544,69 @@ pub fn generate(params: &SynthParams) -> SynthData {
                 incident: None,
                 end: date(t),
                 deploy_linked: false,
+                cohort: None,
                 note: format!("one day of x{load:.1} traffic"),
+            });
+        }
+
+        // Marketing campaigns: days of more load, a little slower (decoys).
+        let campaigns = count(knobs.campaigns_per_feature, &mut rng);
+        for _ in 0..campaigns {
+            let from = rng.gen_range(35..days);
+            let length: i64 = rng.gen_range(3..15);
+            let to = (from + length - 1).min(days - 1);
+            if busy.iter().any(|(a, b)| to + 10 >= *a && from <= *b + 3) {
+                continue;
+            }
+            let load: f64 = rng.gen_range(1.4..2.5);
+            for e in &mut effects[from as usize..=to as usize] {
+                e.load *= load;
+                e.latency *= 1.0 + 0.2 * (load - 1.0);
+                e.error *= 1.0 + 0.15 * (load - 1.0);
+            }
+            episodes.push(Episode {
+                feature: name.clone(),
+                kind: EpisodeKind::Campaign,
+                onset: date(from),
+                incident: None,
+                end: date(to),
+                deploy_linked: false,
+                cohort: None,
+                note: format!("campaign: {} days of x{load:.1} traffic", to - from + 1),
+            });
+        }
+        // Blips: one bad day that goes back by itself (decoys).
+        let blips = count(knobs.blips_per_feature, &mut rng);
+        for _ in 0..blips {
+            let t = rng.gen_range(35..days);
+            if busy.iter().any(|(a, b)| t + 10 >= *a && t <= *b + 3) {
+                continue;
+            }
+            let size: f64 = rng.gen_range(1.5..3.0);
+            let on_crashes = rng.gen_bool(0.5);
+            let e = &mut effects[t as usize];
+            if on_crashes {
+                e.crash *= 2.0 * size;
+            } else {
+                e.latency *= size;
+            }
+            episodes.push(Episode {
+                feature: name.clone(),
+                kind: EpisodeKind::Blip,
+                onset: date(t),
+                incident: None,
+                end: date(t),
+                deploy_linked: false,
+                cohort: None,
+                note: format!(
+                    "one day of {} x{:.1}",
+                    if on_crashes {
+                        "crash rate"
+                    } else {
+                        "p95 latency"
+                    },
+                    if on_crashes { 2.0 * size } else { size }
+                ),
             });
         }
 
@@ -421,6 +626,18 @@ pub fn generate(params: &SynthParams) -> SynthData {
             }
         }
 
+        // With cohorts: each platform's share of sessions, and how it differs.
+        let platforms: Vec<(f64, f64, f64)> = if knobs.cohorts {
+            let ios: f64 = rng.gen_range(0.25..0.45);
+            let android: f64 = rng.gen_range(0.25..0.45);
+            [android, ios, 1.0 - ios - android]
+                .iter()
+                .map(|share| (*share, rng.gen_range(0.8..1.25), rng.gen_range(0.6..1.6)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+
         // The telemetry itself.
         for t in 0..days {
             let day = date(t);
@@ -432,46 +649,94 @@ pub fn generate(params: &SynthParams) -> SynthData {
                 * (growth * t as f64).exp()
                 * e.load
                 * (0.06 * standard.sample(&mut rng)).exp();
-            let sessions = expected.round().max(0.0) as u64;
-            // Small features sometimes miss a day of data: a gap, not a zero.
-            if sessions < 200 && rng.gen_bool(0.01) {
+            // One row: its sessions, the effects on it, and how its platform differs.
+            let mut row = |sessions: u64,
+                           e: DayEffects,
+                           latency_factor: f64,
+                           crash_factor: f64,
+                           cohort: Option<Cohort>,
+                           rng: &mut ChaCha8Rng| {
+                // Small features sometimes miss a day of data: a gap, not a zero.
+                if sessions < 200 && rng.gen_bool(0.01) {
+                    return;
+                }
+                let n = sessions.max(1) as f64;
+                let noise = (latency_noise + 0.3 / (n / 50.0).sqrt()) * knobs.noise_scale;
+                let z = match &tail {
+                    Some((t, scale)) => t.sample(rng) / scale,
+                    None => standard.sample(rng),
+                };
+                let p95 = base_latency
+                    * latency_factor
+                    * season.powf(load_elasticity)
+                    * (drift * t as f64).exp()
+                    * e.latency
+                    * (noise * z).exp();
+                let p50 = p95 * p50_ratio * (0.03 * standard.sample(rng)).exp();
+                let rate_with_noise = |rate: f64, rng: &mut ChaCha8Rng| {
+                    if knobs.count_noise {
+                        let p = (rate * (0.1 * standard.sample(rng)).exp()).clamp(0.0, 1.0);
+                        let k = Binomial::new(sessions, p).expect("valid").sample(rng);
+                        return k as f64 / n;
+                    }
+                    let sd = (rate / n).sqrt();
+                    (rate * (0.1 * standard.sample(rng)).exp() + sd * standard.sample(rng))
+                        .clamp(0.0, 1.0)
+                };
+                let crash = rate_with_noise((base_crash * crash_factor * e.crash).min(0.5), rng);
+                let error = rate_with_noise((base_error * e.error).min(0.8), rng);
+                let ratings = Poisson::new((n * rating_rate).max(0.01))
+                    .expect("valid")
+                    .sample(rng) as u64;
+                let feedback = (ratings > 0).then(|| {
+                    let sd = 0.8 / (ratings as f64).sqrt() + 0.02;
+                    (base_feedback + e.feedback + sd * standard.sample(rng)).clamp(1.0, 5.0)
+                });
+                telemetry.push(TelemetryRecord {
+                    period_start: at(day, 0, 0),
+                    feature: name.clone(),
+                    sessions,
+                    latency_p95_ms: round_to(p95, 1),
+                    crash_rate: round_to(crash, 5),
+                    latency_p50_ms: Some(round_to(p50, 1)),
+                    error_rate: Some(round_to(error, 5)),
+                    feedback_score: feedback.map(|f| round_to(f, 2)),
+                    feedback_count: Some(ratings),
+                    cohort,
+                    line: 0,
+                });
+            };
+            if platforms.is_empty() {
+                let sessions = expected.round().max(0.0) as u64;
+                row(sessions, e, 1.0, 1.0, None, &mut rng);
                 continue;
             }
-            let n = sessions.max(1) as f64;
-            let noise = latency_noise + 0.3 / (n / 50.0).sqrt();
-            let p95 = base_latency
-                * season.powf(load_elasticity)
-                * (drift * t as f64).exp()
-                * e.latency
-                * (noise * standard.sample(&mut rng)).exp();
-            let p50 = p95 * p50_ratio * (0.03 * standard.sample(&mut rng)).exp();
-            let rate_with_noise = |rate: f64, rng: &mut ChaCha8Rng| {
-                let sd = (rate / n).sqrt();
-                (rate * (0.1 * standard.sample(rng)).exp() + sd * standard.sample(rng))
-                    .clamp(0.0, 1.0)
-            };
-            let crash = rate_with_noise((base_crash * e.crash).min(0.5), &mut rng);
-            let error = rate_with_noise((base_error * e.error).min(0.8), &mut rng);
-            let ratings = Poisson::new((n * rating_rate).max(0.01))
-                .expect("valid")
-                .sample(&mut rng) as u64;
-            let feedback = (ratings > 0).then(|| {
-                let sd = 0.8 / (ratings as f64).sqrt() + 0.02;
-                (base_feedback + e.feedback + sd * standard.sample(&mut rng)).clamp(1.0, 5.0)
-            });
-            telemetry.push(TelemetryRecord {
-                period_start: at(day, 0, 0),
-                feature: name.clone(),
-                sessions,
-                latency_p95_ms: round_to(p95, 1),
-                crash_rate: round_to(crash, 5),
-                latency_p50_ms: Some(round_to(p50, 1)),
-                error_rate: Some(round_to(error, 5)),
-                feedback_score: feedback.map(|f| round_to(f, 2)),
-                feedback_count: Some(ratings),
-                cohort: None,
-                line: 0,
-            });
+            for (p, (share, latency_factor, crash_factor)) in platforms.iter().enumerate() {
+                let pe = platform_effects[p][t as usize];
+                let sessions =
+                    (expected * share * pe.load * (0.04 * standard.sample(&mut rng)).exp())
+                        .round()
+                        .max(0.0) as u64;
+                let combined = DayEffects {
+                    latency: e.latency * pe.latency,
+                    crash: e.crash * pe.crash,
+                    error: e.error * pe.error,
+                    load: e.load * pe.load,
+                    feedback: e.feedback + pe.feedback,
+                };
+                let cohort = Cohort {
+                    platform: Some(PLATFORMS[p].to_string()),
+                    ..Cohort::default()
+                };
+                row(
+                    sessions,
+                    combined,
+                    *latency_factor,
+                    *crash_factor,
+                    Some(cohort),
+                    &mut rng,
+                );
+            }
         }
     }
     telemetry.sort_by(|a, b| {
@@ -498,32 +763,39 @@ fn round_to(value: f64, decimals: i32) -> f64 {
     (value * scale).round() / scale
 }
 
-/// The ground truth as CSV: one row per episode.
+/// The ground truth as CSV: one row per episode. A `cohort` column (the platform a
+/// one-cohort degradation hit) is added only when some episode has one, so the default
+/// generator's file is unchanged.
 pub fn write_truth_csv(episodes: &[Episode]) -> String {
+    let with_cohort = episodes.iter().any(|e| e.cohort.is_some());
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record([
-            "feature",
-            "kind",
-            "onset",
-            "incident",
-            "end",
-            "deploy_linked",
-            "note",
-        ])
-        .expect("writing to memory");
+    let mut header = vec![
+        "feature",
+        "kind",
+        "onset",
+        "incident",
+        "end",
+        "deploy_linked",
+        "note",
+    ];
+    if with_cohort {
+        header.push("cohort");
+    }
+    writer.write_record(header).expect("writing to memory");
     for e in episodes {
-        writer
-            .write_record([
-                e.feature.clone(),
-                e.kind.as_str().to_string(),
-                e.onset.to_string(),
-                e.incident.map(|d| d.to_string()).unwrap_or_default(),
-                e.end.to_string(),
-                e.deploy_linked.to_string(),
-                e.note.clone(),
-            ])
-            .expect("writing to memory");
+        let mut row = vec![
+            e.feature.clone(),
+            e.kind.as_str().to_string(),
+            e.onset.to_string(),
+            e.incident.map(|d| d.to_string()).unwrap_or_default(),
+            e.end.to_string(),
+            e.deploy_linked.to_string(),
+            e.note.clone(),
+        ];
+        if with_cohort {
+            row.push(e.cohort.clone().unwrap_or_default());
+        }
+        writer.write_record(row).expect("writing to memory");
     }
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV is UTF-8")
 }
