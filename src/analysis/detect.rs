@@ -54,10 +54,12 @@
 //!    average changes smoothly. A value that beats all past distances alarms (0.5)
 //!    from about 4 scales; on a noisy series, only what is both large and rare for it
 //!    alarms.
-//! 6. **One alarm per event.** After a score of 0.5 or more, the next 100 rows are
+//! 6. **One alarm per event.** After a score of 0.5 or more, the next 12 hours are
 //!    damped (x0.4, and below 0.5): a change alarms once, at its start, and not again at
 //!    every value while the series settles into its new normal. Its level then becomes
-//!    normal as the baselines and scales relearn.
+//!    normal as the baselines and scales relearn. The 12 hours are counted in rows at
+//!    the series' own step (144 rows at 5 minutes), at least 20 and at most 1,000 rows;
+//!    while the step is unknown (no timestamps), 100 rows.
 //!
 //! In a series that moves (its value has changed at least 24 times), a value repeated
 //! exactly for twice as long as any run before it (and at least 12 times) counts as a
@@ -125,7 +127,12 @@ const SMOOTH: usize = 3;
 const SINGLE_SHARE: f64 = 0.8;
 /// Score of an alarm.
 pub const ALARM: f64 = 0.5;
-/// Rows after an alarm during which scores are damped below the alarm line.
+/// How long after an alarm scores are damped below the alarm line: 12 hours of rows at
+/// the series' own step (at least 20 and at most 1,000 rows), or 100 rows while the
+/// step is unknown. An incident lasts hours, however often it is sampled.
+const REFRACTORY_SECONDS: f64 = 12.0 * 3600.0;
+const REFRACTORY_MIN: usize = 20;
+const REFRACTORY_MAX: usize = 1000;
 const REFRACTORY: usize = 100;
 /// How much a score is damped during that time.
 const REFRACTORY_DAMP: f64 = 0.4;
@@ -412,7 +419,7 @@ impl OnlineDetector {
     /// The score of distance `z`: weighted geometric means of its size (`z^2 / (z^2 +
     /// h^2)`: 0.5 at `h` scales) and its rarity among this series' last distances,
     /// averaged over `SIZE_HALVES` and `RARITY_WEIGHTS`; damped below the alarm line for
-    /// `REFRACTORY` rows after an alarm.
+    /// `refractory_rows` rows after an alarm.
     fn alarm_score(&mut self, z: f64) -> f64 {
         let rarity = self.rarity.rank(z);
         let pairs = (SIZE_HALVES.len() * RARITY_WEIGHTS.len()) as f64;
@@ -435,13 +442,24 @@ impl OnlineDetector {
         } else {
             score.clamp(0.0, 1.0)
         };
-        if self.since_alarm.is_some_and(|since| since <= REFRACTORY) {
+        let refractory = self.refractory_rows();
+        if self.since_alarm.is_some_and(|since| since <= refractory) {
             (REFRACTORY_DAMP * score).min(0.49)
         } else {
             if score >= ALARM {
                 self.since_alarm = Some(0);
             }
             score
+        }
+    }
+
+    /// Rows after an alarm during which scores are damped: 12 hours at the series' step
+    /// (within 20 to 1,000 rows), or `REFRACTORY` rows while no step is known.
+    fn refractory_rows(&self) -> usize {
+        match self.step {
+            Some(step) if step > 0 => ((REFRACTORY_SECONDS / step as f64).round() as usize)
+                .clamp(REFRACTORY_MIN, REFRACTORY_MAX),
+            _ => REFRACTORY,
         }
     }
 
@@ -1054,6 +1072,23 @@ mod tests {
         assert!(a[900..903].iter().any(|s| *s >= ALARM));
         let prefix = score_series(&base[..1000].iter().map(|v| Some(*v)).collect::<Vec<_>>());
         assert_eq!(a[..1000], prefix[..]);
+    }
+
+    #[test]
+    fn the_quiet_time_after_an_alarm_follows_the_series_step() {
+        // Hourly: two incidents a day apart both alarm (12 hours is 20 rows here).
+        let times: Vec<Option<i64>> = (0..800).map(|h| Some(h * 3600)).collect();
+        let mut values: Vec<Option<f64>> = (0..800).map(|i| Some(50.0 + noise(i))).collect();
+        values[600] = Some(90.0);
+        values[624] = Some(150.0);
+        let scores = score_timed_series(&times, &values);
+        assert!(scores[600] >= ALARM, "first: {}", scores[600]);
+        assert!(scores[624] >= ALARM, "a day later: {}", scores[624]);
+        // Every 5 minutes, the second comes 2 hours later: still the same incident.
+        let times: Vec<Option<i64>> = (0..800).map(|i| Some(i * 300)).collect();
+        let scores = score_timed_series(&times, &values);
+        assert!(scores[600] >= ALARM, "first: {}", scores[600]);
+        assert!(scores[624] < ALARM, "2 hours later: {}", scores[624]);
     }
 
     #[test]
