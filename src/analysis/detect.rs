@@ -58,8 +58,9 @@
 //!    damped (x0.4, and below 0.5): a change alarms once, at its start, and not again at
 //!    every value while the series settles into its new normal. Its level then becomes
 //!    normal as the baselines and scales relearn. The 12 hours are counted in rows at
-//!    the series' own step (144 rows at 5 minutes), at least 20 and at most 1,000 rows;
-//!    while the step is unknown (no timestamps), 100 rows.
+//!    the series' own step (144 rows at 5 minutes), at least 20 and at most 200 rows
+//!    (so a series sampled every minute is quiet for about 3 hours, not 12); while the
+//!    step is unknown (no timestamps), 100 rows.
 //!
 //! In a series that moves (its value has changed at least 24 times), a value repeated
 //! exactly for twice as long as any run before it (and at least 12 times) counts as a
@@ -128,11 +129,11 @@ const SINGLE_SHARE: f64 = 0.8;
 /// Score of an alarm.
 pub const ALARM: f64 = 0.5;
 /// How long after an alarm scores are damped below the alarm line: 12 hours of rows at
-/// the series' own step (at least 20 and at most 1,000 rows), or 100 rows while the
+/// the series' own step (at least 20 and at most 200 rows), or 100 rows while the
 /// step is unknown. An incident lasts hours, however often it is sampled.
 const REFRACTORY_SECONDS: f64 = 12.0 * 3600.0;
 const REFRACTORY_MIN: usize = 20;
-const REFRACTORY_MAX: usize = 1000;
+const REFRACTORY_MAX: usize = 200;
 const REFRACTORY: usize = 100;
 /// How much a score is damped during that time.
 const REFRACTORY_DAMP: f64 = 0.4;
@@ -454,7 +455,7 @@ impl OnlineDetector {
     }
 
     /// Rows after an alarm during which scores are damped: 12 hours at the series' step
-    /// (within 20 to 1,000 rows), or `REFRACTORY` rows while no step is known.
+    /// (within 20 to 200 rows), or `REFRACTORY` rows while no step is known.
     fn refractory_rows(&self) -> usize {
         match self.step {
             Some(step) if step > 0 => ((REFRACTORY_SECONDS / step as f64).round() as usize)
@@ -1076,7 +1077,7 @@ mod tests {
 
     #[test]
     fn the_quiet_time_after_an_alarm_follows_the_series_step() {
-        // Hourly: two incidents a day apart both alarm (12 hours is 20 rows here).
+        // Hourly: two incidents a day apart both alarm (the quiet time is 20 rows here).
         let times: Vec<Option<i64>> = (0..800).map(|h| Some(h * 3600)).collect();
         let mut values: Vec<Option<f64>> = (0..800).map(|i| Some(50.0 + noise(i))).collect();
         values[600] = Some(90.0);
