@@ -44,17 +44,23 @@
 //!    times this one when larger: an event that lasts a few rows outranks a one-row
 //!    blip of the same height, which still counts at 0.8 of its distance.
 //! 5. **Score: size and rarity.** `z` is scored by two things: its size,
-//!    `z^2 / (z^2 + 144)` (0.5 at 12 scales), and its rarity among this series' last
+//!    `z^2 / (z^2 + h^2)` (0.5 at `h` scales), and its rarity among this series' last
 //!    1,000 distances, `-ln(p) / ln(N + 1)` where `p = (k + 1) / (n + 1)`, `k` of the
 //!    `n` past distances were at least as large, and `N` is `n` but at least 100 (so
 //!    rarity is 1 when a distance beats all of at least 100 past ones). The score is
-//!    their weighted geometric mean, `rarity^0.7 * size^0.3`. A value that beats all
-//!    past distances alarms (0.5) from about 4 scales; on a noisy series, only what is
-//!    both large and rare for it alarms.
-//! 6. **One alarm per event.** After a score of 0.5 or more, the next 100 rows are
+//!    a weighted geometric mean, `rarity^w * size^(1 - w)`, averaged over nine
+//!    settings: `h` of 6, 10 and 14, and `w` of 0.55, 0.65 and 0.75. One setting alone
+//!    is sharp: a small change of it moves which events cross the alarm line. The
+//!    average changes smoothly. A value that beats all past distances alarms (0.5)
+//!    from about 4 scales; on a noisy series, only what is both large and rare for it
+//!    alarms.
+//! 6. **One alarm per event.** After a score of 0.5 or more, the next 12 hours are
 //!    damped (x0.4, and below 0.5): a change alarms once, at its start, and not again at
 //!    every value while the series settles into its new normal. Its level then becomes
-//!    normal as the baselines and scales relearn.
+//!    normal as the baselines and scales relearn. The 12 hours are counted in rows at
+//!    the series' own step (144 rows at 5 minutes), at least 20 and at most 200 rows
+//!    (so a series sampled every minute is quiet for about 3 hours, not 12); while the
+//!    step is unknown (no timestamps), 100 rows.
 //!
 //! In a series that moves (its value has changed at least 24 times), a value repeated
 //! exactly for twice as long as any run before it (and at least 12 times) counts as a
@@ -111,17 +117,23 @@ const RARITY_WINDOW: usize = 1000;
 const RARITY_MIN: usize = 10;
 /// Past distances a new one must beat to be as rare as can be (fewer when fewer are known).
 const RARITY_FULL: usize = 100;
-/// The distance (in robust scales) at which the size part of the score is 0.5.
-const SIZE_HALF: f64 = 12.0;
-/// Weight of rarity against size in the score (a weighted geometric mean).
-const RARITY_WEIGHT: f64 = 0.7;
+/// The distances (in robust scales) at which the size part of the score is 0.5, and the
+/// weights of rarity against size: the score averages the weighted geometric means of
+/// every pair, so that no single setting decides which events alarm.
+const SIZE_HALVES: [f64; 3] = [6.0, 10.0, 14.0];
+const RARITY_WEIGHTS: [f64; 3] = [0.55, 0.65, 0.75];
 /// Distances averaged before scoring, and the share of a single distance that counts
 /// on its own.
 const SMOOTH: usize = 3;
 const SINGLE_SHARE: f64 = 0.8;
 /// Score of an alarm.
 pub const ALARM: f64 = 0.5;
-/// Rows after an alarm during which scores are damped below the alarm line.
+/// How long after an alarm scores are damped below the alarm line: 12 hours of rows at
+/// the series' own step (at least 20 and at most 200 rows), or 100 rows while the
+/// step is unknown. An incident lasts hours, however often it is sampled.
+const REFRACTORY_SECONDS: f64 = 12.0 * 3600.0;
+const REFRACTORY_MIN: usize = 20;
+const REFRACTORY_MAX: usize = 200;
 const REFRACTORY: usize = 100;
 /// How much a score is damped during that time.
 const REFRACTORY_DAMP: f64 = 0.4;
@@ -405,29 +417,50 @@ impl OnlineDetector {
         score
     }
 
-    /// The score of distance `z`: a weighted geometric mean of its size (`z^2 / (z^2 +
-    /// 144)`: 0.5 at 12 scales) and its rarity among this series' last distances; damped
-    /// below the alarm line for `REFRACTORY` rows after an alarm.
+    /// The score of distance `z`: weighted geometric means of its size (`z^2 / (z^2 +
+    /// h^2)`: 0.5 at `h` scales) and its rarity among this series' last distances,
+    /// averaged over `SIZE_HALVES` and `RARITY_WEIGHTS`; damped below the alarm line for
+    /// `refractory_rows` rows after an alarm.
     fn alarm_score(&mut self, z: f64) -> f64 {
         let rarity = self.rarity.rank(z);
-        let size = if z > 0.0 {
-            1.0 / (1.0 + (SIZE_HALF / z).powi(2))
-        } else {
-            0.0
-        };
-        let score = rarity.powf(RARITY_WEIGHT) * size.powf(1.0 - RARITY_WEIGHT);
+        let pairs = (SIZE_HALVES.len() * RARITY_WEIGHTS.len()) as f64;
+        let score = SIZE_HALVES
+            .iter()
+            .map(|half| {
+                let size = if z > 0.0 {
+                    1.0 / (1.0 + (half / z).powi(2))
+                } else {
+                    0.0
+                };
+                RARITY_WEIGHTS
+                    .iter()
+                    .map(|w| rarity.powf(*w) * size.powf(1.0 - w) / pairs)
+                    .sum::<f64>()
+            })
+            .sum::<f64>();
         let score = if score.is_nan() {
             0.0
         } else {
             score.clamp(0.0, 1.0)
         };
-        if self.since_alarm.is_some_and(|since| since <= REFRACTORY) {
+        let refractory = self.refractory_rows();
+        if self.since_alarm.is_some_and(|since| since <= refractory) {
             (REFRACTORY_DAMP * score).min(0.49)
         } else {
             if score >= ALARM {
                 self.since_alarm = Some(0);
             }
             score
+        }
+    }
+
+    /// Rows after an alarm during which scores are damped: 12 hours at the series' step
+    /// (within 20 to 200 rows), or `REFRACTORY` rows while no step is known.
+    fn refractory_rows(&self) -> usize {
+        match self.step {
+            Some(step) if step > 0 => ((REFRACTORY_SECONDS / step as f64).round() as usize)
+                .clamp(REFRACTORY_MIN, REFRACTORY_MAX),
+            _ => REFRACTORY,
         }
     }
 
@@ -1040,6 +1073,23 @@ mod tests {
         assert!(a[900..903].iter().any(|s| *s >= ALARM));
         let prefix = score_series(&base[..1000].iter().map(|v| Some(*v)).collect::<Vec<_>>());
         assert_eq!(a[..1000], prefix[..]);
+    }
+
+    #[test]
+    fn the_quiet_time_after_an_alarm_follows_the_series_step() {
+        // Hourly: two incidents a day apart both alarm (the quiet time is 20 rows here).
+        let times: Vec<Option<i64>> = (0..800).map(|h| Some(h * 3600)).collect();
+        let mut values: Vec<Option<f64>> = (0..800).map(|i| Some(50.0 + noise(i))).collect();
+        values[600] = Some(90.0);
+        values[624] = Some(150.0);
+        let scores = score_timed_series(&times, &values);
+        assert!(scores[600] >= ALARM, "first: {}", scores[600]);
+        assert!(scores[624] >= ALARM, "a day later: {}", scores[624]);
+        // Every 5 minutes, the second comes 2 hours later: still the same incident.
+        let times: Vec<Option<i64>> = (0..800).map(|i| Some(i * 300)).collect();
+        let scores = score_timed_series(&times, &values);
+        assert!(scores[600] >= ALARM, "first: {}", scores[600]);
+        assert!(scores[624] < ALARM, "2 hours later: {}", scores[624]);
     }
 
     #[test]
