@@ -88,6 +88,19 @@ impl Scores {
     }
 }
 
+/// Today's raw values of a feature, as the snapshot and the forest read them: p95 and
+/// p50 latency, crash and error rate, feedback, sessions.
+pub fn raw_values(s: &FeatureSeries, t: usize) -> [Option<f64>; 6] {
+    [
+        s.latency_p95_ms[t],
+        s.latency_p50_ms[t],
+        s.crash_rate[t],
+        s.error_rate[t],
+        s.feedback_score[t],
+        s.sessions[t],
+    ]
+}
+
 /// The generated data as the engine sees it.
 pub fn dataset_of(data: &SynthData) -> Dataset {
     Dataset::from_records(&data.telemetry, Granularity::Days).expect("generated data has rows")
@@ -188,15 +201,7 @@ pub fn snapshot_scores(dataset: &Dataset, analysis: &Analysis, config: &Config) 
             (0..dataset.days)
                 .map(|t| {
                     let mut x = [0.0; N_INPUTS];
-                    let raw = [
-                        s.latency_p95_ms[t],
-                        s.latency_p50_ms[t],
-                        s.crash_rate[t],
-                        s.error_rate[t],
-                        s.feedback_score[t],
-                        s.sessions[t],
-                    ];
-                    for (slot, value) in x.iter_mut().zip(raw) {
+                    for (slot, value) in x.iter_mut().zip(raw_values(s, t)) {
                         *slot = value.unwrap_or(0.0);
                     }
                     x

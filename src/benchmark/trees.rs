@@ -75,15 +75,7 @@ pub fn tree_inputs(analysis: &Analysis) -> Vec<Vec<[f64; TREE_INPUTS]>> {
                 .map(|t| {
                     let mut x = [0.0; TREE_INPUTS];
                     x[..N_INPUTS].copy_from_slice(&input_vector(&signals[t]));
-                    let raw = [
-                        s.latency_p95_ms[t],
-                        s.latency_p50_ms[t],
-                        s.crash_rate[t],
-                        s.error_rate[t],
-                        s.feedback_score[t],
-                        s.sessions[t],
-                    ];
-                    for (slot, value) in x[N_INPUTS..].iter_mut().zip(raw) {
+                    for (slot, value) in x[N_INPUTS..].iter_mut().zip(super::raw_values(s, t)) {
                         // Missing is -1, which no raw value takes.
                         *slot = value.unwrap_or(-1.0);
                     }
