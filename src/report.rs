@@ -14,6 +14,7 @@ use crate::model::{eligible, walk_forward, Prediction, RiskModelParams, WalkForw
 use crate::telemetry::{Dataset, EventKind, EventRecord, Granularity};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Everything a user can change about the analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -277,8 +278,10 @@ pub struct Analysis {
     pub feature_events: Vec<FeatureEvents>,
     /// Per feature, per day: the whole feature's signals.
     pub signals: Vec<Vec<Signals>>,
-    /// Per feature, per cohort (as in `dataset.cohorts`), per day.
-    pub cohort_signals: Vec<Vec<Vec<Signals>>>,
+    /// The signals of the cohort the model read, for each (feature, day) whose view is a
+    /// cohort. Only the chosen ones are kept: every cohort's every day would multiply the
+    /// memory by the number of cohorts.
+    pub cohort_signals: HashMap<(usize, usize), Signals>,
     /// Per feature and day, the view the model read: 0 for the whole feature, `c + 1`
     /// for cohort `c`.
     pub view: Vec<Vec<usize>>,
@@ -320,18 +323,36 @@ pub fn prepare(
         .zip(&feature_events)
         .map(|(series, ev)| feature_signals(series, ev, &total_sessions_7d))
         .collect();
-    let cohort_signals: Vec<Vec<Vec<Signals>>> = dataset
-        .cohorts
-        .iter()
-        .zip(&feature_events)
-        .map(|(cohorts, ev)| {
-            cohorts
-                .iter()
-                .map(|c| feature_signals(&c.series, ev, &total_sessions_7d))
-                .collect()
-        })
-        .collect();
-    let (inputs, valid, view) = choose_views(&signals, &cohort_signals, model.cohort_margin);
+    let default = crate::model::FittedRiskModel::default_model();
+    let mut inputs = Vec::with_capacity(signals.len());
+    let mut valid = Vec::with_capacity(signals.len());
+    let mut view = Vec::with_capacity(signals.len());
+    let mut cohort_signals = HashMap::new();
+    for (f, whole) in signals.iter().enumerate() {
+        // One feature's cohorts at a time, so that only its signals are held at once.
+        let cohorts: Vec<Vec<Signals>> = dataset
+            .cohorts
+            .get(f)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|c| feature_signals(&c.series, &feature_events[f], &total_sessions_7d))
+            .collect();
+        let chosen = choose_views(&default, whole, &cohorts, model.cohort_margin);
+        let mut x_f = Vec::with_capacity(whole.len());
+        let mut v_f = Vec::with_capacity(whole.len());
+        let mut view_f = Vec::with_capacity(whole.len());
+        for (t, (x, ok, c)) in chosen.into_iter().enumerate() {
+            if c > 0 {
+                cohort_signals.insert((f, t), cohorts[c - 1][t].clone());
+            }
+            x_f.push(x);
+            v_f.push(ok);
+            view_f.push(c);
+        }
+        inputs.push(x_f);
+        valid.push(v_f);
+        view.push(view_f);
+    }
     let (incidents_from, label_notes) = incident_log(dataset, events);
     let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
     let run = walk_forward(model, &inputs, &valid, &degradations);
@@ -350,31 +371,27 @@ pub fn prepare(
     }
 }
 
-/// For each feature and day, the view the model reads: the whole feature, or the cohort
-/// that the default model finds riskier by `margin` in log-odds (a degradation on one platform is
-/// diluted in the feature's totals). The default model is fixed, so the choice uses
-/// nothing after the day. Returns the inputs, their validity and the view (0: the whole
-/// feature, `c + 1`: cohort `c`).
-#[allow(clippy::type_complexity)]
+/// For each day of one feature, the view the model reads: the whole feature, or the
+/// cohort that the default model finds riskier by `margin` in log-odds (a degradation on
+/// one platform is diluted in the feature's totals). The default model is fixed, so the
+/// choice uses nothing after the day. Returns, per day, the inputs, whether they are
+/// valid, and the view (0: the whole feature, `c + 1`: cohort `c`).
 fn choose_views(
-    signals: &[Vec<Signals>],
-    cohort_signals: &[Vec<Vec<Signals>>],
+    default: &crate::model::FittedRiskModel,
+    whole: &[Signals],
+    cohorts: &[Vec<Signals>],
     margin: f64,
-) -> (Vec<Vec<[f64; N_INPUTS]>>, Vec<Vec<bool>>, Vec<Vec<usize>>) {
-    let default = crate::model::FittedRiskModel::default_model();
-    let mut inputs = Vec::with_capacity(signals.len());
-    let mut valid = Vec::with_capacity(signals.len());
-    let mut view = Vec::with_capacity(signals.len());
-    for (f, days) in signals.iter().enumerate() {
-        let (mut x_f, mut v_f, mut view_f) = (Vec::new(), Vec::new(), Vec::new());
-        for (t, whole) in days.iter().enumerate() {
-            let mut best = (input_vector(whole), whole.latency_p95.is_some(), 0);
+) -> Vec<([f64; N_INPUTS], bool, usize)> {
+    whole
+        .iter()
+        .enumerate()
+        .map(|(t, signals)| {
+            let mut best = (input_vector(signals), signals.latency_p95.is_some(), 0);
             let mut best_log_odds = if best.1 {
                 default.log_odds(&best.0) + margin
             } else {
                 f64::NEG_INFINITY
             };
-            let cohorts = cohort_signals.get(f).map_or(&[][..], Vec::as_slice);
             for (c, cohort) in cohorts.iter().enumerate() {
                 let s = &cohort[t];
                 if s.latency_p95.is_none() {
@@ -387,15 +404,9 @@ fn choose_views(
                     best_log_odds = log_odds;
                 }
             }
-            x_f.push(best.0);
-            v_f.push(best.1);
-            view_f.push(best.2);
-        }
-        inputs.push(x_f);
-        valid.push(v_f);
-        view.push(view_f);
-    }
-    (inputs, valid, view)
+            best
+        })
+        .collect()
 }
 
 /// The day the incident log starts (its earliest incident, whatever feature it concerns),
@@ -484,7 +495,7 @@ impl Analysis {
     pub fn model_signals(&self, f: usize, t: usize) -> &Signals {
         match self.view[f][t] {
             0 => &self.signals[f][t],
-            c => &self.cohort_signals[f][c - 1][t],
+            _ => &self.cohort_signals[&(f, t)],
         }
     }
 
