@@ -111,8 +111,6 @@ pub struct Prediction {
     pub model: Option<usize>,
     /// Each input's push on the log-odds, relative to an average training day.
     pub contributions: [f64; N_INPUTS],
-    /// Known degradations when there was no model yet (for the warm-up message).
-    pub known_positives: usize,
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -447,7 +445,6 @@ pub fn walk_forward(
     fits.push(default.clone());
     // Out-of-sample raw (uncalibrated) log-odds of every eligible scored day.
     let mut raw_log_odds: Vec<(usize, usize, f64)> = Vec::new();
-    let mut known_positives = 0;
     let mut failed_refits = 0;
     for t in 0..days {
         if t > 0 && t % retrain_every == 0 {
@@ -464,7 +461,6 @@ pub fn walk_forward(
                     }
                 }
             }
-            known_positives = y.iter().filter(|v| **v).count();
             if !y.is_empty() {
                 let (x, y, kept) = sample_negatives(x, y, params.max_training_negatives);
                 let weights: Vec<f64> = y
@@ -499,7 +495,6 @@ pub fn walk_forward(
                 risk,
                 model: Some(fits.len() - 1),
                 contributions,
-                known_positives,
             });
         }
     }
