@@ -559,10 +559,12 @@ mod tests {
             cohorts: Vec::new(),
             hourly: Vec::new(),
         };
+        let timestamp = (start + chrono::Days::new(deploy))
+            .and_hms_opt(14, 0, 0)
+            .unwrap();
         let events = vec![EventRecord {
-            timestamp: (start + chrono::Days::new(deploy))
-                .and_hms_opt(14, 0, 0)
-                .unwrap(),
+            timestamp,
+            day: timestamp.date(),
             feature: "checkout".into(),
             kind: EventKind::Deploy,
             title: title.into(),

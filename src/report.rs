@@ -10,9 +10,11 @@ use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
 };
 use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
-use crate::model::{eligible, walk_forward, Prediction, RiskModelParams, WalkForward};
+use crate::model::{
+    eligible, walk_forward, FittedRiskModel, Prediction, RiskModelParams, WalkForward,
+};
 use crate::telemetry::{Dataset, EventKind, EventRecord, Granularity};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -29,6 +31,9 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoreRow {
     pub date: NaiveDate,
+    /// For hourly telemetry, the input hour (UTC) this row stands for; its risk is the
+    /// one known when the hour began: that of the last complete day before it.
+    pub hour: Option<NaiveDateTime>,
     pub feature: String,
     pub risk: f64,
     pub impact: f64,
@@ -520,6 +525,65 @@ impl Analysis {
         )
     }
 
+    /// One row per input hour of hourly telemetry, in time order. The model works on whole
+    /// days, so an hour carries the risk of the last complete day before it (no hour sees
+    /// its own day); hours of the first day carry the shipped default model's risk for an
+    /// average day.
+    fn hourly_rows(
+        &self,
+        cutoffs: &[RiskCutoffs],
+        weights: &ImpactWeights,
+        rows: &mut Vec<ScoreRow>,
+    ) {
+        let dataset = &self.dataset;
+        let base = FittedRiskModel::default_model().risk_of_average_day();
+        let mut hours: Vec<(i64, usize)> = dataset
+            .hourly
+            .iter()
+            .enumerate()
+            .flat_map(|(f, h)| h.times.iter().map(move |&time| (time, f)))
+            .collect();
+        hours.sort_unstable();
+        for (time, f) in hours {
+            let Some(hour) = chrono::DateTime::from_timestamp(time, 0).map(|t| t.naive_utc())
+            else {
+                continue;
+            };
+            let date = hour.date();
+            let t = (date - dataset.start).num_days();
+            let feature = dataset.features[f].name.clone();
+            let row = if t >= 1 {
+                let d = t as usize - 1;
+                let p = &self.run.predictions[f][d];
+                let mut reasons =
+                    vec![format!("as of {} (the last complete day)", dataset.date(d))];
+                reasons.extend(self.reasons(f, d));
+                ScoreRow {
+                    date,
+                    hour: Some(hour),
+                    feature,
+                    risk: p.risk,
+                    impact: weights.score(p.risk, self.signals[f][d].sessions_7d),
+                    tier: cutoffs[d].tier(p.risk),
+                    reasons,
+                }
+            } else {
+                ScoreRow {
+                    date,
+                    hour: Some(hour),
+                    feature,
+                    risk: base,
+                    impact: weights.score(base, 0.0),
+                    tier: Tier::Monitor,
+                    reasons: vec![
+                        "no complete day yet: the default model's risk for an average day".into(),
+                    ],
+                }
+            };
+            rows.push(row);
+        }
+    }
+
     /// Applies tiers and impact weights: the rows, the ranking, the sentences and the
     /// model card.
     pub fn report(&self, tiers: &TierThresholds, weights: &ImpactWeights) -> Report {
@@ -529,21 +593,26 @@ impl Analysis {
         let (signals, run, degradations) = (&self.signals, &self.run, &self.degradations);
         let cutoffs = self.cutoffs(tiers);
         let mut rows = Vec::new();
-        for t in 0..days {
-            for (f, series) in dataset.features.iter().enumerate() {
-                if series.sessions[t].is_none() {
-                    continue;
+        if dataset.granularity == Granularity::Hours && !dataset.hourly.is_empty() {
+            self.hourly_rows(&cutoffs, weights, &mut rows);
+        } else {
+            for t in 0..days {
+                for (f, series) in dataset.features.iter().enumerate() {
+                    if series.sessions[t].is_none() {
+                        continue;
+                    }
+                    let p = &run.predictions[f][t];
+                    let s = &signals[f][t];
+                    rows.push(ScoreRow {
+                        date: dataset.date(t),
+                        hour: None,
+                        feature: series.name.clone(),
+                        risk: p.risk,
+                        impact: weights.score(p.risk, s.sessions_7d),
+                        tier: cutoffs[t].tier(p.risk),
+                        reasons: self.reasons(f, t),
+                    });
                 }
-                let p = &run.predictions[f][t];
-                let s = &signals[f][t];
-                rows.push(ScoreRow {
-                    date: dataset.date(t),
-                    feature: series.name.clone(),
-                    risk: p.risk,
-                    impact: weights.score(p.risk, s.sessions_7d),
-                    tier: cutoffs[t].tier(p.risk),
-                    reasons: self.reasons(f, t),
-                });
             }
         }
 
@@ -903,7 +972,10 @@ impl Report {
             &["date", "feature", "risk", "impact", "tier", "reasons"],
             self.rows.iter().map(|row| {
                 vec![
-                    row.date.to_string(),
+                    match row.hour {
+                        Some(hour) => format!("{}Z", hour.format("%Y-%m-%dT%H:%M:%S")),
+                        None => row.date.to_string(),
+                    },
                     row.feature.clone(),
                     format!("{:.4}", row.risk),
                     format!("{:.1}", row.impact),

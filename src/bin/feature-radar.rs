@@ -126,10 +126,23 @@ mod cli {
     /// A failure to report: the message, and the exit code.
     struct Failure(String, u8);
 
+    /// Opens an input file, refusing one larger than the limit before reading it.
     fn open(path: &Path) -> Result<BufReader<File>, Failure> {
-        File::open(path)
-            .map(BufReader::new)
-            .map_err(|e| Failure(format!("{}: cannot read: {e}", path.display()), 2))
+        let cannot =
+            |e: std::io::Error| Failure(format!("{}: cannot read: {e}", path.display()), 2);
+        let file = File::open(path).map_err(cannot)?;
+        let metadata = file.metadata().map_err(cannot)?;
+        if metadata.is_file() && metadata.len() > feature_radar::telemetry::MAX_FILE_BYTES {
+            return Err(Failure(
+                format!(
+                    "{}: {}",
+                    path.display(),
+                    feature_radar::telemetry::limits::Exceeded::FileBytes
+                ),
+                1,
+            ));
+        }
+        Ok(BufReader::new(file))
     }
 
     fn write_output(target: &str, text: &str) -> Result<(), Failure> {

@@ -247,6 +247,11 @@ impl FittedRiskModel {
         })
     }
 
+    /// The risk of a day whose every input is the training average.
+    pub fn risk_of_average_day(&self) -> f64 {
+        sigmoid(self.intercept)
+    }
+
     /// The model's raw log-odds for `x`.
     pub fn log_odds(&self, x: &[f64; N_INPUTS]) -> f64 {
         self.intercept + self.predict(x).1.iter().sum::<f64>()

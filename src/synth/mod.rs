@@ -287,8 +287,10 @@ pub fn generate(params: &SynthParams) -> SynthData {
     let mut t = rng.gen_range(10..30);
     let mut release = 1;
     while t < days {
+        let timestamp = at(date(t), rng.gen_range(8..18), rng.gen_range(0..60));
         events.push(EventRecord {
-            timestamp: at(date(t), rng.gen_range(8..18), rng.gen_range(0..60)),
+            timestamp,
+            day: timestamp.date(),
             feature: "*".into(),
             kind: EventKind::Deploy,
             title: format!("platform-{}", release),
@@ -503,6 +505,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
             if incident < days {
                 events.push(EventRecord {
                     timestamp: started,
+                    day: started.date(),
                     feature: name.clone(),
                     kind: EventKind::Incident,
                     title: format!("{name} degraded"),
@@ -614,8 +617,10 @@ pub fn generate(params: &SynthParams) -> SynthData {
         deploy_titles.dedup_by_key(|d| d.0);
         for (d, title) in deploy_titles {
             if d < days {
+                let timestamp = at(date(d), rng.gen_range(8..20), rng.gen_range(0..60));
                 events.push(EventRecord {
-                    timestamp: at(date(d), rng.gen_range(8..20), rng.gen_range(0..60)),
+                    timestamp,
+                    day: timestamp.date(),
                     feature: name.clone(),
                     kind: EventKind::Deploy,
                     title,

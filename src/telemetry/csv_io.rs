@@ -4,12 +4,16 @@
 //! validates row by row: a bad cell is reported with its file, line and column, the row
 //! is skipped, and reading goes on, so a messy export still yields its good rows.
 
+use super::limits::{
+    self, Limited, MAX_COHORT_CHARS, MAX_EVENT_ROWS, MAX_FEATURES, MAX_FEATURE_CHARS,
+    MAX_TELEMETRY_ROWS, MAX_TITLE_CHARS, PLAUSIBLE_MAX,
+};
 use super::{
-    parse_timestamp, Cohort, EventKind, EventRecord, Granularity, IngestError, Problem,
+    parse_timestamp, Cohort, EventKind, EventRecord, Granularity, IngestError, Problem, Stamp,
     TelemetryRecord, COHORT_DIMENSIONS,
 };
 use chrono::{NaiveDateTime, Timelike};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 /// The result of reading telemetry.csv: valid rows, problems, and what was ignored.
@@ -45,15 +49,6 @@ const TELEMETRY_OPTIONAL: [&str; 7] = [
     "app_version",
     "region",
 ];
-/// The largest value any number or count may take (a latency of 10^12 ms is 30 years;
-/// 10^12 sessions a period is more than any product has): it keeps every sum and
-/// weighted mean finite, so one absurd cell cannot turn the analysis into NaN.
-pub const PLAUSIBLE_MAX: f64 = 1e12;
-/// The longest event title, in characters.
-pub const MAX_TITLE_CHARS: usize = 500;
-/// The longest cohort value, in characters.
-pub const MAX_COHORT_CHARS: usize = 128;
-
 const EVENTS_REQUIRED: [&str; 4] = ["timestamp", "feature", "kind", "title"];
 const EVENTS_OPTIONAL: [&str; 2] = ["severity", "end"];
 
@@ -72,11 +67,7 @@ impl Header {
         required: &[&str],
         optional: &[&str],
     ) -> Result<Self, IngestError> {
-        let record = reader.headers().map_err(|e| IngestError::Unreadable {
-            file: file.to_string(),
-            line: 1,
-            message: csv_message(&e),
-        })?;
+        let record = reader.headers().map_err(|e| read_failure(file, 1, &e))?;
         if record.is_empty() || (record.len() == 1 && record[0].trim().is_empty()) {
             return Err(IngestError::Empty {
                 file: file.to_string(),
@@ -114,6 +105,17 @@ impl Header {
     fn has(&self, column: &str) -> bool {
         self.index.contains_key(column)
     }
+
+    /// A problem in `column` (by name) of the row at `line`.
+    fn problem(&self, line: u64, column: &str, message: String) -> Problem {
+        let position = self.index.get(column).copied().unwrap_or(0);
+        Problem {
+            file: self.file.clone(),
+            line,
+            column: Some((position + 1, self.names[position].clone())),
+            message,
+        }
+    }
 }
 
 /// Reads one row's cells by column name and collects the row's problems.
@@ -126,13 +128,8 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn problem(&mut self, column: &str, message: String) {
-        let position = self.header.index.get(column).copied().unwrap_or(0);
-        self.problems.push(Problem {
-            file: self.header.file.clone(),
-            line: self.line,
-            column: Some((position + 1, self.header.names[position].clone())),
-            message,
-        });
+        let problem = self.header.problem(self.line, column, message);
+        self.problems.push(problem);
     }
 
     /// The trimmed cell, or None when the column is absent or the cell empty.
@@ -212,14 +209,14 @@ impl<'a> Row<'a> {
         }
     }
 
-    fn timestamp(&mut self, column: &str, text: Option<&str>) -> Option<(NaiveDateTime, bool)> {
+    fn timestamp(&mut self, column: &str, text: Option<&str>) -> Option<Stamp> {
         let text = text?;
         let parsed = parse_timestamp(text);
         if parsed.is_none() {
             self.problem(
                 column,
                 format!(
-                    "'{}' is not a date (YYYY-MM-DD) or an RFC 3339 timestamp",
+                    "'{}' is not a date (YYYY-MM-DD) or a timestamp (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)",
                     super::excerpt(text)
                 ),
             );
@@ -233,40 +230,74 @@ fn csv_message(error: &csv::Error) -> String {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("the row has {len} fields where the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
+        csv::ErrorKind::Utf8 { err, .. } => format!(
+            "field {} of the row is not valid UTF-8 (files must be UTF-8)",
+            err.field() + 1
+        ),
         _ => error.to_string(),
     }
 }
 
-fn reader_for<R: Read>(input: R) -> csv::Reader<R> {
+/// A failure to read the file at `line`: a byte limit met, or a CSV error.
+pub(super) fn read_failure(file: &str, line: u64, error: &csv::Error) -> IngestError {
+    if let csv::ErrorKind::Io(io) = error.kind() {
+        if let Some(exceeded) = limits::exceeded(io) {
+            return IngestError::OverLimit {
+                file: file.to_string(),
+                line,
+                message: exceeded.to_string(),
+            };
+        }
+    }
+    IngestError::Unreadable {
+        file: file.to_string(),
+        line: error.position().map_or(line, |p| p.line()),
+        message: csv_message(error),
+    }
+}
+
+/// The refusal of a file that has more rows (or features) than a limit allows.
+pub(super) fn too_many(file: &str, line: u64, what: &str, max: usize) -> IngestError {
+    IngestError::OverLimit {
+        file: file.to_string(),
+        line,
+        message: format!("the file has more than {max} {what}, the most that can be analysed"),
+    }
+}
+
+/// A CSV reader over `input`, within the byte limits of [`Limited`].
+pub(super) fn reader_for<R: Read>(input: R) -> csv::Reader<Limited<R>> {
     csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
         .trim(csv::Trim::None)
-        .from_reader(input)
+        .from_reader(Limited::new(input))
 }
 
 /// Walks the records of a CSV file, turning malformed rows into problems.
 fn for_each_row<R: Read>(
     file: &str,
     reader: &mut csv::Reader<R>,
-    mut visit: impl FnMut(&csv::StringRecord, u64, &mut Vec<Problem>),
+    mut visit: impl FnMut(&csv::StringRecord, u64, &mut Vec<Problem>) -> Result<(), IngestError>,
     problems: &mut Vec<Problem>,
 ) -> Result<(), IngestError> {
     let mut record = csv::StringRecord::new();
+    let mut last_line = 1;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(last_line + 1, |p| p.line());
+                last_line = line;
                 // A blank line at the end of a file is not a row.
                 if record.len() == 1 && record[0].trim().is_empty() {
                     continue;
                 }
-                visit(&record, line, problems);
+                visit(&record, line, problems)?;
             }
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = error.position().map_or(last_line + 1, |p| p.line());
+                last_line = line;
                 let problem = Problem {
                     file: file.to_string(),
                     line,
@@ -277,13 +308,7 @@ fn for_each_row<R: Read>(
                     csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. } => {
                         problems.push(problem)
                     }
-                    _ => {
-                        return Err(IngestError::Unreadable {
-                            file: file.to_string(),
-                            line,
-                            message: problem.message,
-                        })
-                    }
+                    _ => return Err(read_failure(file, line, &error)),
                 }
             }
         }
@@ -291,14 +316,20 @@ fn for_each_row<R: Read>(
 }
 
 /// Reads telemetry.csv. `file` names the file in messages.
+///
+/// The file's granularity is read from its dates: it is hourly when any row names a time
+/// of day other than midnight (in the row's own offset), daily otherwise. In a daily
+/// file a row's period is the calendar day as written, whatever its offset
+/// (`2026-01-01T00:00:00+02:00` is 1 January). In an hourly file a row's period is its
+/// hour in UTC, which must be a whole hour, and a bare date (`2026-01-01`) is refused:
+/// a file has one granularity.
 pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry, IngestError> {
     let mut reader = reader_for(input);
     let header = Header::read(file, &mut reader, &TELEMETRY_REQUIRED, &TELEMETRY_OPTIONAL)?;
     let has_cohorts = COHORT_DIMENSIONS.iter().any(|c| header.has(c));
-    let mut records = Vec::new();
+    let mut rows: Vec<(TelemetryRecord, Stamp)> = Vec::new();
     let mut problems = Vec::new();
-    let mut seen: HashMap<(NaiveDateTime, String, Option<Cohort>), u64> = HashMap::new();
-    let mut hourly = false;
+    let mut features: HashSet<String> = HashSet::new();
 
     for_each_row(
         file,
@@ -314,8 +345,11 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
             let date = row.timestamp("date", date);
             let feature = row.required("feature");
             if let Some(f) = feature {
-                if f.chars().count() > 128 {
-                    row.problem("feature", "a feature id has at most 128 characters".into());
+                if f.chars().count() > MAX_FEATURE_CHARS {
+                    row.problem(
+                        "feature",
+                        format!("a feature id has at most {MAX_FEATURE_CHARS} characters"),
+                    );
                 }
             }
             let sessions = row.required("sessions");
@@ -354,43 +388,73 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
             let failed = !row.problems.is_empty();
             problems.append(&mut row.problems);
             if failed {
-                return;
+                return Ok(());
             }
-            let (Some((period_start, _)), Some(feature), Some(sessions), Some(p95), Some(crash)) =
+            let (Some(stamp), Some(feature), Some(sessions), Some(p95), Some(crash)) =
                 (date, feature, sessions, p95, crash)
             else {
-                return;
+                return Ok(());
             };
-            let key = (period_start, feature.to_string(), cohort.clone());
-            if let Some(first) = seen.get(&key) {
-                problems.push(Problem {
-                    file: file.to_string(),
-                    line,
-                    column: None,
-                    message: format!(
-                        "duplicate row: feature '{feature}' on {period_start} was given at line {first}"
-                    ),
-                });
-                return;
+            if rows.len() == MAX_TELEMETRY_ROWS {
+                return Err(too_many(file, line, "rows", MAX_TELEMETRY_ROWS));
             }
-            seen.insert(key, line);
-            hourly |= period_start.time().num_seconds_from_midnight() != 0;
-            records.push(TelemetryRecord {
-                period_start,
-                feature: feature.to_string(),
-                sessions,
-                latency_p95_ms: p95,
-                crash_rate: crash,
-                latency_p50_ms: p50,
-                error_rate: error,
-                feedback_score: score,
-                feedback_count: count,
-                cohort,
-                line,
-            });
+            if !features.contains(feature) {
+                if features.len() == MAX_FEATURES {
+                    return Err(too_many(file, line, "features", MAX_FEATURES));
+                }
+                features.insert(feature.to_string());
+            }
+            rows.push((
+                TelemetryRecord {
+                    period_start: stamp.utc,
+                    feature: feature.to_string(),
+                    sessions,
+                    latency_p95_ms: p95,
+                    crash_rate: crash,
+                    latency_p50_ms: p50,
+                    error_rate: error,
+                    feedback_score: score,
+                    feedback_count: count,
+                    cohort,
+                    line,
+                },
+                stamp,
+            ));
+            Ok(())
         },
         &mut problems,
     )?;
+
+    let granularity = periods(&header, &mut rows, &mut problems)?;
+    let mut seen: HashMap<(NaiveDateTime, &str, Option<&Cohort>), u64> = HashMap::new();
+    let mut duplicates = Vec::new();
+    for (i, (r, _)) in rows.iter().enumerate() {
+        let key = (r.period_start, r.feature.as_str(), r.cohort.as_ref());
+        if let Some(first) = seen.get(&key) {
+            problems.push(Problem {
+                file: file.to_string(),
+                line: r.line,
+                column: None,
+                message: format!(
+                    "duplicate row: feature '{}' on {} was given at line {first}",
+                    r.feature,
+                    format_timestamp(r.period_start)
+                ),
+            });
+            duplicates.push(i);
+        } else {
+            seen.insert(key, r.line);
+        }
+    }
+    drop(seen);
+    let mut duplicates = duplicates.into_iter().peekable();
+    let records: Vec<TelemetryRecord> = rows
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| duplicates.next_if_eq(i).is_none())
+        .map(|(_, (r, _))| r)
+        .collect();
+    problems.sort_by_key(|p| p.line);
 
     if records.is_empty() {
         if let Some(first) = problems.first() {
@@ -404,12 +468,60 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
         records,
         problems,
         ignored_columns: header.ignored,
-        granularity: if hourly {
-            Granularity::Hours
-        } else {
-            Granularity::Days
-        },
+        granularity,
     })
+}
+
+/// Decides the file's granularity and sets each row's period (see [`parse_telemetry`]).
+/// Rows whose hour does not start on a whole hour become problems and are dropped; a
+/// bare date in an hourly file refuses the file.
+fn periods(
+    header: &Header,
+    rows: &mut Vec<(TelemetryRecord, Stamp)>,
+    problems: &mut Vec<Problem>,
+) -> Result<Granularity, IngestError> {
+    let Some((first_hour, hour_stamp)) = rows
+        .iter()
+        .find(|(_, stamp)| !stamp.is_day())
+        .map(|(r, stamp)| (r.line, *stamp))
+    else {
+        for (r, stamp) in rows.iter_mut() {
+            r.period_start = stamp.day().and_time(chrono::NaiveTime::MIN);
+        }
+        return Ok(Granularity::Days);
+    };
+    if let Some((r, stamp)) = rows.iter().find(|(_, stamp)| stamp.date_only) {
+        return Err(IngestError::Invalid {
+            problem: Box::new(header.problem(
+                r.line,
+                "date",
+                format!(
+                    "{} is a whole day, but line {first_hour} gives an hour ({} UTC): a file has one granularity, days or hours (write this row's midnight hour as {}T00:00:00Z)",
+                    stamp.day(),
+                    hour_stamp.utc,
+                    stamp.day()
+                ),
+            )),
+        });
+    }
+    rows.retain(|(r, stamp)| {
+        let t = stamp.utc;
+        let whole = t.minute() == 0 && t.second() == 0 && t.nanosecond() == 0;
+        if !whole {
+            problems.push(header.problem(
+                r.line,
+                "date",
+                format!(
+                    "{t} UTC is not the start of an hour: in an hourly file each period starts on a whole hour (UTC)"
+                ),
+            ));
+        }
+        whole
+    });
+    for (r, stamp) in rows.iter_mut() {
+        r.period_start = stamp.utc;
+    }
+    Ok(Granularity::Hours)
 }
 
 /// Reads events.csv. `file` names the file in messages.
@@ -466,8 +578,8 @@ pub fn parse_events<R: Read>(file: &str, input: R) -> Result<ParsedEvents, Inges
                 }
             };
             let end = row.cell("end");
-            let end = row.timestamp("end", end).map(|(t, _)| t);
-            if let (Some((start, _)), Some(end)) = (timestamp, end) {
+            let end = row.timestamp("end", end).map(|t| t.utc);
+            if let (Some(start), Some(end)) = (timestamp.map(|t| t.utc), end) {
                 if end < start {
                     row.problem("end", format!("the end {end} is before the start {start}"));
                 }
@@ -475,15 +587,19 @@ pub fn parse_events<R: Read>(file: &str, input: R) -> Result<ParsedEvents, Inges
             let failed = !row.problems.is_empty();
             problems.append(&mut row.problems);
             if failed {
-                return;
+                return Ok(());
             }
-            let (Some((timestamp, _)), Some(feature), Some(kind), Some(title)) =
+            let (Some(stamp), Some(feature), Some(kind), Some(title)) =
                 (timestamp, feature, kind, title)
             else {
-                return;
+                return Ok(());
             };
+            if records.len() == MAX_EVENT_ROWS {
+                return Err(too_many(file, line, "rows", MAX_EVENT_ROWS));
+            }
             records.push(EventRecord {
-                timestamp,
+                timestamp: stamp.utc,
+                day: stamp.day(),
                 feature: feature.to_string(),
                 kind,
                 title: title.to_string(),
@@ -491,6 +607,7 @@ pub fn parse_events<R: Read>(file: &str, input: R) -> Result<ParsedEvents, Inges
                 end,
                 line,
             });
+            Ok(())
         },
         &mut problems,
     )?;
@@ -632,12 +749,12 @@ mod tests {
         assert_eq!(
             messages,
             vec![
-                "t.csv: line 3, column 1 (date): '2026-01-32' is not a date (YYYY-MM-DD) or an RFC 3339 timestamp",
+                "t.csv: line 3, column 1 (date): '2026-01-32' is not a date (YYYY-MM-DD) or a timestamp (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)",
                 "t.csv: line 3, column 5 (crash_rate): '1.5' is not in [0, 1]",
                 "t.csv: line 4, column 3 (sessions): '-4' is not an integer >= 0",
                 "t.csv: line 5: the row has 3 fields where the header has 5",
                 "t.csv: line 6, column 2 (feature): required value is empty",
-                "t.csv: line 7: duplicate row: feature 'a' on 2026-01-01 00:00:00 was given at line 2",
+                "t.csv: line 7: duplicate row: feature 'a' on 2026-01-01 was given at line 2",
             ]
         );
     }
@@ -679,5 +796,126 @@ mod tests {
         assert_eq!(again.records.len(), 2);
         assert_eq!(again.records[0].latency_p95_ms, 310.5);
         assert_eq!(again.records[1].crash_rate, 0.001);
+    }
+
+    const HEAD: &str = "date,feature,sessions,latency_p95_ms,crash_rate\n";
+
+    fn telemetry(rows: &[&str]) -> Result<ParsedTelemetry, IngestError> {
+        let text = format!("{HEAD}{}\n", rows.join("\n"));
+        parse_telemetry("t.csv", text.as_bytes())
+    }
+
+    #[test]
+    fn a_day_is_the_calendar_date_as_written_whatever_its_offset() {
+        let parsed = telemetry(&[
+            "2026-01-01T00:00:00+02:00,a,10,100,0.01",
+            "2026-01-02T00:00:00-05:00,a,10,100,0.01",
+            "2026-01-03 00:00:00,a,10,100,0.01",
+            "2026-01-04T00:00:00Z,a,10,100,0.01",
+            "2026-01-05,a,10,100,0.01",
+        ])
+        .unwrap();
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert_eq!(parsed.granularity, Granularity::Days);
+        let days: Vec<String> = parsed
+            .records
+            .iter()
+            .map(|r| r.period_start.to_string())
+            .collect();
+        assert_eq!(
+            days,
+            [1, 2, 3, 4, 5].map(|d| format!("2026-01-0{d} 00:00:00"))
+        );
+    }
+
+    #[test]
+    fn hours_are_utc_and_must_start_on_the_hour() {
+        let parsed = telemetry(&[
+            "2026-01-01T00:00:00+02:00,a,10,100,0.01",
+            "2026-01-01T01:00:00+02:00,a,10,100,0.01",
+            "2026-01-01T02:30:00Z,a,10,100,0.01",
+            "2026-01-01 03:00:00,a,10,100,0.01",
+        ])
+        .unwrap();
+        assert_eq!(parsed.granularity, Granularity::Hours);
+        let hours: Vec<String> = parsed
+            .records
+            .iter()
+            .map(|r| r.period_start.to_string())
+            .collect();
+        assert_eq!(
+            hours,
+            [
+                "2025-12-31 22:00:00",
+                "2025-12-31 23:00:00",
+                "2026-01-01 03:00:00"
+            ]
+        );
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(
+            parsed.problems[0].to_string(),
+            "t.csv: line 4, column 1 (date): 2026-01-01 02:30:00 UTC is not the start of an hour: in an hourly file each period starts on a whole hour (UTC)"
+        );
+    }
+
+    #[test]
+    fn a_file_mixing_days_and_hours_is_refused_with_both_lines() {
+        let error = telemetry(&[
+            "2026-01-01T05:00:00Z,a,10,100,0.01",
+            "2026-01-01T06:00:00Z,a,10,100,0.01",
+            "2026-01-02,b,10,100,0.01",
+        ])
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "t.csv: line 4, column 1 (date): 2026-01-02 is a whole day, but line 2 gives an hour (2026-01-01 05:00:00 UTC): a file has one granularity, days or hours (write this row's midnight hour as 2026-01-02T00:00:00Z)"
+        );
+        // Midnight written as a time is an hour in an hourly file, not a mix.
+        let parsed = telemetry(&[
+            "2026-01-01T23:00:00Z,a,10,100,0.01",
+            "2026-01-02T00:00:00Z,a,10,100,0.01",
+        ])
+        .unwrap();
+        assert_eq!(parsed.records.len(), 2);
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_with_its_line_and_field() {
+        let mut text = HEAD.as_bytes().to_vec();
+        text.extend_from_slice(b"2026-01-01,a,10,100,0.01\n2026-01-02,\xff\xfe,10,100,0.01\n");
+        let parsed = parse_telemetry("t.csv", text.as_slice()).unwrap();
+        assert_eq!(parsed.records.len(), 1);
+        assert_eq!(
+            parsed.problems[0].to_string(),
+            "t.csv: line 3: field 2 of the row is not valid UTF-8 (files must be UTF-8)"
+        );
+    }
+
+    #[test]
+    fn endless_input_and_too_many_features_stop_with_a_message() {
+        // /dev/zero: no line end, ever.
+        let zeros = std::io::repeat(0).take(u64::MAX);
+        let error = parse_telemetry("zero", zeros).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "zero: line 1: a line is longer than 1 MiB: this is not a CSV file of the contract (or it has no line ends)"
+        );
+        let mut text = HEAD.to_string();
+        for f in 0..=MAX_FEATURES {
+            text.push_str(&format!("2026-01-01,f{f},1,1,0\n"));
+        }
+        let error = parse_telemetry("t.csv", text.as_bytes()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "t.csv: line {}: the file has more than 20000 features, the most that can be analysed",
+                MAX_FEATURES + 2
+            )
+        );
+        let events = std::io::repeat(b'x').take(u64::MAX);
+        assert!(matches!(
+            parse_events("e", events),
+            Err(IngestError::OverLimit { .. })
+        ));
     }
 }

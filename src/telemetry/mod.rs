@@ -8,12 +8,18 @@
 
 mod csv_io;
 mod dataset;
+pub mod limits;
 
 pub use csv_io::{
     parse_events, parse_telemetry, write_events_csv, write_telemetry_csv, ParsedEvents,
     ParsedTelemetry,
 };
 pub use dataset::{Dataset, FeatureSeries, HourlySeries, Metric};
+pub use limits::{
+    MAX_COHORT_CHARS, MAX_EVENT_ROWS, MAX_FEATURES, MAX_FEATURE_CHARS, MAX_FEATURE_DAYS,
+    MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_SERIES_ROWS, MAX_SPAN_DAYS, MAX_TELEMETRY_ROWS,
+    MAX_TITLE_CHARS, PLAUSIBLE_MAX,
+};
 pub use series::{parse_instant, parse_series, write_scored_series, SeriesPoint};
 
 mod series;
@@ -103,7 +109,10 @@ impl EventKind {
 /// One validated row of events.csv.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventRecord {
+    /// When it happened, UTC.
     pub timestamp: NaiveDateTime,
+    /// The calendar day it happened, as written (its date in the writer's offset).
+    pub day: NaiveDate,
     /// The feature id, or `*` for every feature.
     pub feature: String,
     pub kind: EventKind,
@@ -116,7 +125,7 @@ pub struct EventRecord {
 
 impl EventRecord {
     pub fn day(&self) -> NaiveDate {
-        self.timestamp.date()
+        self.day
     }
 
     /// Whether the event concerns `feature` (directly or through `*`).
@@ -190,26 +199,80 @@ pub enum IngestError {
         cells: i64,
         max: i64,
     },
+    /// A limit on bytes, line length, rows or features (see [`limits`]), met while reading.
+    #[error("{file}: line {line}: {message}")]
+    OverLimit {
+        file: String,
+        line: u64,
+        message: String,
+    },
 }
 
-/// The longest span of telemetry analysed, in days (five years). The analysis keeps
-/// per-day series, so its cost grows with the span of the dates, not only with the
-/// number of rows: a two-row file from 1900 to 2026 must be refused, not computed.
-pub const MAX_SPAN_DAYS: i64 = 1_830;
-/// The most feature-days analysed (10,000 features over a year and a half).
-pub const MAX_FEATURE_DAYS: i64 = 5_500_000;
+/// A timestamp as the contract reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// The instant in UTC.
+    pub utc: NaiveDateTime,
+    /// The date and time as written, in the writer's own offset: its date is the
+    /// calendar day the row names.
+    pub written: NaiveDateTime,
+    /// Whether only a date was written (`YYYY-MM-DD`).
+    pub date_only: bool,
+}
 
-/// Parses the contract's `YYYY-MM-DD` or RFC 3339 timestamp, returning it in UTC and
-/// whether it carried a time of day.
-pub fn parse_timestamp(text: &str) -> Option<(NaiveDateTime, bool)> {
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        if text.len() == 10 {
-            return date.and_hms_opt(0, 0, 0).map(|t| (t, false));
+impl Stamp {
+    /// The calendar day the text names: the date as written, whatever its offset.
+    pub fn day(&self) -> NaiveDate {
+        self.written.date()
+    }
+
+    /// Whether the text names a whole day: a date, or midnight in its own offset.
+    pub fn is_day(&self) -> bool {
+        self.written.time() == chrono::NaiveTime::MIN
+    }
+}
+
+/// Parses a timestamp of the contract (the same forms for telemetry, events and
+/// `detect`): `YYYY-MM-DD`; RFC 3339 (`2026-01-01T05:00:00Z`, `...+02:00`, with `T` or a
+/// space); a date and time without an offset, read as UTC (`2026-01-01 05:00[:00[.f]]`);
+/// `YYYY/MM/DD`; or ten digits of seconds since 1970.
+pub fn parse_timestamp(text: &str) -> Option<Stamp> {
+    use chrono::DateTime;
+    let text = text.trim();
+    let plain = |t: NaiveDateTime, date_only| Stamp {
+        utc: t,
+        written: t,
+        date_only,
+    };
+    if text.len() == 10 {
+        for format in ["%Y-%m-%d", "%Y/%m/%d"] {
+            if let Ok(date) = NaiveDate::parse_from_str(text, format) {
+                return Some(plain(date.and_time(chrono::NaiveTime::MIN), true));
+            }
+        }
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            let seconds: i64 = text.parse().ok()?;
+            return DateTime::from_timestamp(seconds, 0).map(|t| plain(t.naive_utc(), false));
         }
     }
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| (t.naive_utc(), true))
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(Stamp {
+            utc: t.naive_utc(),
+            written: t.naive_local(),
+            date_only: false,
+        });
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(plain(t, false));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -218,15 +281,36 @@ mod tests {
 
     #[test]
     fn timestamps_accept_dates_and_rfc3339_in_utc() {
-        let (t, timed) = parse_timestamp("2026-03-04").unwrap();
-        assert_eq!(t.to_string(), "2026-03-04 00:00:00");
-        assert!(!timed);
-        let (t, timed) = parse_timestamp("2026-03-04T23:30:00-02:00").unwrap();
-        assert_eq!(t.to_string(), "2026-03-05 01:30:00");
-        assert!(timed);
+        let stamp = |text| parse_timestamp(text).unwrap();
+        let t = stamp("2026-03-04");
+        assert_eq!(t.utc.to_string(), "2026-03-04 00:00:00");
+        assert!(t.date_only && t.is_day());
+        let t = stamp("2026-03-04T23:30:00-02:00");
+        assert_eq!(t.utc.to_string(), "2026-03-05 01:30:00");
+        assert_eq!(t.day().to_string(), "2026-03-04");
+        assert!(!t.date_only && !t.is_day());
+        // Midnight in its own offset names that calendar day.
+        let t = stamp("2026-01-01T00:00:00+02:00");
+        assert_eq!(t.utc.to_string(), "2025-12-31 22:00:00");
+        assert!(t.is_day());
+        assert_eq!(t.day().to_string(), "2026-01-01");
+        // Without an offset, a time is UTC; the space form is accepted as `detect` does.
+        for text in [
+            "2026-01-01 00:00:00",
+            "2026-01-01T00:00:00Z",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00",
+            "2026/01/01",
+            "1767225600",
+        ] {
+            let t = stamp(text);
+            assert_eq!(t.utc.to_string(), "2026-01-01 00:00:00", "{text}");
+            assert!(t.is_day(), "{text}");
+        }
         assert!(parse_timestamp("2026-3-4").is_none());
         assert!(parse_timestamp("04/03/2026").is_none());
         assert!(parse_timestamp("2026-02-30").is_none());
+        assert!(parse_timestamp("yesterday").is_none());
     }
 
     #[test]

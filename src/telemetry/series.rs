@@ -4,7 +4,7 @@
 //! Unlike telemetry, a series is read strictly: online scoring needs every row in order,
 //! so the first bad row stops the reading with its file, line and column.
 
-use super::{IngestError, Problem};
+use super::{IngestError, Problem, MAX_SERIES_ROWS};
 use std::io::Read;
 
 /// One row of a series. The timestamp is kept as written; an empty value is a gap.
@@ -17,14 +17,10 @@ pub struct SeriesPoint {
 
 /// Reads `timestamp,value` (other columns are ignored).
 pub fn parse_series<R: Read>(file: &str, input: R) -> Result<Vec<SeriesPoint>, IngestError> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(input);
+    let mut reader = super::csv_io::reader_for(input);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| IngestError::Unreadable {
-            file: file.to_string(),
-            line: 1,
-            message: e.to_string(),
-        })?
+        .map_err(|e| super::csv_io::read_failure(file, 1, &e))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
@@ -49,18 +45,13 @@ pub fn parse_series<R: Read>(file: &str, input: R) -> Result<Vec<SeriesPoint>, I
         }),
     };
     let mut points = Vec::new();
+    let mut line = 1;
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            let message = match e.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!("the row has {len} fields where the header has {expected_len}"),
-                _ => e.to_string(),
-            };
-            bad(line, None, message)
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| super::csv_io::read_failure(file, line + 1, &e))?;
+        line = record.position().map_or(line + 1, |p| p.line());
+        if points.len() == MAX_SERIES_ROWS {
+            return Err(super::csv_io::too_many(file, line, "rows", MAX_SERIES_ROWS));
+        }
         let timestamp = record.get(ts).unwrap_or("").trim();
         if timestamp.is_empty() {
             return Err(bad(line, Some(ts), "required value is empty".into()));
@@ -71,7 +62,13 @@ pub fn parse_series<R: Read>(file: &str, input: R) -> Result<Vec<SeriesPoint>, I
         } else {
             match text.parse::<f64>() {
                 Ok(v) if v.is_finite() => Some(v),
-                _ => return Err(bad(line, Some(val), format!("'{text}' is not a number"))),
+                _ => {
+                    return Err(bad(
+                        line,
+                        Some(val),
+                        format!("'{}' is not a number", super::excerpt(text)),
+                    ))
+                }
             }
         };
         points.push(SeriesPoint {
@@ -83,33 +80,11 @@ pub fn parse_series<R: Read>(file: &str, input: R) -> Result<Vec<SeriesPoint>, I
     Ok(points)
 }
 
-/// A series timestamp in seconds since 1970 (UTC), for the detector's time grid:
-/// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fff]]` (with a space or `T`, read as UTC),
-/// RFC 3339, or a number of seconds since 1970 (ten digits, as Unix exports write it).
-/// None for anything else; the detector then treats rows as equally spaced.
+/// A series timestamp in seconds since 1970 (UTC), for the detector's time grid, in any
+/// form [`super::parse_timestamp`] reads. None for anything else; the detector then
+/// treats rows as equally spaced.
 pub fn parse_instant(text: &str) -> Option<i64> {
-    use chrono::{NaiveDate, NaiveDateTime};
-    let text = text.trim();
-    if let Some((t, _)) = super::parse_timestamp(text) {
-        return Some(t.and_utc().timestamp());
-    }
-    for format in [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-            return Some(t.and_utc().timestamp());
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y/%m/%d") {
-        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
-    }
-    if text.len() == 10 && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse().ok();
-    }
-    None
+    super::parse_timestamp(text).map(|t| t.utc.and_utc().timestamp())
 }
 
 /// Writes `timestamp,value,anomaly_score`, one row per point, in order.

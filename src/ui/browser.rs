@@ -116,13 +116,21 @@ pub fn chart_png(id: &str, dark: bool) -> Result<String, String> {
         .ok_or_else(|| "no image".to_string())
 }
 
-/// The text of a file the person chose or dropped. It stays in the browser.
-pub async fn read_file(file: &web_sys::File) -> Result<String, String> {
-    JsFuture::from(file.text())
+/// The bytes of a file the person chose or dropped (it stays in the browser). A file
+/// larger than the limit is refused before it is read; the bytes are not decoded here, so
+/// that the CSV reader can name the line of any invalid UTF-8.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    if file.size() > crate::telemetry::MAX_FILE_BYTES as f64 {
+        return Err(format!(
+            "{}: {}",
+            file.name(),
+            crate::telemetry::limits::Exceeded::FileBytes
+        ));
+    }
+    let buffer = JsFuture::from(file.array_buffer())
         .await
-        .map_err(|e| format!("{}: {}", file.name(), describe(e)))?
-        .as_string()
-        .ok_or_else(|| format!("{}: not text", file.name()))
+        .map_err(|e| format!("{}: {}", file.name(), describe(e)))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// The body of a same-origin `url` as text, or a message that names the URL.

@@ -46,13 +46,17 @@ pub fn load_bundled(state: AppState) {
 }
 
 /// Loads the person's own files (events optional).
-pub fn load_files(state: AppState, telemetry: (String, String), events: Option<(String, String)>) {
+pub fn load_files(
+    state: AppState,
+    telemetry: (String, Vec<u8>),
+    events: Option<(String, Vec<u8>)>,
+) {
     let result = load(
         &telemetry.0,
-        telemetry.1.as_bytes(),
+        telemetry.1.as_slice(),
         events
             .as_ref()
-            .map(|(name, text)| (name.as_str(), text.as_bytes())),
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
     );
     match result {
         Ok(data) => {

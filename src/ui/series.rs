@@ -54,7 +54,7 @@ pub fn SeriesView() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let name = file.name();
             match browser::read_file(&file).await {
-                Ok(text) => match parse_series(&name, text.as_bytes()) {
+                Ok(bytes) => match parse_series(&name, bytes.as_slice()) {
                     Ok(points) if !points.is_empty() => {
                         error.set(None);
                         current.set(Some(scored(name, points)));

@@ -509,3 +509,51 @@ fn absurd_spans_and_values_are_refused_with_a_message() {
     assert!(message.len() < 1_000, "{} bytes", message.len());
     assert!(!message.contains('\u{1b}'), "escape sequences are escaped");
 }
+
+#[test]
+fn endless_and_oversized_inputs_are_refused_before_they_fill_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let score = |path: &str| feature_radar(&["score", "--telemetry", path, "--output", "-"]);
+    // A character device that never ends.
+    if std::path::Path::new("/dev/zero").exists() {
+        let zero = score("/dev/zero");
+        assert_eq!(zero.status.code(), Some(1));
+        assert_eq!(
+            stderr(&zero).trim(),
+            "feature-radar: /dev/zero: line 1: a line is longer than 1 MiB: this is not a CSV file of the contract (or it has no line ends)"
+        );
+        let detect = feature_radar(&["detect", "--input", "/dev/zero", "--output", "-"]);
+        assert_eq!(detect.status.code(), Some(1));
+        assert!(stderr(&detect).contains("a line is longer than 1 MiB"));
+    }
+    // A file over the size limit is refused from its size, without reading it (sparse).
+    let big = dir.path().join("big.csv");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(feature_radar::telemetry::MAX_FILE_BYTES + 1)
+        .unwrap();
+    let out = score(big.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("big.csv: the file is larger than 256 MiB"),
+        "{}",
+        stderr(&out)
+    );
+    // An events file over the size limit too.
+    let telemetry = dir.path().join("t.csv");
+    write(
+        &telemetry,
+        "date,feature,sessions,latency_p95_ms,crash_rate\n2026-01-01,a,1,100,0\n",
+    );
+    let out = feature_radar(&[
+        "score",
+        "--telemetry",
+        telemetry.to_str().unwrap(),
+        "--events",
+        big.to_str().unwrap(),
+        "--output",
+        "-",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("big.csv: the file is larger than 256 MiB"));
+}

@@ -191,8 +191,10 @@ mod no_look_ahead {
     }
 
     fn incident(day: NaiveDate, feature: &str) -> EventRecord {
+        let timestamp = day.and_hms_opt(0, 0, 0).unwrap();
         EventRecord {
-            timestamp: day.and_hms_opt(0, 0, 0).unwrap(),
+            timestamp,
+            day: timestamp.date(),
             feature: feature.to_string(),
             kind: EventKind::Incident,
             title: "added".into(),
@@ -327,4 +329,64 @@ fn a_one_cohort_degradation_raises_the_feature_and_names_the_cohort() {
         top.reasons
     );
     assert!(report.ranking[1..].iter().all(|s| s.risk < top.risk / 2.0));
+}
+
+/// Hourly telemetry gets one output row per input hour, and an hour's row never depends on
+/// anything at or after that hour: it carries the risk of the last complete day before it.
+#[test]
+fn hourly_telemetry_scores_each_input_hour_without_look_ahead() {
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    let mut lines = vec!["date,feature,sessions,latency_p95_ms,crash_rate".to_string()];
+    for hour in 0..24 * 20u64 {
+        let t = start.and_hms_opt(0, 0, 0).unwrap() + chrono::Duration::hours(hour as i64);
+        for (i, feature) in ["checkout", "search"].iter().enumerate() {
+            // search skips every fifth hour: a gap, not a zero, and no output row.
+            if i == 1 && hour % 5 == 0 {
+                continue;
+            }
+            let daily = 1.0 + 0.3 * ((hour % 24) as f64 / 24.0 * std::f64::consts::TAU).sin();
+            let climb = if i == 0 && hour > 24 * 14 {
+                (hour - 24 * 14) as f64
+            } else {
+                0.0
+            };
+            lines.push(format!(
+                "{},{feature},{},{:.1},0.001",
+                t.format("%Y-%m-%dT%H:%M:%SZ"),
+                (400.0 * daily) as u64,
+                200.0 * daily + climb
+            ));
+        }
+    }
+    let report = |lines: &[String]| {
+        let text = lines.join("\n");
+        let loaded = load("hours.csv", text.as_bytes(), None::<(&str, &[u8])>).unwrap();
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        analyze(&loaded.dataset, &loaded.events, &Config::default())
+    };
+    let full = report(&lines);
+    assert_eq!(full.rows.len(), lines.len() - 1, "one row per input row");
+    let csv = full.scores_csv();
+    let second = csv.lines().nth(1).unwrap();
+    assert!(
+        second.starts_with("2026-04-01T00:00:00Z,checkout,"),
+        "{second}"
+    );
+    assert!(full.rows.iter().all(|r| r.hour.is_some()));
+    // Within a day every hour carries the same (previous day's) risk.
+    let day5: Vec<f64> = full
+        .rows
+        .iter()
+        .filter(|r| r.feature == "checkout" && r.date == start + chrono::Days::new(5))
+        .map(|r| r.risk)
+        .collect();
+    assert_eq!(day5.len(), 24);
+    assert!(day5.iter().all(|&r| r == day5[0]));
+    // Cut in the middle of day 16, 13:00: the rows before the cut are unchanged.
+    let cut = 1 + (24 * 16 + 13) * 2 - (24 * 16 + 13) / 5;
+    let partial = report(&lines[..cut]);
+    assert_eq!(partial.rows.len(), cut - 1);
+    for (a, b) in full.rows.iter().zip(&partial.rows) {
+        assert_eq!(a, b, "hour {:?}", a.hour);
+    }
 }
