@@ -242,3 +242,117 @@ async fn a_bad_upload_is_reported_and_the_previous_data_stays() {
     assert!(ignored.contains("telemetry.csv: owner"));
     assert_eq!(state.source.get_untracked().unwrap().data.dataset.days, 20);
 }
+
+fn choose_bytes(input: &web_sys::HtmlInputElement, name: &str, bytes: &[u8]) {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let file = web_sys::File::new_with_u8_array_sequence(&parts, name).unwrap();
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    transfer.items().add_with_file(&file).unwrap();
+    input.set_files(transfer.files().as_ref());
+    fire(input, "change");
+}
+
+async fn wait_for(root: &web_sys::Element, selector: &str) -> web_sys::HtmlElement {
+    for _ in 0..200 {
+        if let Some(found) = root.query_selector(selector).unwrap() {
+            return found.unchecked_into();
+        }
+        tick().await;
+    }
+    panic!("no {selector}")
+}
+
+#[wasm_bindgen_test]
+async fn uploads_that_broke_the_page_are_named_and_the_previous_data_stays() {
+    let state = analysed_state(6);
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        view! {
+            {move || state.load_error.get().map(|m| view! { <div data-testid="error">{m}</div> })}
+            <DataPanel/>
+        }
+    });
+    tick().await;
+    let input: web_sys::HtmlInputElement = one(&root, "[data-testid=file-input]").unchecked_into();
+    let head = "date,feature,sessions,latency_p95_ms,crash_rate\n";
+
+    // Days and hours mixed in one file.
+    let mixed = format!("{head}2026-01-01T05:00:00Z,a,1,100,0\n2026-01-02,a,1,100,0\n");
+    choose_file(&input, "telemetry.csv", &mixed);
+    let error = wait_for(&root, "[data-testid=error]").await;
+    assert!(
+        error
+            .text_content()
+            .unwrap()
+            .contains("telemetry.csv: line 3, column 1 (date): 2026-01-02 is a whole day, but line 2 gives an hour"),
+        "{}",
+        error.text_content().unwrap()
+    );
+    assert_eq!(state.source.get_untracked().unwrap().label, "test data");
+
+    // Invalid UTF-8 is read as bytes and named by its line, not silently replaced.
+    let mut bytes = head.as_bytes().to_vec();
+    for day in 1..=9 {
+        bytes.extend_from_slice(format!("2026-01-0{day},a,1,100,0\n").as_bytes());
+    }
+    bytes.extend_from_slice(b"2026-01-10,\xff\xfe,1,100,0\n");
+    choose_bytes(&input, "telemetry.csv", &bytes);
+    let problems = wait_for(&root, "[data-testid=problems]").await;
+    assert!(
+        problems
+            .text_content()
+            .unwrap()
+            .contains("telemetry.csv: line 11: field 2 of the row is not valid UTF-8"),
+        "{}",
+        problems.text_content().unwrap()
+    );
+}
+
+/// A 240 KB series of empty rows 99,999 s apart once asked for 8 GB and panicked
+/// ("capacity overflow"), which lost the page; now it is scored like any series.
+#[wasm_bindgen_test]
+async fn a_series_of_empty_rows_far_apart_is_scored_without_a_crash() {
+    use feature_radar::ui::series::SeriesView;
+    // The test page has no ECharts; a stand-in takes the chart calls.
+    js_sys::Function::new_no_args(
+        "const chart = { setOption() {}, resize() {}, dispose() {}, on() {}, off() {}, \
+         isDisposed() { return false; } }; \
+         globalThis.echarts = globalThis.echarts || { init() { return chart; }, \
+         getInstanceByDom() { return undefined; }, dispose() {}, registerTheme() {} };",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+    let state = analysed_state(2);
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        view! { <SeriesView/> }
+    });
+    tick().await;
+    let input: web_sys::HtmlInputElement =
+        one(&root, "[data-testid=series-input]").unchecked_into();
+    let mut text = String::from("timestamp,value\n");
+    for i in 0..10_000u64 {
+        text.push_str(&format!("{},\n", 1_400_000_000 + i * 99_999));
+    }
+    text.push_str(&format!("{},5\n", 1_400_000_000u64 + 10_000 * 99_999));
+    choose_file(&input, "gaps.csv", &text);
+    let mut shown = String::new();
+    for _ in 0..300 {
+        shown = wait_for(&root, "[data-testid=series-summary]")
+            .await
+            .text_content()
+            .unwrap();
+        if shown.contains("gaps.csv") {
+            break;
+        }
+        tick().await;
+    }
+    assert!(shown.contains("gaps.csv"), "{shown}");
+    assert!(root
+        .query_selector("[data-testid=series-error]")
+        .unwrap()
+        .is_none());
+}

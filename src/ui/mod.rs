@@ -11,7 +11,7 @@ mod feature;
 mod model_card;
 pub mod overview;
 pub mod ranking;
-mod series;
+pub mod series;
 
 use crate::report::{prepare, Analysis, Report};
 use crate::view_state::{View, ViewState};
