@@ -10,7 +10,7 @@
 //! crash and error rates as `ln(1 + 1000 x rate)` (relative, but calm near zero);
 //! feedback in rating points.
 
-use super::stats::{mad, mean, median, present, theil_sen, MAD_TO_SIGMA};
+use super::stats::{mad, mean, median, median_in_place, present, theil_sen, MAD_TO_SIGMA};
 use super::FeatureEvents;
 use crate::telemetry::{FeatureSeries, Metric};
 use serde::Serialize;
@@ -108,20 +108,30 @@ pub fn rate_at(level: f64) -> f64 {
 }
 
 /// Each weekday's typical offset from its trailing week, over the last eight weeks.
+/// Allocation-free: it runs for every metric, feature and day.
 fn weekly_profile(x: &[Option<f64>], t: i64) -> [f64; 7] {
-    let mut by_weekday: [Vec<f64>; 7] = Default::default();
+    const PER_WEEKDAY: usize = PROFILE_DAYS as usize / 7;
+    let mut by_weekday = [[0.0; PER_WEEKDAY]; 7];
+    let mut counts = [0usize; 7];
     for s in (t - PROFILE_DAYS + 1).max(6)..=t {
         let Some(v) = x[s as usize] else { continue };
-        let week = present(x, s - 6, s);
-        if week.len() < 4 {
+        // The mean of the present days of the trailing week (s-6..=s), in order.
+        let (mut sum, mut n) = (0.0, 0usize);
+        for w in x[(s - 6) as usize..=s as usize].iter().flatten() {
+            sum += w;
+            n += 1;
+        }
+        if n < 4 {
             continue;
         }
-        by_weekday[(s % 7) as usize].push(v - mean(&week).unwrap_or(v));
+        let k = (s % 7) as usize;
+        by_weekday[k][counts[k]] = v - sum / n as f64;
+        counts[k] += 1;
     }
     let mut offsets = [0.0; 7];
-    if by_weekday.iter().all(|v| v.len() >= 3) {
-        for (k, values) in by_weekday.iter().enumerate() {
-            offsets[k] = median(values).unwrap_or(0.0);
+    if counts.iter().all(|&n| n >= 3) {
+        for (k, values) in by_weekday.iter_mut().enumerate() {
+            offsets[k] = median_in_place(&mut values[..counts[k]]).unwrap_or(0.0);
         }
         let centre = offsets.iter().sum::<f64>() / 7.0;
         offsets.iter_mut().for_each(|o| *o -= centre);
@@ -133,17 +143,16 @@ fn weekly_profile(x: &[Option<f64>], t: i64) -> [f64; 7] {
 fn metric_signals(x: &[Option<f64>], t: usize, scale_floor: f64) -> Option<MetricSignals> {
     let t = t as i64;
     let offsets = weekly_profile(x, t);
+    // Every read below is of days `from..=t` (days before `from` count as gaps), so the
+    // deseasonalised series `d` holds just those, indexed from `from`: day `s` is
+    // `d[s - from]`. Slopes are per index step, so the shift changes nothing.
     let from = (t - BASELINE_GAP - BASELINE_DAYS + 1).max(0);
-    let d: Vec<Option<f64>> = (0..=t)
-        .map(|s| {
-            if s < from {
-                None
-            } else {
-                x[s as usize].map(|v| v - offsets[(s % 7) as usize])
-            }
-        })
+    let d: Vec<Option<f64>> = (from..=t)
+        .map(|s| x[s as usize].map(|v| v - offsets[(s % 7) as usize]))
         .collect();
-    let window = present(&d, from, t - BASELINE_GAP);
+    let seasonal_offset = offsets[(t % 7) as usize];
+    let t = t - from;
+    let window = present(&d, 0, t - BASELINE_GAP);
     if window.len() < BASELINE_MIN_PRESENT {
         return None;
     }
@@ -175,7 +184,7 @@ fn metric_signals(x: &[Option<f64>], t: usize, scale_floor: f64) -> Option<Metri
             _ => 0.0,
         },
         climb: climb(&d, t, scale),
-        seasonal_offset: offsets[(t % 7) as usize],
+        seasonal_offset,
     })
 }
 
@@ -240,15 +249,22 @@ pub fn feature_signals(
     let prepared: Vec<(Vec<Option<f64>>, f64)> =
         metrics.iter().map(|m| transformed(series, *m)).collect();
     let days = series.sessions.len();
+    let first_present: Vec<usize> = prepared
+        .iter()
+        .map(|(x, _)| x.iter().position(Option::is_some).unwrap_or(usize::MAX))
+        .collect();
     (0..days)
         .map(|t| {
-            let mut per_metric = prepared.iter().map(|(x, floor)| {
-                if x.iter().take(t + 1).any(Option::is_some) {
-                    metric_signals(x, t, *floor)
-                } else {
-                    None
-                }
-            });
+            let mut per_metric = prepared
+                .iter()
+                .zip(&first_present)
+                .map(|((x, floor), first)| {
+                    if *first <= t {
+                        metric_signals(x, t, *floor)
+                    } else {
+                        None
+                    }
+                });
             let latency_p95 = per_metric.next().flatten();
             let crash_rate = per_metric.next().flatten();
             let error_rate = per_metric.next().flatten();

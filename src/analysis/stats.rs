@@ -6,16 +6,24 @@
 
 /// Median of the values; None when empty. Sorts a copy.
 pub fn median(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
+    median_in_place(&mut values.to_vec())
+}
+
+/// Median of the values, reordering them in place (no allocation, linear time by
+/// selection rather than a sort); None when empty.
+pub fn median_in_place(v: &mut [f64]) -> Option<f64> {
+    let n = v.len();
+    if n == 0 {
         return None;
     }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
+    let (below, middle, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let middle = *middle;
     Some(if n % 2 == 1 {
-        v[n / 2]
+        middle
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        // The element just below the middle is the largest of those before it.
+        let lower = below.iter().copied().max_by(f64::total_cmp)?;
+        (lower + middle) / 2.0
     })
 }
 
@@ -48,15 +56,38 @@ pub fn present(series: &[Option<f64>], from: i64, to: i64) -> Vec<f64> {
 
 /// Theil-Sen slope (median of pairwise slopes) of the present points of
 /// `series[from..=to]`, per index step. None with fewer than `min_points` points.
+/// Windows of up to 16 points, the signals' case, are computed without allocating.
 pub fn theil_sen(series: &[Option<f64>], from: i64, to: i64, min_points: usize) -> Option<f64> {
+    const SMALL: usize = 16;
     let from = from.max(0) as usize;
     let to = to.min(series.len() as i64 - 1);
     if to < from as i64 {
         return None;
     }
-    let points: Vec<(f64, f64)> = (from..=to as usize)
-        .filter_map(|i| series[i].map(|v| (i as f64, v)))
-        .collect();
+    let to = to as usize;
+    let present = (from..=to).filter_map(|i| series[i].map(|v| (i as f64, v)));
+    if to + 1 - from <= SMALL {
+        let mut points = [(0.0, 0.0); SMALL];
+        let mut n = 0;
+        for p in present {
+            points[n] = p;
+            n += 1;
+        }
+        if n < min_points.max(2) {
+            return None;
+        }
+        let mut slopes = [0.0; SMALL * (SMALL - 1) / 2];
+        let mut k = 0;
+        for a in 0..n {
+            let (xa, ya) = points[a];
+            for &(xb, yb) in &points[a + 1..n] {
+                slopes[k] = (yb - ya) / (xb - xa);
+                k += 1;
+            }
+        }
+        return median_in_place(&mut slopes[..k]);
+    }
+    let points: Vec<(f64, f64)> = present.collect();
     if points.len() < min_points.max(2) {
         return None;
     }
@@ -66,7 +97,7 @@ pub fn theil_sen(series: &[Option<f64>], from: i64, to: i64, min_points: usize) 
             slopes.push((yb - ya) / (xb - xa));
         }
     }
-    median(&slopes)
+    median_in_place(&mut slopes)
 }
 
 #[cfg(test)]
