@@ -190,9 +190,11 @@ impl FittedRiskModel {
                 let curvature = weight * p * (1.0 - p);
                 for a in 0..P {
                     gradient[a] += residual * z[a];
-                    data_information[a] += curvature * z[a] * z[a];
-                    for b in 0..=a {
-                        hessian[a][b] += curvature * z[a] * z[b];
+                    // (curvature * z[a]) * z[b], the same product as written in full.
+                    let weighted = curvature * z[a];
+                    data_information[a] += weighted * z[a];
+                    for (cell, zb) in hessian[a][..=a].iter_mut().zip(&z[..=a]) {
+                        *cell += weighted * zb;
                     }
                 }
             }
