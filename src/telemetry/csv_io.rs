@@ -368,7 +368,8 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
                     line,
                     column: None,
                     message: format!(
-                        "duplicate row: feature '{feature}' on {period_start} was given at line {first}"
+                        "duplicate row: feature '{}' on {period_start} was given at line {first}",
+                        super::excerpt(feature)
                     ),
                 });
                 return;
@@ -640,6 +641,21 @@ mod tests {
                 "t.csv: line 7: duplicate row: feature 'a' on 2026-01-01 00:00:00 was given at line 2",
             ]
         );
+    }
+
+    #[test]
+    fn messages_quote_cells_short_and_escaped() {
+        let feature = format!("\u{1b}[2J{}", "x".repeat(120));
+        let row = format!("2026-01-01,{feature},10,100,0.01\n");
+        let text = format!("date,feature,sessions,latency_p95_ms,crash_rate\n{row}{row}");
+        let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        let message = &parsed.problems[0].message;
+        assert!(
+            message.starts_with("duplicate row: feature '\\u{1b}[2Jxxx"),
+            "{message}"
+        );
+        assert!(message.chars().count() < 140, "{message}");
+        assert!(!message.chars().any(char::is_control), "{message}");
     }
 
     #[test]
