@@ -283,10 +283,9 @@ async fn uploads_that_broke_the_page_are_named_and_the_previous_data_stays() {
     choose_file(&input, "telemetry.csv", &mixed);
     let error = wait_for(&root, "[data-testid=error]").await;
     assert!(
-        error
-            .text_content()
-            .unwrap()
-            .contains("telemetry.csv: line 3, column 1 (date): 2026-01-02 is a whole day, but line 2 gives an hour"),
+        error.text_content().unwrap().contains(
+            "telemetry.csv: line 3, column 1 (date): 2026-01-02 is a day but line 2 is hourly"
+        ),
         "{}",
         error.text_content().unwrap()
     );

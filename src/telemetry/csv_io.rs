@@ -437,7 +437,7 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
                 column: None,
                 message: format!(
                     "duplicate row: feature '{}' on {} was given at line {first}",
-                    r.feature,
+                    super::excerpt(&r.feature),
                     format_timestamp(r.period_start)
                 ),
             });
@@ -496,7 +496,7 @@ fn periods(
                 r.line,
                 "date",
                 format!(
-                    "{} is a whole day, but line {first_hour} gives an hour ({} UTC): a file has one granularity, days or hours (write this row's midnight hour as {}T00:00:00Z)",
+                    "{} is a day but line {first_hour} is hourly ({} UTC): a file is all days or all hours; write the midnight hour as {}T00:00:00Z",
                     stamp.day(),
                     hour_stamp.utc,
                     stamp.day()
@@ -651,9 +651,18 @@ pub fn write_telemetry_csv(records: &[TelemetryRecord]) -> String {
         header.extend(COHORT_DIMENSIONS);
     }
     writer.write_record(&header).expect("writing to memory");
+    // An hourly file writes every period as a time, midnight included: a bare date
+    // would be a day, and a file is all days or all hours.
+    let hourly = records
+        .iter()
+        .any(|r| r.period_start.time().num_seconds_from_midnight() != 0);
     for r in records {
         let mut row = vec![
-            format_timestamp(r.period_start),
+            if hourly {
+                r.period_start.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            } else {
+                format_timestamp(r.period_start)
+            },
             r.feature.clone(),
             r.sessions.to_string(),
             format!("{:.1}", r.latency_p95_ms),
@@ -757,6 +766,21 @@ mod tests {
                 "t.csv: line 7: duplicate row: feature 'a' on 2026-01-01 was given at line 2",
             ]
         );
+    }
+
+    #[test]
+    fn messages_quote_cells_short_and_escaped() {
+        let feature = format!("\u{1b}[2J{}", "x".repeat(120));
+        let row = format!("2026-01-01,{feature},10,100,0.01\n");
+        let text = format!("date,feature,sessions,latency_p95_ms,crash_rate\n{row}{row}");
+        let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        let message = &parsed.problems[0].message;
+        assert!(
+            message.starts_with("duplicate row: feature '\\u{1b}[2Jxxx"),
+            "{message}"
+        );
+        assert!(message.chars().count() < 140, "{message}");
+        assert!(!message.chars().any(char::is_control), "{message}");
     }
 
     #[test]
@@ -868,7 +892,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             error.to_string(),
-            "t.csv: line 4, column 1 (date): 2026-01-02 is a whole day, but line 2 gives an hour (2026-01-01 05:00:00 UTC): a file has one granularity, days or hours (write this row's midnight hour as 2026-01-02T00:00:00Z)"
+            "t.csv: line 4, column 1 (date): 2026-01-02 is a day but line 2 is hourly (2026-01-01 05:00:00 UTC): a file is all days or all hours; write the midnight hour as 2026-01-02T00:00:00Z"
         );
         // Midnight written as a time is an hour in an hourly file, not a mix.
         let parsed = telemetry(&[

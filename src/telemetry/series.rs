@@ -121,6 +121,18 @@ mod tests {
             err.to_string(),
             "s.csv: line 3, column 2 (value): 'abc' is not a number"
         );
+        let hostile = format!(
+            "timestamp,value\n2014-04-01,\"\u{1b}[2J{}\"\n",
+            "9".repeat(500)
+        );
+        let err = parse_series("s.csv", hostile.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("s.csv: line 2, column 2 (value): '\\u{1b}[2J999"),
+            "{err}"
+        );
+        assert!(err.chars().count() < 120, "{err}");
         let err = parse_series("s.csv", "time,value\n".as_bytes()).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -1,10 +1,11 @@
 //! The native integration tests, in one binary: the command-line tool as a user runs it,
-//! and the engine end to end on generated data.
+//! the engine end to end on generated data, and properties checked on generated inputs.
 
 #![cfg(not(target_arch = "wasm32"))]
 
 mod cli;
 mod engine;
+mod properties;
 
 use feature_radar::synth::{generate, SynthData, SynthParams};
 use feature_radar::telemetry::{write_events_csv, write_telemetry_csv};
