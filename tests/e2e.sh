@@ -2,8 +2,10 @@
 # End-to-end: builds the page with Trunk, serves dist/ on loopback, and drives the
 # dashboard in headless Chromium as a person would (tests/e2e/dashboard.mjs: overview,
 # pick the top feature, model card, change a weight, load a bad file, a phone-sized
-# screen, accessibility checks with axe-core). Screenshots of the overview and the
-# feature view land in tests/artifacts/.
+# screen, accessibility checks with axe-core), failing on any Content-Security-Policy
+# violation or request that leaves the site; then serves the same dist/ from a sub-path
+# (tests/e2e/subpath.mjs). Screenshots of the overview and the feature view land in
+# tests/artifacts/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 artifacts=tests/artifacts
@@ -12,14 +14,37 @@ mkdir -p "$artifacts"
 trunk build --release --offline >"$artifacts/trunk-build.log" 2>&1 || {
   cat "$artifacts/trunk-build.log"; echo "e2e: the Trunk build failed"; exit 1; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Only what the page fetches is shipped: never the generator's ground truth.
+shipped=$(cd dist && find . -type f -name '*.csv' | sort | tr '\n' ' ')
+if [ "$shipped" != "./data/events.csv ./data/telemetry.csv " ]; then
+  echo "e2e: dist/ ships these CSV files: $shipped(expected data/events.csv and data/telemetry.csv only)"
+  exit 1
+fi
+echo "ok   dist/ ships data/telemetry.csv and data/events.csv, and no truth.csv"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() {
+  for _ in $(seq 50); do
+    python3 -c "import urllib.request; urllib.request.urlopen('$1')" 2>/dev/null && return
+    sleep 0.1
+  done
+}
+
+port=$(free_port)
 python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >"$artifacts/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
-  sleep 0.1
-done
+# The same dist/ as a project page: the folder feature-radar/ inside the served root.
+site=$(mktemp -d)
+ln -s "$PWD/dist" "$site/feature-radar"
+sub_port=$(free_port)
+python3 -m http.server "$sub_port" --bind 127.0.0.1 --directory "$site" >"$artifacts/server-subpath.log" 2>&1 &
+sub_server=$!
+trap 'kill $server $sub_server 2>/dev/null || true; rm -rf "$site"' EXIT
+wait_for "http://127.0.0.1:$port/"
+wait_for "http://127.0.0.1:$sub_port/feature-radar/"
 
 features=$(tail -n +2 data/telemetry.csv | cut -d, -f2 | sort -u | wc -l)
-EXPECTED_FEATURES=$features node tests/e2e/dashboard.mjs "http://127.0.0.1:$port/" "$artifacts"
+status=0
+EXPECTED_FEATURES=$features node tests/e2e/dashboard.mjs "http://127.0.0.1:$port/" "$artifacts" || status=1
+EXPECTED_FEATURES=$features node tests/e2e/subpath.mjs "http://127.0.0.1:$sub_port/feature-radar/" || status=1
+exit $status

@@ -3,9 +3,11 @@
 
 #![cfg(target_arch = "wasm32")]
 
+use feature_radar::charts::lead_time_chart;
 use feature_radar::report::prepare;
 use feature_radar::synth::{generate, SynthParams};
 use feature_radar::telemetry::{Dataset, Granularity};
+use feature_radar::ui::chart::ChartView;
 use feature_radar::ui::controls::Controls;
 use feature_radar::ui::data_source::DataPanel;
 use feature_radar::ui::ranking::RankingTable;
@@ -14,7 +16,7 @@ use feature_radar::view_state::ViewState;
 use feature_radar::{Config, LoadedData};
 use leptos::prelude::*;
 use std::sync::Arc;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -314,15 +316,7 @@ async fn uploads_that_broke_the_page_are_named_and_the_previous_data_stays() {
 #[wasm_bindgen_test]
 async fn a_series_of_empty_rows_far_apart_is_scored_without_a_crash() {
     use feature_radar::ui::series::SeriesView;
-    // The test page has no ECharts; a stand-in takes the chart calls.
-    js_sys::Function::new_no_args(
-        "const chart = { setOption() {}, resize() {}, dispose() {}, on() {}, off() {}, \
-         isDisposed() { return false; } }; \
-         globalThis.echarts = globalThis.echarts || { init() { return chart; }, \
-         getInstanceByDom() { return undefined; }, dispose() {}, registerTheme() {} };",
-    )
-    .call0(&wasm_bindgen::JsValue::NULL)
-    .unwrap();
+    load_echarts();
     let state = analysed_state(2);
     let root = container();
     let _handle = leptos::mount::mount_to(root.clone(), move || {
@@ -354,4 +348,62 @@ async fn a_series_of_empty_rows_far_apart_is_scored_without_a_crash() {
         .query_selector("[data-testid=series-error]")
         .unwrap()
         .is_none());
+}
+
+/// Loads ECharts into the test page, as the app's page does with a script element.
+fn load_echarts() -> JsValue {
+    let global = js_sys::global();
+    let loaded = || js_sys::Reflect::get(&global, &"echarts".into()).unwrap();
+    if loaded().is_undefined() {
+        js_sys::Function::new_no_args(include_str!("../public/vendor/echarts-5.6.0.min.js"))
+            .call0(&JsValue::NULL)
+            .unwrap();
+    }
+    loaded()
+}
+
+/// Calls `object.name(args...)`.
+fn call(object: &JsValue, name: &str, args: &[&JsValue]) -> JsValue {
+    let f: js_sys::Function = js_sys::Reflect::get(object, &name.into())
+        .unwrap()
+        .unchecked_into();
+    f.apply(object, &args.iter().map(|a| (*a).clone()).collect())
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_chart_has_one_echarts_instance_and_disposes_it_when_its_view_goes() {
+    let echarts = load_echarts();
+    let state = AppState::new(ViewState::default());
+    let shown = RwSignal::new(true);
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        view! {
+            <Show when=move || shown.get()>
+                <ChartView id="lead-times".to_string() chart=lead_time_chart(&[1, 3, 3, 5], 7)
+                    alt="Lead times".to_string()/>
+            </Show>
+        }
+    });
+    tick().await;
+    let element: JsValue = one(&root, "#lead-times").into();
+    let instance = |element: &JsValue| call(&echarts, "getInstanceByDom", &[element]);
+    let disposed = |chart: &JsValue| call(chart, "isDisposed", &[]).is_truthy();
+    let first = instance(&element);
+    assert!(!first.is_undefined(), "the chart is drawn");
+
+    // Drawn again in the other theme: the first instance goes, one stays.
+    state.dark.set(true);
+    tick().await;
+    let second = instance(&element);
+    assert!(!second.is_undefined() && second != first);
+    assert!(disposed(&first), "the first instance outlived the redraw");
+
+    // The view goes: so does its instance, although the element itself still exists.
+    shown.set(false);
+    tick().await;
+    assert!(root.query_selector("#lead-times").unwrap().is_none());
+    assert!(disposed(&second), "the instance outlived its view");
+    assert!(instance(&element).is_undefined());
 }

@@ -88,6 +88,22 @@ pub fn download_url(name: &str, url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Disposes the ECharts instance drawn into `element`, if there is one: its canvas, its
+/// listeners and its entry in ECharts' registry go with it.
+pub fn dispose_chart(element: &web_sys::Element) {
+    let Ok(echarts) = js_sys::Reflect::get(&js_sys::global(), &"echarts".into()) else {
+        return;
+    };
+    let dispose = js_sys::Reflect::get(&echarts, &"dispose".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(dispose) = dispose {
+        if let Err(e) = dispose.call1(&echarts, element) {
+            leptos::logging::warn!("chart dispose: {}", describe(e));
+        }
+    }
+}
+
 /// A PNG data URL of the ECharts chart rendered in the element `id`.
 pub fn chart_png(id: &str, dark: bool) -> Result<String, String> {
     let element = document()

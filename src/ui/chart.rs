@@ -1,6 +1,7 @@
 //! The one component that renders charts: a charming `Chart` (built as data by
 //! `crate::charts`) drawn by ECharts through `WasmRenderer`, with a text alternative and a
-//! PNG download.
+//! PNG download. Each chart owns exactly one ECharts instance, disposed before the chart
+//! is drawn again and when its view goes, so instances never outlive their elements.
 
 use super::{browser, AppState};
 use charming::theme::Theme;
@@ -22,7 +23,9 @@ pub fn ChartView(
     let render_id = id.clone();
     Effect::new(move |_| {
         let dark = state.dark.get();
-        if node.get().is_some() {
+        if let Some(element) = node.get() {
+            // A new theme draws a new instance: the previous one goes first.
+            browser::dispose_chart(&element);
             let theme = if dark { Theme::Dark } else { Theme::Default };
             if let Err(e) = WasmRenderer::new_opt(None, Some(height))
                 .theme(theme)
@@ -30,6 +33,12 @@ pub fn ChartView(
             {
                 leptos::logging::warn!("chart {render_id}: {e:?}");
             }
+        }
+    });
+    // Cleanups run before the owner drops its nodes, so the element is still known here.
+    on_cleanup(move || {
+        if let Some(element) = node.try_get_untracked().flatten() {
+            browser::dispose_chart(&element);
         }
     });
     let png_id = id.clone();

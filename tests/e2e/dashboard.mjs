@@ -1,10 +1,12 @@
 // End-to-end checks of the dashboard as a person uses it, in headless Chromium against
 // the Trunk build served on loopback. Usage: node dashboard.mjs URL ARTIFACTS_DIR
-// Prints one line per check and a closing "N passed, N failed" line.
+// Prints one line per check and a closing "N passed, N failed" line. Every page is watched
+// (guard.mjs) for Content-Security-Policy violations and requests that leave the site.
 
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync } from "node:fs";
+import { guard, violations, chartCounts } from "./guard.mjs";
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve("axe-core/axe.min.js");
@@ -20,6 +22,14 @@ const browser = await chromium.launch({
   ],
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const seen = await guard(page, url);
+// Problems found on the pages opened beside the main one (a shared link, a phone).
+const elsewhere = [];
+async function closeWatched(other, otherSeen, name) {
+  const found = [...(await violations(other)), ...otherSeen.outside, ...otherSeen.failed];
+  elsewhere.push(...found.map((f) => `${name}: ${f}`));
+  await other.close();
+}
 const consoleErrors = [];
 page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
 page.on("pageerror", (e) => consoleErrors.push(String(e)));
@@ -41,8 +51,10 @@ function expect(condition, message) {
 }
 const rowNames = () => page.$$eval("[data-testid=ranking-row] th", (ths) => ths.map((t) => t.textContent));
 
+const axeSource = readFileSync(axePath, "utf8");
 async function accessibility(view) {
-  await page.addScriptTag({ path: axePath });
+  // Evaluated by the debugger protocol: the page's CSP refuses injected inline scripts.
+  await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
     // Charts are canvases with a text alternative; axe checks the rest of the page.
     const r = await window.axe.run(document, { resultTypes: ["violations"] });
@@ -93,6 +105,39 @@ await check("the feature view has no serious or critical accessibility findings"
   await accessibility("feature view");
 });
 
+await check("a chart's tooltip shows on hover", async () => {
+  const box = await page.locator(".chart-canvas").first().boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
+  await page.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.5);
+  await page.waitForFunction(() => [...document.querySelectorAll(".chart-canvas div")].some(
+    (d) => d.style.position === "absolute" && d.style.display !== "none" && /\d/.test(d.textContent)), null, { timeout: 5000 });
+  await page.mouse.move(0, 0);
+});
+
+await check("opening features one after another keeps one ECharts instance per chart on screen", async () => {
+  const opened = [];
+  for (let i = 1; i <= 6; i++) {
+    await page.click("[data-testid=tab-overview]");
+    await page.waitForSelector("[data-testid=ranking-row]");
+    const name = (await rowNames())[i];
+    await page.click(`[data-testid=ranking-row] >> nth=${i}`);
+    await page.waitForFunction((n) => document.querySelector("#feature-title")?.textContent.includes(n), name);
+    await page.waitForFunction(() => document.querySelectorAll(".chart-canvas canvas").length >= 5, null, { timeout: 30000 });
+    opened.push(name);
+  }
+  // A change of theme draws every chart again.
+  await page.click("button.theme");
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  await page.click("button.theme");
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
+  const counts = await chartCounts(page);
+  expect(counts.created > counts.live, `no instance was ever disposed: ${JSON.stringify(counts)}`);
+  expect(counts.detached === 0 && counts.live === counts.onScreen,
+    `after ${opened.length} features: ${JSON.stringify(counts)} (live instances must be the charts on screen)`);
+  const charts = await page.$$eval(".chart-canvas", (c) => c.length);
+  expect(counts.onScreen === charts, `${charts} charts, ${counts.onScreen} drawn`);
+});
+
 await check("the model card states its walk-forward figures and the backtest", async () => {
   await page.click("[data-testid=tab-model]");
   await page.waitForSelector("[data-testid=model-card]");
@@ -117,11 +162,12 @@ await check("changing the usage weight reorders the ranking, and the link keeps 
   expect(JSON.stringify(before) !== JSON.stringify(after), "order did not change");
   const link = page.url();
   const again = await browser.newPage();
+  const againSeen = await guard(again, url);
   await again.goto(link);
   await again.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
   const reopened = await again.$$eval("[data-testid=ranking-row] th", (ths) => ths.map((t) => t.textContent));
   expect(JSON.stringify(reopened) === JSON.stringify(after), "the link does not reproduce the view");
-  await again.close();
+  await closeWatched(again, againSeen, "shared link");
   await page.click("[data-testid=reset]");
   await page.waitForFunction(() => !location.search.includes("usage="));
   expect(JSON.stringify(await rowNames()) === JSON.stringify(before), "reset did not restore the order");
@@ -232,6 +278,7 @@ await check("an hourly upload is analysed by the hour: the feature view names th
 
 await check("the page works on a 360 px wide phone", async () => {
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
+  const phoneSeen = await guard(phone, url);
   await phone.goto(url);
   await phone.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -241,7 +288,36 @@ await check("the page works on a 360 px wide phone", async () => {
   await phone.waitForSelector("[data-testid=series-summary]");
   const seriesOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(seriesOverflow <= 1, `the series view is ${seriesOverflow}px wider than the screen`);
-  await phone.close();
+  await closeWatched(phone, phoneSeen, "phone");
+});
+
+await check("no Content-Security-Policy violation in the whole session", async () => {
+  const found = [...(await violations(page)), ...elsewhere.filter((e) => / blocked /.test(e))];
+  expect(found.length === 0, found.join(" | "));
+});
+
+await check("no request left the site, and none failed", async () => {
+  const found = [...seen.outside, ...seen.failed, ...elsewhere.filter((e) => !/ blocked /.test(e))];
+  expect(found.length === 0, found.join(" | "));
+});
+
+await check("the policy is enforced: an inline script and a request to another origin are refused", async () => {
+  const probe = await browser.newPage();
+  const probeSeen = await guard(probe, url);
+  await probe.goto(url);
+  await probe.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+  const inline = await probe.addScriptTag({ content: "window.__inlineRan = true;" }).then(() => "added", (e) => e.message);
+  const ran = await probe.evaluate(() => window.__inlineRan === true);
+  const other = new URL(url);
+  other.port = String(Number(other.port) === 1 ? 2 : 1);
+  const fetched = await probe.evaluate((u) => fetch(u).then(() => "fetched", (e) => String(e)), other.href);
+  const found = await violations(probe);
+  await probe.close();
+  expect(!ran && /Content Security Policy/.test(inline), `inline script: ${inline}, ran: ${ran}`);
+  expect(/Failed to fetch/.test(fetched), `fetch of ${other.href}: ${fetched}`);
+  expect(found.some((v) => v.startsWith("script-src-elem blocked inline")) && found.some((v) => v.startsWith("connect-src blocked")),
+    `violations reported: ${found.join(" | ")}`);
+  expect(probeSeen.outside.length === 0, `the refused request went out: ${probeSeen.outside.join(" | ")}`);
 });
 
 await check("no errors in the browser console", async () => {

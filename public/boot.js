@@ -1,0 +1,16 @@
+// Starts the app. Trunk writes the (content-hashed) names of the wasm-bindgen glue and of
+// the WebAssembly module on this script's element (Trunk.toml, pattern_script); both are
+// resolved against the page's own address, so the site works from any sub-path. A file
+// rather than Trunk's inline script, so the Content-Security-Policy allows no inline script.
+const boot = document.querySelector("script[data-wasm]");
+try {
+  const { default: init } = await import(new URL(boot.dataset.js, document.baseURI).href);
+  await init({ module_or_path: new URL(boot.dataset.wasm, document.baseURI) });
+} catch (error) {
+  const fatal = document.getElementById("fatal");
+  if (fatal) {
+    fatal.textContent = `Feature Radar could not start: ${error}`;
+    fatal.className = "fatal shown";
+  }
+  throw error;
+}
