@@ -192,19 +192,26 @@ fn choose_file(input: &web_sys::HtmlInputElement, name: &str, text: &str) {
     fire(input, "change");
 }
 
-#[wasm_bindgen_test]
-async fn a_bad_upload_is_reported_and_the_previous_data_stays() {
-    let state = analysed_state(6);
+/// The data panel mounted with the load error shown above it, and its file input.
+async fn data_panel(state: AppState) -> (web_sys::HtmlElement, web_sys::HtmlInputElement) {
     let root = container();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
+    // The mount stays for the rest of the test page's life.
+    std::mem::forget(leptos::mount::mount_to(root.clone(), move || {
         provide_context(state);
         view! {
             {move || state.load_error.get().map(|m| view! { <div data-testid="error">{m}</div> })}
             <DataPanel/>
         }
-    });
+    }));
     tick().await;
-    let input: web_sys::HtmlInputElement = one(&root, "[data-testid=file-input]").unchecked_into();
+    let input = one(&root, "[data-testid=file-input]").unchecked_into();
+    (root, input)
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_upload_is_reported_and_the_previous_data_stays() {
+    let state = analysed_state(6);
+    let (root, input) = data_panel(state).await;
 
     choose_file(
         &input,
@@ -268,16 +275,7 @@ async fn wait_for(root: &web_sys::Element, selector: &str) -> web_sys::HtmlEleme
 #[wasm_bindgen_test]
 async fn uploads_that_broke_the_page_are_named_and_the_previous_data_stays() {
     let state = analysed_state(6);
-    let root = container();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(state);
-        view! {
-            {move || state.load_error.get().map(|m| view! { <div data-testid="error">{m}</div> })}
-            <DataPanel/>
-        }
-    });
-    tick().await;
-    let input: web_sys::HtmlInputElement = one(&root, "[data-testid=file-input]").unchecked_into();
+    let (root, input) = data_panel(state).await;
     let head = "date,feature,sessions,latency_p95_ms,crash_rate\n";
 
     // Days and hours mixed in one file.
