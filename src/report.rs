@@ -216,8 +216,6 @@ pub struct ModelCard {
 pub struct Report {
     pub config: Config,
     pub dataset: DatasetSummary,
-    /// Every feature and date that had telemetry, by date then feature.
-    pub rows: Vec<ScoreRow>,
     /// Each feature's latest status, most urgent first (tier, then impact).
     pub ranking: Vec<FeatureStatus>,
     pub insights: Vec<Insight>,
@@ -584,19 +582,19 @@ impl Analysis {
         }
     }
 
-    /// Applies tiers and impact weights: the rows, the ranking, the sentences and the
-    /// model card.
-    pub fn report(&self, tiers: &TierThresholds, weights: &ImpactWeights) -> Report {
-        let config = self.config(tiers, weights);
+    /// The contract's `score` rows under these tiers and weights: every feature and
+    /// period that had telemetry, by date then feature, each with its reasons. Built on
+    /// demand (the CLI's `score`), not kept in the [`Report`]: with reasons for every
+    /// feature-day it is the largest thing the analysis could hold.
+    pub fn score_rows(&self, tiers: &TierThresholds, weights: &ImpactWeights) -> Vec<ScoreRow> {
         let dataset = &self.dataset;
-        let days = dataset.days;
-        let (signals, run, degradations) = (&self.signals, &self.run, &self.degradations);
+        let (signals, run) = (&self.signals, &self.run);
         let cutoffs = self.cutoffs(tiers);
         let mut rows = Vec::new();
         if dataset.granularity == Granularity::Hours && !dataset.hourly.is_empty() {
             self.hourly_rows(&cutoffs, weights, &mut rows);
         } else {
-            for t in 0..days {
+            for t in 0..dataset.days {
                 for (f, series) in dataset.features.iter().enumerate() {
                     if series.sessions[t].is_none() {
                         continue;
@@ -616,6 +614,16 @@ impl Analysis {
             }
         }
 
+        rows
+    }
+
+    /// Applies tiers and impact weights: the ranking, the sentences and the model card.
+    pub fn report(&self, tiers: &TierThresholds, weights: &ImpactWeights) -> Report {
+        let config = self.config(tiers, weights);
+        let dataset = &self.dataset;
+        let days = dataset.days;
+        let (signals, run, degradations) = (&self.signals, &self.run, &self.degradations);
+        let cutoffs = self.cutoffs(tiers);
         let mut ranking: Vec<FeatureStatus> = dataset
             .features
             .iter()
@@ -684,7 +692,6 @@ impl Analysis {
                 degradations: degradations.starts.iter().map(Vec::len).sum(),
                 deploys: self.feature_events.iter().map(|e| e.deploys.len()).sum(),
             },
-            rows,
             ranking,
             insights,
             model_card,
@@ -940,6 +947,26 @@ fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String 
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV is UTF-8")
 }
 
+/// Score rows in the contract's `score` format.
+pub fn scores_csv(rows: &[ScoreRow]) -> String {
+    csv_text(
+        &["date", "feature", "risk", "impact", "tier", "reasons"],
+        rows.iter().map(|row| {
+            vec![
+                match row.hour {
+                    Some(hour) => format!("{}Z", hour.format("%Y-%m-%dT%H:%M:%S")),
+                    None => row.date.to_string(),
+                },
+                row.feature.clone(),
+                format!("{:.4}", row.risk),
+                format!("{:.1}", row.impact),
+                row.tier.as_str().to_string(),
+                spreadsheet_safe(&row.reasons.join("; ")),
+            ]
+        }),
+    )
+}
+
 impl Report {
     pub fn headline(&self) -> Headline {
         let count = |t: Tier| self.ranking.iter().filter(|r| r.tier == t).count();
@@ -964,26 +991,6 @@ impl Report {
                 })
                 .collect(),
         }
-    }
-
-    /// Every row, in the contract's `score` format.
-    pub fn scores_csv(&self) -> String {
-        csv_text(
-            &["date", "feature", "risk", "impact", "tier", "reasons"],
-            self.rows.iter().map(|row| {
-                vec![
-                    match row.hour {
-                        Some(hour) => format!("{}Z", hour.format("%Y-%m-%dT%H:%M:%S")),
-                        None => row.date.to_string(),
-                    },
-                    row.feature.clone(),
-                    format!("{:.4}", row.risk),
-                    format!("{:.1}", row.impact),
-                    row.tier.as_str().to_string(),
-                    spreadsheet_safe(&row.reasons.join("; ")),
-                ]
-            }),
-        )
     }
 
     /// The backtest as CSV: one row per past degradation.

@@ -295,8 +295,9 @@ mod cli {
     fn run(cli: Cli) -> Result<(), Failure> {
         match cli.command {
             Command::Score(args) => {
-                let report = run_analysis(&args.input)?;
-                write_output(&args.output, &report.scores_csv())
+                let (analysis, config) = run_prepared(&args.input)?;
+                let rows = analysis.score_rows(&config.tiers, &config.impact);
+                write_output(&args.output, &feature_radar::report::scores_csv(&rows))
             }
             Command::Backtest(args) => {
                 let report = run_analysis(&args.input)?;

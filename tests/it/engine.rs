@@ -7,6 +7,16 @@ use feature_radar::synth::generate;
 use feature_radar::telemetry::{write_events_csv, write_telemetry_csv};
 use feature_radar::{analyze, load, Config};
 
+/// The contract's `score` rows of an analysis under `config`.
+fn score_rows(
+    dataset: &feature_radar::telemetry::Dataset,
+    events: &[feature_radar::telemetry::EventRecord],
+    config: &Config,
+) -> Vec<feature_radar::report::ScoreRow> {
+    feature_radar::report::prepare(dataset, events, &config.model, &config.slo)
+        .score_rows(&config.tiers, &config.impact)
+}
+
 fn report_for(seed: u64, with_events: bool) -> feature_radar::Report {
     let data = generate(&small_params(seed));
     let telemetry = write_telemetry_csv(&data.telemetry);
@@ -78,22 +88,19 @@ fn changing_the_tier_thresholds_changes_tiers_not_risks() {
     )
     .unwrap();
     let base = analyze(&loaded.dataset, &loaded.events, &Config::default());
+    let base_rows = score_rows(&loaded.dataset, &loaded.events, &Config::default());
     let mut strict = Config::default();
     strict.tiers.investigate = 0.5;
     strict.tiers.watch = 1.0;
-    let strict = analyze(&loaded.dataset, &loaded.events, &strict);
+    let strict_rows = score_rows(&loaded.dataset, &loaded.events, &strict);
     assert_eq!(
-        base.rows.iter().map(|r| r.risk).collect::<Vec<_>>(),
-        strict.rows.iter().map(|r| r.risk).collect::<Vec<_>>()
+        base_rows.iter().map(|r| r.risk).collect::<Vec<_>>(),
+        strict_rows.iter().map(|r| r.risk).collect::<Vec<_>>()
     );
-    let investigated = |report: &feature_radar::Report| {
-        report
-            .rows
-            .iter()
-            .filter(|r| r.tier == Tier::Investigate)
-            .count()
+    let investigated = |rows: &[feature_radar::report::ScoreRow]| {
+        rows.iter().filter(|r| r.tier == Tier::Investigate).count()
     };
-    assert!(investigated(&strict) < investigated(&base));
+    assert!(investigated(&strict_rows) < investigated(&base_rows));
     // The budget holds on the days it counts (features not already in a degradation):
     // about that many alerts per 100 feature-days. It is taken from trailing windows, so
     // a risk that rises over the months can go a little over it.
@@ -157,7 +164,8 @@ fn tiny_and_odd_inputs_still_give_a_report() {
             let config = Config::default();
             let report = analysis.report(&config.tiers, &config.impact);
             assert!(!report.ranking.is_empty());
-            assert!(report.rows.iter().all(|r| (0.0..=1.0).contains(&r.risk)));
+            let rows = analysis.score_rows(&config.tiers, &config.impact);
+            assert!(rows.iter().all(|r| (0.0..=1.0).contains(&r.risk)));
             for status in &report.ranking {
                 let f = loaded.dataset.feature_index(&status.feature).unwrap();
                 let detail = analysis.feature_detail(f, status);
@@ -166,7 +174,7 @@ fn tiny_and_odd_inputs_still_give_a_report() {
                 }
                 let _ = feature_radar::charts::risk_chart(&detail, &report.cutoffs_today);
             }
-            let _ = report.scores_csv();
+            let _ = feature_radar::report::scores_csv(&rows);
             let _ = report.backtest_csv();
             let _ = report.headline();
         }
@@ -236,21 +244,21 @@ mod no_look_ahead {
                 Extra::AfterTheData => events.push(incident(start + Days::new(400), &feature)),
             }
             let config = Config::default();
-            let full = analyze(
+            let full = score_rows(
                 &feature_radar::telemetry::Dataset::from_records(&data.telemetry, feature_radar::telemetry::Granularity::Days).unwrap(),
                 &events,
                 &config,
             );
             let kept_telemetry: Vec<_> = data.telemetry.iter().filter(|r| r.period_start.date() <= cut).cloned().collect();
             let kept_events: Vec<_> = events.iter().filter(|e| e.day() <= cut).cloned().collect();
-            let partial = analyze(
+            let partial = score_rows(
                 &feature_radar::telemetry::Dataset::from_records(&kept_telemetry, feature_radar::telemetry::Granularity::Days).unwrap(),
                 &kept_events,
                 &config,
             );
-            let early: Vec<_> = full.rows.iter().filter(|r| r.date <= cut).collect();
-            prop_assert_eq!(early.len(), partial.rows.len());
-            for (a, b) in early.iter().zip(&partial.rows) {
+            let early: Vec<_> = full.iter().filter(|r| r.date <= cut).collect();
+            prop_assert_eq!(early.len(), partial.len());
+            for (a, b) in early.iter().zip(&partial) {
                 prop_assert_eq!(*a, b, "{:?}: rows differ on {}", extra, a.date);
             }
         }
@@ -362,20 +370,19 @@ fn hourly_telemetry_scores_each_input_hour_without_look_ahead() {
         let text = lines.join("\n");
         let loaded = load("hours.csv", text.as_bytes(), None::<(&str, &[u8])>).unwrap();
         assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
-        analyze(&loaded.dataset, &loaded.events, &Config::default())
+        score_rows(&loaded.dataset, &loaded.events, &Config::default())
     };
     let full = report(&lines);
-    assert_eq!(full.rows.len(), lines.len() - 1, "one row per input row");
-    let csv = full.scores_csv();
+    assert_eq!(full.len(), lines.len() - 1, "one row per input row");
+    let csv = feature_radar::report::scores_csv(&full);
     let second = csv.lines().nth(1).unwrap();
     assert!(
         second.starts_with("2026-04-01T00:00:00Z,checkout,"),
         "{second}"
     );
-    assert!(full.rows.iter().all(|r| r.hour.is_some()));
+    assert!(full.iter().all(|r| r.hour.is_some()));
     // Within a day every hour carries the same (previous day's) risk.
     let day5: Vec<f64> = full
-        .rows
         .iter()
         .filter(|r| r.feature == "checkout" && r.date == start + chrono::Days::new(5))
         .map(|r| r.risk)
@@ -385,8 +392,8 @@ fn hourly_telemetry_scores_each_input_hour_without_look_ahead() {
     // Cut in the middle of day 16, 13:00: the rows before the cut are unchanged.
     let cut = 1 + (24 * 16 + 13) * 2 - (24 * 16 + 13) / 5;
     let partial = report(&lines[..cut]);
-    assert_eq!(partial.rows.len(), cut - 1);
-    for (a, b) in full.rows.iter().zip(&partial.rows) {
+    assert_eq!(partial.len(), cut - 1);
+    for (a, b) in full.iter().zip(&partial) {
         assert_eq!(a, b, "hour {:?}", a.hour);
     }
 }
