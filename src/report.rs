@@ -17,6 +17,7 @@ use crate::telemetry::{Dataset, EventKind, EventRecord, Granularity};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Everything a user can change about the analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -276,20 +277,20 @@ fn contributions(prediction: &Prediction, signals: &Signals) -> Vec<Contribution
 /// the page can move them interactively.
 #[derive(Debug, Clone)]
 pub struct Analysis {
-    pub dataset: Dataset,
+    pub dataset: Arc<Dataset>,
     /// Each feature's deploys and incidents (a `*` event in every feature's list).
-    pub feature_events: Vec<FeatureEvents>,
+    pub feature_events: Arc<Vec<FeatureEvents>>,
     /// Per feature, per day: the whole feature's signals.
-    pub signals: Vec<Vec<Signals>>,
+    pub signals: Arc<Vec<Vec<Signals>>>,
     /// The signals of the cohort the model read, for each (feature, day) whose view is a
     /// cohort. Only the chosen ones are kept: every cohort's every day would multiply the
     /// memory by the number of cohorts.
-    pub cohort_signals: HashMap<(usize, usize), Signals>,
+    pub cohort_signals: Arc<HashMap<(usize, usize), Signals>>,
     /// Per feature and day, the view the model read: 0 for the whole feature, `c + 1`
     /// for cohort `c`.
-    pub view: Vec<Vec<usize>>,
-    pub valid: Vec<Vec<bool>>,
-    pub degradations: Degradations,
+    pub view: Arc<Vec<Vec<usize>>>,
+    pub valid: Arc<Vec<Vec<bool>>>,
+    pub degradations: Arc<Degradations>,
     /// What was said about the labels: incidents that cannot count, and where the source
     /// changes.
     pub label_notes: Vec<String>,
@@ -360,13 +361,13 @@ pub fn prepare(
     let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
     let run = walk_forward(model, &inputs, &valid, &degradations);
     Analysis {
-        dataset: dataset.clone(),
-        feature_events,
-        signals,
-        cohort_signals,
-        view,
-        valid,
-        degradations,
+        dataset: Arc::new(dataset.clone()),
+        feature_events: Arc::new(feature_events),
+        signals: Arc::new(signals),
+        cohort_signals: Arc::new(cohort_signals),
+        view: Arc::new(view),
+        valid: Arc::new(valid),
+        degradations: Arc::new(degradations),
         label_notes,
         run,
         model: *model,
@@ -464,6 +465,29 @@ pub fn analyze(dataset: &Dataset, events: &[EventRecord], config: &Config) -> Re
 }
 
 impl Analysis {
+    /// The same analysis refitted with other model settings (a new horizon, say): the
+    /// signals, the cohort views and the labels are reused, only the walk-forward runs
+    /// again. The cohort views were chosen with the original cohort margin, which is
+    /// kept.
+    pub fn with_model(&self, model: &RiskModelParams) -> Analysis {
+        let model = RiskModelParams {
+            cohort_margin: self.model.cohort_margin,
+            ..*model
+        };
+        let inputs: Vec<Vec<[f64; N_INPUTS]>> = (0..self.dataset.features.len())
+            .map(|f| {
+                (0..self.dataset.days)
+                    .map(|t| self.model_input(f, t))
+                    .collect()
+            })
+            .collect();
+        Analysis {
+            run: walk_forward(&model, &inputs, &self.valid, &self.degradations),
+            model,
+            ..self.clone()
+        }
+    }
+
     /// The configuration this analysis stands for, with the given tiers and weights.
     pub fn config(&self, tiers: &TierThresholds, impact: &ImpactWeights) -> Config {
         Config {

@@ -69,7 +69,7 @@ pub fn tree_inputs(analysis: &Analysis) -> Vec<Vec<[f64; TREE_INPUTS]>> {
     dataset
         .features
         .iter()
-        .zip(&analysis.signals)
+        .zip(analysis.signals.iter())
         .map(|(s, signals)| {
             (0..dataset.days)
                 .map(|t| {

@@ -98,11 +98,14 @@ impl AppState {
         browser::scroll_to_top();
     }
 
-    /// Re-runs the engine whenever the data or the horizon changes. The engine call is
+    /// Re-runs the engine whenever the data or the horizon changes. A horizon change on
+    /// the same data refits only (the signals and labels are reused). The engine call is
     /// the one async boundary, so that it can move to a Web Worker.
     fn run_engine_on_changes(self) {
         let horizon = Memo::new(move |_| self.view.with(|v| v.horizon));
         let generation = StoredValue::new(0u64);
+        // The source the current analysis was made from.
+        let analysed = StoredValue::new(None::<Shared<Source>>);
         Effect::new(move |_| {
             let Some(source) = self.source.get() else {
                 return;
@@ -110,15 +113,21 @@ impl AppState {
             let horizon = horizon.get();
             generation.update_value(|g| *g += 1);
             let mine = generation.get_value();
-            self.busy.set(Some(format!(
-                "Analysing {} features over {} days…",
-                source.data.dataset.features.len(),
-                source.data.dataset.days
-            )));
+            let same_data = analysed.with_value(|a| a.as_ref() == Some(&source));
+            let previous = self.analysis.get_untracked().filter(|_| same_data);
+            self.busy.set(Some(match previous {
+                Some(_) => format!("Refitting the model for a {horizon}-day horizon…"),
+                None => format!(
+                    "Analysing {} features over {} days…",
+                    source.data.dataset.features.len(),
+                    source.data.dataset.days
+                ),
+            }));
             leptos::task::spawn_local(async move {
-                let analysis = run_engine(source, horizon).await;
+                let analysis = run_engine(source.clone(), previous, horizon).await;
                 // A newer request supersedes this one.
                 if generation.get_value() == mine {
+                    analysed.set_value(Some(source));
                     self.analysis.set(Some(Shared(Arc::new(analysis))));
                     self.busy.set(None);
                 }
@@ -128,18 +137,26 @@ impl AppState {
 }
 
 /// The engine behind one async boundary: yields so the page can paint the progress
-/// message, then runs the analysis.
-pub async fn run_engine(source: Shared<Source>, horizon: usize) -> Analysis {
+/// message, then runs the analysis, or only refits `previous` (an analysis of the same
+/// data) for the new horizon.
+pub async fn run_engine(
+    source: Shared<Source>,
+    previous: Option<Shared<Analysis>>,
+    horizon: usize,
+) -> Analysis {
     gloo_timers::future::TimeoutFuture::new(30).await;
     let config = crate::Config::default();
     let mut model = config.model;
     model.horizon = horizon;
-    prepare(
-        &source.data.dataset,
-        &source.data.events,
-        &model,
-        &config.slo,
-    )
+    match previous {
+        Some(previous) => previous.with_model(&model),
+        None => prepare(
+            &source.data.dataset,
+            &source.data.events,
+            &model,
+            &config.slo,
+        ),
+    }
 }
 
 /// Sets a panic hook that shows the failure on the page instead of a blank screen, and

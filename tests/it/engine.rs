@@ -397,3 +397,28 @@ fn hourly_telemetry_scores_each_input_hour_without_look_ahead() {
         assert_eq!(a, b, "hour {:?}", a.hour);
     }
 }
+
+/// A horizon change refits without recomputing the signals, and gives exactly what a
+/// full analysis with that horizon gives.
+#[test]
+fn refitting_for_another_horizon_equals_a_full_analysis() {
+    let data = generate(&small_params(13));
+    let dataset = feature_radar::telemetry::Dataset::from_records(
+        &data.telemetry,
+        feature_radar::telemetry::Granularity::Days,
+    )
+    .unwrap();
+    let config = Config::default();
+    let first = feature_radar::report::prepare(&dataset, &data.events, &config.model, &config.slo);
+    let mut longer = config.model;
+    longer.horizon = 14;
+    let refitted = first.with_model(&longer);
+    let full = feature_radar::report::prepare(&dataset, &data.events, &longer, &config.slo);
+    assert!(std::sync::Arc::ptr_eq(&first.signals, &refitted.signals));
+    assert_eq!(refitted.run, full.run);
+    assert_ne!(refitted.run, first.run, "the horizon changes the fits");
+    assert_eq!(
+        refitted.report(&config.tiers, &config.impact),
+        full.report(&config.tiers, &config.impact)
+    );
+}
