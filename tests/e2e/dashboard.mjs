@@ -138,6 +138,23 @@ await check("opening features one after another keeps one ECharts instance per c
   expect(counts.onScreen === charts, `${charts} charts, ${counts.onScreen} drawn`);
 });
 
+await check("a horizon change refits the model, and the ranking stays", async () => {
+  await page.click("[data-testid=tab-overview]");
+  for (const [horizon, back] of [["14", false], ["7", true]]) {
+    const started = Date.now();
+    await page.selectOption("[data-testid=horizon]", horizon);
+    await page.waitForFunction(
+      (h) => document.body.textContent.includes(`starts within ${h} days`),
+      horizon,
+      { timeout: 60000 },
+    );
+    // A figure, not an assertion: the refit reuses the signals.
+    if (!back) console.log(`     (horizon change to ranking: ${Date.now() - started} ms)`);
+    const rows = await page.$$("[data-testid=ranking-row]");
+    expect(rows.length === features, `${rows.length} rows after the horizon change`);
+  }
+});
+
 await check("the model card states its walk-forward figures and the backtest", async () => {
   await page.click("[data-testid=tab-model]");
   await page.waitForSelector("[data-testid=model-card]");
