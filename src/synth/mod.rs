@@ -271,6 +271,17 @@ fn ramp(t: i64, onset: i64, length: i64) -> f64 {
     }
 }
 
+/// The bundled dataset's two files, `data/telemetry.csv` and `data/events.csv`, as the
+/// generator writes them with its default settings (the page makes them instead of
+/// downloading them).
+pub fn bundled_files() -> (String, String) {
+    let data = generate(&SynthParams::default());
+    (
+        crate::telemetry::write_telemetry_csv(&data.telemetry),
+        crate::telemetry::write_events_csv(&data.events),
+    )
+}
+
 /// Generates telemetry, events and ground truth.
 pub fn generate(params: &SynthParams) -> SynthData {
     let knobs = &params.portfolio;

@@ -88,6 +88,60 @@ pub fn download_url(name: &str, url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether ECharts is loaded.
+fn echarts_loaded() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"echarts".into()).is_ok_and(|e| !e.is_undefined())
+}
+
+/// Loads ECharts (about 330 KB gzipped) the first time a chart is shown rather than with
+/// the page, since the first view has no chart. One script element serves every caller.
+pub async fn ensure_echarts() -> Result<(), String> {
+    const ID: &str = "echarts-script";
+    const SRC: &str = "echarts-5.6.0.min.js";
+    if echarts_loaded() {
+        return Ok(());
+    }
+    let document = document().ok_or("no document")?;
+    let script: web_sys::HtmlScriptElement = match document.get_element_by_id(ID) {
+        Some(existing) => existing
+            .dyn_into()
+            .map_err(|_| "not a script".to_string())?,
+        None => {
+            let script: web_sys::HtmlScriptElement = document
+                .create_element("script")
+                .map_err(describe)?
+                .dyn_into()
+                .map_err(|_| "not a script".to_string())?;
+            script.set_id(ID);
+            script.set_src(SRC);
+            document
+                .head()
+                .ok_or("no head")?
+                .append_child(&script)
+                .map_err(describe)?;
+            script
+        }
+    };
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        let ok = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let failed = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = reject.call0(&JsValue::NULL);
+        });
+        let _ = script.add_event_listener_with_callback("load", ok.unchecked_ref());
+        let _ = script.add_event_listener_with_callback("error", failed.unchecked_ref());
+    });
+    // It may have finished loading between the check above and the listeners.
+    if echarts_loaded() {
+        return Ok(());
+    }
+    JsFuture::from(done)
+        .await
+        .map_err(|_| format!("{SRC} could not be loaded"))?;
+    Ok(())
+}
+
 /// Disposes the ECharts instance drawn into `element`, if there is one: its canvas, its
 /// listeners and its entry in ECharts' registry go with it.
 pub fn dispose_chart(element: &web_sys::Element) {
@@ -147,26 +201,4 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
         .await
         .map_err(|e| format!("{}: {}", file.name(), describe(e)))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
-}
-
-/// The body of a same-origin `url` as text, or a message that names the URL.
-pub async fn fetch_text(url: &str) -> Result<String, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| format!("{url}: {}", describe(e)))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| format!("{url}: not a response"))?;
-    if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
-    }
-    let body = response
-        .text()
-        .map_err(|e| format!("{url}: {}", describe(e)))?;
-    JsFuture::from(body)
-        .await
-        .map_err(|e| format!("{url}: {}", describe(e)))?
-        .as_string()
-        .ok_or_else(|| format!("{url}: the body is not text"))
 }

@@ -21,19 +21,38 @@ pub fn ChartView(
     let state = expect_context::<AppState>();
     let node = NodeRef::<Div>::new();
     let render_id = id.clone();
+    let chart = StoredValue::new(chart);
     Effect::new(move |_| {
         let dark = state.dark.get();
-        if let Some(element) = node.get() {
+        if node.get().is_none() {
+            return;
+        }
+        let render_id = render_id.clone();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = browser::ensure_echarts().await {
+                leptos::logging::warn!("chart {render_id}: {e}");
+                return;
+            }
+            // The view may have gone, or the theme changed again, while ECharts loaded.
+            let Some(element) = node.try_get_untracked().flatten() else {
+                return;
+            };
+            if state.dark.try_get_untracked() != Some(dark) {
+                return;
+            }
             // A new theme draws a new instance: the previous one goes first.
             browser::dispose_chart(&element);
             let theme = if dark { Theme::Dark } else { Theme::Default };
-            if let Err(e) = WasmRenderer::new_opt(None, Some(height))
-                .theme(theme)
-                .render(&render_id, &chart)
-            {
+            let drawn = chart.try_with_value(|chart| {
+                WasmRenderer::new_opt(None, Some(height))
+                    .theme(theme)
+                    .render(&render_id, chart)
+                    .map(|_| ())
+            });
+            if let Some(Err(e)) = drawn {
                 leptos::logging::warn!("chart {render_id}: {e:?}");
             }
-        }
+        });
     });
     // Cleanups run before the owner drops its nodes, so the element is still known here.
     on_cleanup(move || {

@@ -75,6 +75,9 @@ await check("the overview shows the ranking and the insights of the bundled data
   expect(rows.length === features, `expected ${features} rows, found ${rows.length}`);
   const insights = await page.$$eval("[data-testid=insight]", (li) => li.map((l) => l.textContent));
   expect(insights.length >= 2, "fewer than two insight sentences");
+  // The overview has no chart, so ECharts is not loaded yet.
+  const echarts = await page.evaluate(() => typeof window.echarts);
+  expect(echarts === "undefined", `ECharts was loaded by the first view (${echarts})`);
   expect(/features are in the investigate tier/.test(insights[0]), insights[0]);
   await page.screenshot({ path: `${artifacts}/overview.png`, fullPage: true });
 });

@@ -422,3 +422,13 @@ fn refitting_for_another_horizon_equals_a_full_analysis() {
         full.report(&config.tiers, &config.impact)
     );
 }
+
+/// The page makes the bundled dataset rather than downloading it: what it makes must be
+/// the files in `data/`, byte for byte.
+#[test]
+fn the_generator_makes_the_bundled_files_byte_for_byte() {
+    let (telemetry, events) = feature_radar::synth::bundled_files();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    assert!(telemetry == std::fs::read_to_string(root.join("telemetry.csv")).unwrap());
+    assert!(events == std::fs::read_to_string(root.join("events.csv")).unwrap());
+}
