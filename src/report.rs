@@ -10,9 +10,7 @@ use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
 };
 use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
-use crate::model::{
-    eligible, walk_forward, FittedRiskModel, Prediction, RiskModelParams, WalkForward,
-};
+use crate::model::{eligible, walk_forward, FittedRiskModel, RiskModelParams, WalkForward};
 use crate::telemetry::{Dataset, EventKind, EventRecord, Granularity};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -229,7 +227,7 @@ pub struct Report {
 
 /// Reasons for a row: the signals that push the risk up most, in words.
 fn reasons(
-    prediction: &Prediction,
+    contributions: &[f64; N_INPUTS],
     signals: &Signals,
     cohort: Option<&str>,
     active: bool,
@@ -239,9 +237,9 @@ fn reasons(
         out.push("a degradation is under way".to_string());
     }
     let mut order: Vec<usize> = (0..N_INPUTS).collect();
-    order.sort_by(|a, b| prediction.contributions[*b].total_cmp(&prediction.contributions[*a]));
+    order.sort_by(|a, b| contributions[*b].total_cmp(&contributions[*a]));
     for j in order.into_iter().take(3) {
-        if prediction.contributions[j] < 0.25 {
+        if contributions[j] < 0.25 {
             break;
         }
         if let Some(text) = describe(INPUTS[j], signals) {
@@ -257,10 +255,10 @@ fn reasons(
     out
 }
 
-fn contributions(prediction: &Prediction, signals: &Signals) -> Vec<Contribution> {
+fn contributions(contributions: &[f64; N_INPUTS], signals: &Signals) -> Vec<Contribution> {
     let mut list: Vec<Contribution> = INPUTS
         .iter()
-        .zip(prediction.contributions)
+        .zip(*contributions)
         .map(|(input, log_odds)| Contribution {
             signal: input.id(),
             log_odds,
@@ -538,9 +536,16 @@ impl Analysis {
     }
 
     /// The reasons for feature `f` on day `t`.
+    /// Each input's push on the log-odds of feature `f`'s risk on day `t`, from the model
+    /// that scored the day.
+    pub fn contributions(&self, f: usize, t: usize) -> [f64; N_INPUTS] {
+        let model = self.run.predictions[f][t].model.unwrap_or(0) as usize;
+        self.run.fits[model].predict(&self.model_input(f, t)).1
+    }
+
     pub fn reasons(&self, f: usize, t: usize) -> Vec<String> {
         reasons(
-            &self.run.predictions[f][t],
+            &self.contributions(f, t),
             self.model_signals(f, t),
             self.model_cohort(f, t).as_deref(),
             self.degradations.active[f][t],
@@ -671,7 +676,10 @@ impl Analysis {
                     sessions_7d: s.sessions_7d,
                     usage_share: s.usage_share,
                     reasons: self.reasons(f, t),
-                    contributions: contributions(p, self.model_signals(f, t)),
+                    contributions: contributions(
+                        &self.contributions(f, t),
+                        self.model_signals(f, t),
+                    ),
                     latency_p95_28d: series.latency_p95_ms[t.saturating_sub(27)..=t].to_vec(),
                 })
             })

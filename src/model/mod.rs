@@ -107,10 +107,10 @@ pub struct FittedRiskModel {
 pub struct Prediction {
     /// Probability that a degradation starts within the horizon.
     pub risk: f64,
-    /// Index into [`WalkForward::fits`] of the model that scored this day.
-    pub model: Option<usize>,
-    /// Each input's push on the log-odds, relative to an average training day.
-    pub contributions: [f64; N_INPUTS],
+    /// Index into [`WalkForward::fits`] of the model that scored this day. Each input's
+    /// push on the log-odds is not stored (it would be most of the memory per
+    /// feature-day): that model's `predict` on the day's inputs gives it when shown.
+    pub model: Option<u32>,
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -489,7 +489,7 @@ pub fn walk_forward(
         }
         let model = fits.last().expect("the default model is always there");
         for f in 0..features {
-            let (risk, contributions) = model.predict(&inputs[f][t]);
+            let (risk, _) = model.predict(&inputs[f][t]);
             if eligible(valid, degradations, f, t) {
                 let log_odds = model.log_odds(&inputs[f][t]);
                 let raw = match model.calibration {
@@ -500,8 +500,7 @@ pub fn walk_forward(
             }
             predictions[f].push(Prediction {
                 risk,
-                model: Some(fits.len() - 1),
-                contributions,
+                model: Some((fits.len() - 1) as u32),
             });
         }
     }
