@@ -32,7 +32,8 @@ use telemetry::{Dataset, EventRecord, IngestError, Problem};
 /// Input files read and validated, ready for [`analyze`].
 #[derive(Debug, Clone)]
 pub struct LoadedData {
-    pub dataset: Dataset,
+    /// Shared with the analyses made of it, which do not copy it.
+    pub dataset: std::sync::Arc<Dataset>,
     pub events: Vec<EventRecord>,
     /// Problems with single rows, which were skipped.
     pub problems: Vec<Problem>,
@@ -107,7 +108,7 @@ pub fn load<T: Read, E: Read>(
         event_records = parsed.records;
     }
     Ok(LoadedData {
-        dataset,
+        dataset: std::sync::Arc::new(dataset),
         events: event_records,
         problems,
         ignored_columns: ignored,

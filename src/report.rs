@@ -297,13 +297,25 @@ pub struct Analysis {
     pub slo: SloRule,
 }
 
-/// Runs the expensive part: signals, labels, walk-forward risk.
+/// Runs the expensive part: signals, labels, walk-forward risk. The analysis keeps a copy
+/// of the dataset; [`prepare_shared`] shares the caller's instead.
 pub fn prepare(
     dataset: &Dataset,
     events: &[EventRecord],
     model: &RiskModelParams,
     slo: &SloRule,
 ) -> Analysis {
+    prepare_shared(Arc::new(dataset.clone()), events, model, slo)
+}
+
+/// [`prepare`] on a shared dataset, which the analysis keeps without copying it.
+pub fn prepare_shared(
+    shared: Arc<Dataset>,
+    events: &[EventRecord],
+    model: &RiskModelParams,
+    slo: &SloRule,
+) -> Analysis {
+    let dataset: &Dataset = &shared;
     let days = dataset.days;
     let feature_events = events_by_feature(dataset, events);
     let total_sessions_7d: Vec<f64> = (0..days)
@@ -359,7 +371,7 @@ pub fn prepare(
     let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
     let run = walk_forward(model, &inputs, &valid, &degradations);
     Analysis {
-        dataset: Arc::new(dataset.clone()),
+        dataset: shared.clone(),
         feature_events: Arc::new(feature_events),
         signals: Arc::new(signals),
         cohort_signals: Arc::new(cohort_signals),

@@ -75,7 +75,7 @@ fn analysed_state(features: usize) -> AppState {
     state.source.set(Some(Shared(Arc::new(Source {
         label: "test data".into(),
         data: LoadedData {
-            dataset,
+            dataset: Arc::new(dataset),
             events: data.events,
             problems: vec![],
             ignored_columns: vec![],

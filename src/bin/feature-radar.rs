@@ -5,7 +5,7 @@
 mod cli {
     use clap::{Args, Parser, Subcommand};
     use feature_radar::analysis::detect::score_timed_series;
-    use feature_radar::report::{prepare, Analysis, Report};
+    use feature_radar::report::{prepare_shared, Analysis, Report};
     use feature_radar::synth::{generate, write_truth_csv, SynthParams};
     use feature_radar::telemetry::{
         parse_instant, parse_series, write_events_csv, write_scored_series, write_telemetry_csv,
@@ -222,7 +222,12 @@ mod cli {
         config.tiers.watch = args.watch;
         config.slo.latency_ratio = args.slo_latency_ratio;
         config.slo.crash_ratio = args.slo_crash_ratio;
-        let analysis = prepare(&data.dataset, &data.events, &config.model, &config.slo);
+        let analysis = prepare_shared(
+            data.dataset.clone(),
+            &data.events,
+            &config.model,
+            &config.slo,
+        );
         for note in &analysis.label_notes {
             eprintln!("{note}");
         }

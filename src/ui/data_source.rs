@@ -129,7 +129,7 @@ pub fn DataPanel() -> impl IntoView {
                     params.seed, params.features, params.days
                 ),
                 LoadedData {
-                    dataset,
+                    dataset: Arc::new(dataset),
                     events: data.events,
                     problems: vec![],
                     ignored_columns: vec![],

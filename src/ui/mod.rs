@@ -13,7 +13,7 @@ pub mod overview;
 pub mod ranking;
 pub mod series;
 
-use crate::report::{prepare, Analysis, Report};
+use crate::report::{prepare_shared, Analysis, Report};
 use crate::view_state::{View, ViewState};
 use crate::LoadedData;
 use leptos::prelude::*;
@@ -150,8 +150,8 @@ pub async fn run_engine(
     model.horizon = horizon;
     match previous {
         Some(previous) => previous.with_model(&model),
-        None => prepare(
-            &source.data.dataset,
+        None => prepare_shared(
+            source.data.dataset.clone(),
             &source.data.events,
             &model,
             &config.slo,
