@@ -313,24 +313,25 @@ fn example_hash(x: &[f64; N_INPUTS]) -> u64 {
     hash
 }
 
-/// Keeps every positive and at most about `max_negatives` negatives, chosen by hash; returns
-/// the share of negatives kept.
+/// Keeps every positive and at most about `max_negatives` negatives, chosen by each
+/// example's hash (`hashes`, from [`example_hash`]); returns the share of negatives kept.
 fn sample_negatives(
-    x: Vec<[f64; N_INPUTS]>,
-    y: Vec<bool>,
+    x: &[[f64; N_INPUTS]],
+    y: &[bool],
+    hashes: &[u64],
     max_negatives: usize,
 ) -> (Vec<[f64; N_INPUTS]>, Vec<bool>, f64) {
     let negatives = y.iter().filter(|v| !**v).count();
     if negatives <= max_negatives || negatives == 0 {
-        return (x, y, 1.0);
+        return (x.to_vec(), y.to_vec(), 1.0);
     }
     let rate = max_negatives as f64 / negatives as f64;
     let cut = (rate * u64::MAX as f64) as u64;
     let (mut xs, mut ys, mut kept) = (Vec::new(), Vec::new(), 0usize);
-    for (row, label) in x.into_iter().zip(y) {
-        if label || example_hash(&row) <= cut {
+    for ((row, &label), &hash) in x.iter().zip(y).zip(hashes) {
+        if label || hash <= cut {
             kept += usize::from(!label);
-            xs.push(row);
+            xs.push(*row);
             ys.push(label);
         }
     }
@@ -453,23 +454,27 @@ pub fn walk_forward(
     // Out-of-sample raw (uncalibrated) log-odds of every eligible scored day.
     let mut raw_log_odds: Vec<(usize, usize, f64)> = Vec::new();
     let mut failed_refits = 0;
+    // The training examples: every eligible (feature, day) whose label is known, in day
+    // then feature order. A day's label, once known, never changes, so the pool only
+    // grows: each refit adds the days whose labels became known since the last one.
+    let (mut pool_x, mut pool_y, mut pool_hash) = (Vec::new(), Vec::new(), Vec::new());
+    let mut next_day = 0;
     for t in 0..days {
         if t > 0 && t % retrain_every == 0 {
-            let mut x = Vec::new();
-            let mut y = Vec::new();
-            for s in 0..days {
-                if degradations.label_known_on(s, horizon) > t {
-                    break;
-                }
+            while next_day < days && degradations.label_known_on(next_day, horizon) <= t {
                 for f in 0..features {
-                    if eligible(valid, degradations, f, s) {
-                        x.push(inputs[f][s]);
-                        y.push(degradations.label(f, s, horizon));
+                    if eligible(valid, degradations, f, next_day) {
+                        let x = inputs[f][next_day];
+                        pool_hash.push(example_hash(&x));
+                        pool_x.push(x);
+                        pool_y.push(degradations.label(f, next_day, horizon));
                     }
                 }
+                next_day += 1;
             }
-            if !y.is_empty() {
-                let (x, y, kept) = sample_negatives(x, y, params.max_training_negatives);
+            if !pool_y.is_empty() {
+                let (x, y, kept) =
+                    sample_negatives(&pool_x, &pool_y, &pool_hash, params.max_training_negatives);
                 let weights: Vec<f64> = y
                     .iter()
                     .map(|label| if *label { 1.0 } else { 1.0 / kept })
@@ -703,7 +708,8 @@ mod tests {
             })
             .collect();
         let y: Vec<bool> = (0..10_000).map(|i| i % 100 == 0).collect();
-        let (xs, ys, kept) = sample_negatives(x.clone(), y.clone(), 2_000);
+        let h: Vec<u64> = x.iter().map(example_hash).collect();
+        let (xs, ys, kept) = sample_negatives(&x, &y, &h, 2_000);
         assert_eq!(
             ys.iter().filter(|v| **v).count(),
             100,
@@ -714,11 +720,11 @@ mod tests {
         assert!((kept - negatives as f64 / 9_900.0).abs() < 1e-12);
         // Membership is by hash: at an equal or higher rate (less data), every example
         // the full run kept is kept again.
-        let (xp, _, _) = sample_negatives(x[..5_000].to_vec(), y[..5_000].to_vec(), 1_000);
+        let (xp, _, _) = sample_negatives(&x[..5_000], &y[..5_000], &h[..5_000], 1_000);
         for row in xs.iter().filter(|r| r[0] < 5_000.0) {
             assert!(xp.contains(row), "{} was dropped", row[0]);
         }
-        let (same, _, rate) = sample_negatives(x, y, 20_000);
+        let (same, _, rate) = sample_negatives(&x, &y, &h, 20_000);
         assert_eq!(
             (same.len(), rate),
             (10_000, 1.0),
