@@ -10,7 +10,7 @@ use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
 };
 use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
-use crate::model::{eligible, walk_forward, FittedRiskModel, RiskModelParams, WalkForward};
+use crate::model::{eligible, walk_forward, RiskModelParams, WalkForward};
 use crate::telemetry::{Dataset, EventKind, EventRecord, Granularity};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -575,7 +575,8 @@ impl Analysis {
         rows: &mut Vec<ScoreRow>,
     ) {
         let dataset = &self.dataset;
-        let base = FittedRiskModel::default_model().risk_of_average_day();
+        // fits[0] is always the shipped default model.
+        let base = self.run.fits[0].risk_of_average_day();
         let mut hours: Vec<(i64, usize)> = dataset
             .hourly
             .iter()

@@ -88,9 +88,19 @@ pub fn download_url(name: &str, url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether ECharts is loaded.
-fn echarts_loaded() -> bool {
-    js_sys::Reflect::get(&js_sys::global(), &"echarts".into()).is_ok_and(|e| !e.is_undefined())
+/// The global `echarts` object, once ECharts is loaded.
+fn echarts() -> Option<JsValue> {
+    js_sys::Reflect::get(&js_sys::global(), &"echarts".into())
+        .ok()
+        .filter(|e| !e.is_undefined())
+}
+
+/// The method `name` of `object`, if it has one.
+fn method(object: &JsValue, name: &str) -> Option<js_sys::Function> {
+    js_sys::Reflect::get(object, &name.into())
+        .ok()?
+        .dyn_into()
+        .ok()
 }
 
 /// Loads ECharts (about 330 KB gzipped) the first time a chart is shown rather than with
@@ -98,7 +108,7 @@ fn echarts_loaded() -> bool {
 pub async fn ensure_echarts() -> Result<(), String> {
     const ID: &str = "echarts-script";
     const SRC: &str = "echarts-5.6.0.min.js";
-    if echarts_loaded() {
+    if echarts().is_some() {
         return Ok(());
     }
     let document = document().ok_or("no document")?;
@@ -133,7 +143,7 @@ pub async fn ensure_echarts() -> Result<(), String> {
         let _ = script.add_event_listener_with_callback("error", failed.unchecked_ref());
     });
     // It may have finished loading between the check above and the listeners.
-    if echarts_loaded() {
+    if echarts().is_some() {
         return Ok(());
     }
     JsFuture::from(done)
@@ -145,13 +155,10 @@ pub async fn ensure_echarts() -> Result<(), String> {
 /// Disposes the ECharts instance drawn into `element`, if there is one: its canvas, its
 /// listeners and its entry in ECharts' registry go with it.
 pub fn dispose_chart(element: &web_sys::Element) {
-    let Ok(echarts) = js_sys::Reflect::get(&js_sys::global(), &"echarts".into()) else {
+    let Some(echarts) = echarts() else {
         return;
     };
-    let dispose = js_sys::Reflect::get(&echarts, &"dispose".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(dispose) = dispose {
+    if let Some(dispose) = method(&echarts, "dispose") {
         if let Err(e) = dispose.call1(&echarts, element) {
             leptos::logging::warn!("chart dispose: {}", describe(e));
         }
@@ -163,16 +170,10 @@ pub fn chart_png(id: &str, dark: bool) -> Result<String, String> {
     let element = document()
         .and_then(|d| d.get_element_by_id(id))
         .ok_or_else(|| format!("no chart {id}"))?;
-    let echarts = js_sys::Reflect::get(&js_sys::global(), &"echarts".into()).map_err(describe)?;
-    let get_instance: js_sys::Function = js_sys::Reflect::get(&echarts, &"getInstanceByDom".into())
-        .map_err(describe)?
-        .dyn_into()
-        .map_err(|_| "ECharts is not loaded".to_string())?;
+    let echarts = echarts().ok_or("ECharts is not loaded")?;
+    let get_instance = method(&echarts, "getInstanceByDom").ok_or("ECharts is not loaded")?;
     let instance = get_instance.call1(&echarts, &element).map_err(describe)?;
-    let get_url: js_sys::Function = js_sys::Reflect::get(&instance, &"getDataURL".into())
-        .map_err(describe)?
-        .dyn_into()
-        .map_err(|_| "the chart is not rendered yet".to_string())?;
+    let get_url = method(&instance, "getDataURL").ok_or("the chart is not rendered yet")?;
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"type".into(), &"png".into()).map_err(describe)?;
     js_sys::Reflect::set(&options, &"pixelRatio".into(), &2.into()).map_err(describe)?;
