@@ -136,7 +136,11 @@ pub async fn ensure_echarts() -> Result<(), String> {
         let ok = wasm_bindgen::closure::Closure::once_into_js(move || {
             let _ = resolve.call0(&JsValue::NULL);
         });
+        // A failed element is removed, so that the next chart tries again rather than
+        // waiting on an element that will never load.
+        let failed_script = script.clone();
         let failed = wasm_bindgen::closure::Closure::once_into_js(move || {
+            failed_script.remove();
             let _ = reject.call0(&JsValue::NULL);
         });
         let _ = script.add_event_listener_with_callback("load", ok.unchecked_ref());
