@@ -10,7 +10,7 @@ use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
 };
 use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
-use crate::model::{eligible, walk_forward, RiskModelParams, WalkForward};
+use crate::model::{eligible, walk_forward_with_progress, RiskModelParams, WalkForward};
 use crate::telemetry::{Dataset, EventKind, EventRecord, Granularity};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -308,12 +308,42 @@ pub fn prepare(
     prepare_shared(Arc::new(dataset.clone()), events, model, slo)
 }
 
+/// A stage of [`prepare`], for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Per-day signals of each feature (and its cohorts).
+    Signals,
+    /// The walk-forward fits and risks.
+    Fitting,
+}
+
+impl Stage {
+    /// What the stage does, for a progress line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stage::Signals => "Computing signals",
+            Stage::Fitting => "Fitting the risk model",
+        }
+    }
+}
+
 /// [`prepare`] on a shared dataset, which the analysis keeps without copying it.
 pub fn prepare_shared(
     shared: Arc<Dataset>,
     events: &[EventRecord],
     model: &RiskModelParams,
     slo: &SloRule,
+) -> Analysis {
+    prepare_with_progress(shared, events, model, slo, &mut |_, _| {})
+}
+
+/// [`prepare_shared`], telling `progress` each stage and the share of it done (0 to 1).
+pub fn prepare_with_progress(
+    shared: Arc<Dataset>,
+    events: &[EventRecord],
+    model: &RiskModelParams,
+    slo: &SloRule,
+    progress: &mut dyn FnMut(Stage, f64),
 ) -> Analysis {
     let dataset: &Dataset = &shared;
     let days = dataset.days;
@@ -331,11 +361,19 @@ pub fn prepare_shared(
                 .sum()
         })
         .collect();
+    let n = dataset.features.len().max(1) as f64;
+    progress(Stage::Signals, 0.0);
     let signals: Vec<Vec<Signals>> = dataset
         .features
         .iter()
         .zip(&feature_events)
-        .map(|(series, ev)| feature_signals(series, ev, &total_sessions_7d))
+        .enumerate()
+        .map(|(f, (series, ev))| {
+            if f % 16 == 0 {
+                progress(Stage::Signals, 0.5 * f as f64 / n);
+            }
+            feature_signals(series, ev, &total_sessions_7d)
+        })
         .collect();
     let default = crate::model::FittedRiskModel::default_model();
     let mut inputs = Vec::with_capacity(signals.len());
@@ -343,6 +381,9 @@ pub fn prepare_shared(
     let mut view = Vec::with_capacity(signals.len());
     let mut cohort_signals = HashMap::new();
     for (f, whole) in signals.iter().enumerate() {
+        if f % 16 == 0 {
+            progress(Stage::Signals, 0.5 + 0.5 * f as f64 / n);
+        }
         // One feature's cohorts at a time, so that only its signals are held at once.
         let cohorts: Vec<Vec<Signals>> = dataset
             .cohorts
@@ -369,7 +410,11 @@ pub fn prepare_shared(
     }
     let (incidents_from, label_notes) = incident_log(dataset, events);
     let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
-    let run = walk_forward(model, &inputs, &valid, &degradations);
+    progress(Stage::Fitting, 0.0);
+    let run = walk_forward_with_progress(model, &inputs, &valid, &degradations, &mut |share| {
+        progress(Stage::Fitting, share)
+    });
+    progress(Stage::Fitting, 1.0);
     Analysis {
         dataset: shared.clone(),
         feature_events: Arc::new(feature_events),
@@ -480,6 +525,15 @@ impl Analysis {
     /// again. The cohort views were chosen with the original cohort margin, which is
     /// kept.
     pub fn with_model(&self, model: &RiskModelParams) -> Analysis {
+        self.with_model_progress(model, &mut |_| {})
+    }
+
+    /// [`Analysis::with_model`], telling `progress` the share of the refit done.
+    pub fn with_model_progress(
+        &self,
+        model: &RiskModelParams,
+        progress: &mut dyn FnMut(f64),
+    ) -> Analysis {
         let model = RiskModelParams {
             cohort_margin: self.model.cohort_margin,
             ..*model
@@ -492,7 +546,13 @@ impl Analysis {
             })
             .collect();
         Analysis {
-            run: walk_forward(&model, &inputs, &self.valid, &self.degradations),
+            run: walk_forward_with_progress(
+                &model,
+                &inputs,
+                &self.valid,
+                &self.degradations,
+                progress,
+            ),
             model,
             ..self.clone()
         }

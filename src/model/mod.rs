@@ -443,6 +443,17 @@ pub fn walk_forward(
     valid: &[Vec<bool>],
     degradations: &Degradations,
 ) -> WalkForward {
+    walk_forward_with_progress(params, inputs, valid, degradations, &mut |_| {})
+}
+
+/// [`walk_forward`], telling `progress` the share of days done (0 to 1) as it goes.
+pub fn walk_forward_with_progress(
+    params: &RiskModelParams,
+    inputs: &[Vec<[f64; N_INPUTS]>],
+    valid: &[Vec<bool>],
+    degradations: &Degradations,
+    progress: &mut dyn FnMut(f64),
+) -> WalkForward {
     let features = inputs.len();
     let days = inputs.first().map_or(0, Vec::len);
     let horizon = params.horizon;
@@ -461,6 +472,7 @@ pub fn walk_forward(
     let mut next_day = 0;
     for t in 0..days {
         if t > 0 && t % retrain_every == 0 {
+            progress(t as f64 / days as f64);
             while next_day < days && degradations.label_known_on(next_day, horizon) <= t {
                 for f in 0..features {
                     if eligible(valid, degradations, f, next_day) {
