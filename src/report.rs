@@ -41,16 +41,17 @@ pub struct ScoreRow {
 }
 
 /// A signal's push on today's risk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
-    pub signal: &'static str,
+    #[serde(deserialize_with = "crate::interned::text")]
+    pub signal: crate::interned::Text,
     /// Change in log-odds against an average day.
     pub log_odds: f64,
     pub description: Option<String>,
 }
 
 /// A feature's standing on its latest day: one line of the ranked table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureStatus {
     pub feature: String,
     pub date: NaiveDate,
@@ -70,7 +71,7 @@ pub struct FeatureStatus {
 }
 
 /// What the data was.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetSummary {
     pub start: NaiveDate,
     pub end: NaiveDate,
@@ -84,7 +85,7 @@ pub struct DatasetSummary {
 }
 
 /// How early the model warned before degradations.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadTime {
     /// Degradations that started while a model existed.
     pub evaluated: usize,
@@ -96,7 +97,7 @@ pub struct LeadTime {
 }
 
 /// How early the tool would have warned before one past degradation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacktestRow {
     pub feature: String,
     /// First day of the degradation.
@@ -159,10 +160,12 @@ fn backtest(
 }
 
 /// A coefficient of the latest fit, in words.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Coefficient {
-    pub signal: &'static str,
-    pub meaning: &'static str,
+    #[serde(deserialize_with = "crate::interned::text")]
+    pub signal: crate::interned::Text,
+    #[serde(deserialize_with = "crate::interned::text")]
+    pub meaning: crate::interned::Text,
     /// Log-odds per standard deviation of the signal.
     pub weight: f64,
     /// Odds multiplier per standard deviation.
@@ -170,7 +173,7 @@ pub struct Coefficient {
 }
 
 /// The measured model card.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelCard {
     pub horizon_days: usize,
     pub retrain_every_days: usize,
@@ -211,7 +214,7 @@ pub struct ModelCard {
 }
 
 /// The whole analysis.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub config: Config,
     pub dataset: DatasetSummary,

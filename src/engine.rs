@@ -1,0 +1,286 @@
+//! The engine as messages: what the page asks its Web Worker, and what the worker answers.
+//!
+//! The worker holds one [`Engine`]: the data it read and the [`Analysis`] made of it, which
+//! never cross to the page. The page sends a [`Request`] and receives [`Reply`]s: progress
+//! while it works, then a compact result (a [`Report`] for the current controls, one
+//! feature's [`FeatureDetail`], a CSV text). Messages cross as postcard bytes.
+//!
+//! Pure: no browser, files or clock, so the whole protocol is tested natively. The wasm
+//! shell (`bin/worker.rs`) only moves bytes and reads the person's files.
+
+use crate::detail::FeatureDetail;
+use crate::impact::{ImpactWeights, TierThresholds};
+use crate::report::{prepare_with_progress, Analysis, FeatureStatus, Report, Stage};
+use crate::synth::SynthParams;
+use crate::telemetry::{Dataset, Granularity};
+use crate::{load, Config, LoadedData};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// At most this many skipped rows are described to the page (all are counted).
+pub const PROBLEMS_SHOWN: usize = 50;
+
+/// Where the data comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SourceSpec {
+    /// The bundled synthetic dataset (generated in place, the same bytes as `data/`).
+    Bundled,
+    /// A new synthetic dataset.
+    Generated {
+        seed: u64,
+        features: usize,
+        days: usize,
+    },
+    /// The person's files, which come with the message: telemetry, then events if named.
+    Files {
+        telemetry: String,
+        events: Option<String>,
+    },
+}
+
+/// The settings an analysis and its report depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Knobs {
+    pub horizon: usize,
+    pub tiers: TierThresholds,
+    pub weights: ImpactWeights,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Read or generate the data and analyse it.
+    Analyse { source: SourceSpec, knobs: Knobs },
+    /// Refit the model for another horizon (the signals and labels are reused).
+    Refit { knobs: Knobs },
+    /// The report under other tiers or weights (no refit).
+    Report { knobs: Knobs },
+    /// One feature's detail, for its status in the page's report.
+    Detail { status: Box<FeatureStatus> },
+}
+
+/// What the page shows about the data being analysed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceSummary {
+    pub label: String,
+    pub spec: SourceSpec,
+    pub features: usize,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub events: usize,
+    /// The first [`PROBLEMS_SHOWN`] skipped rows, in words.
+    pub problems: Vec<String>,
+    pub problem_count: usize,
+    /// Columns the contract does not name: "file: column".
+    pub ignored_columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The worker is listening (sent once, first).
+    Ready,
+    /// Work under way: what is being done, and the share of the whole request done (0-100).
+    Progress {
+        stage: String,
+        percent: f64,
+    },
+    Analysed {
+        source: Box<SourceSummary>,
+        report: Box<Report>,
+    },
+    Report(Box<Report>),
+    Detail(Box<FeatureDetail>),
+    /// The request could not be done; whatever the engine held before is unchanged.
+    Failed(String),
+    /// The engine stopped on an internal error while doing the request; its state is lost.
+    Crashed(String),
+}
+
+/// A message with the number that pairs a reply with its request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub id: u64,
+    pub body: T,
+}
+
+impl<T: Serialize + for<'de> Deserialize<'de>> Envelope<T> {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("engine messages always serialise")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(bytes).map_err(|e| format!("a malformed engine message ({e})"))
+    }
+}
+
+/// The engine's state: the data and its analysis, if any.
+#[derive(Default)]
+pub struct Engine {
+    analysis: Option<Analysis>,
+}
+
+impl Engine {
+    /// Does `request`, telling `progress` (stage, percent) as it goes. `files` are the
+    /// bytes of the files a [`SourceSpec::Files`] names, in its order. A request that
+    /// fails leaves the engine as it was.
+    pub fn handle(
+        &mut self,
+        request: Request,
+        files: &[Vec<u8>],
+        progress: &mut dyn FnMut(&str, f64),
+    ) -> Reply {
+        match request {
+            Request::Analyse { source, knobs } => match read(&source, files) {
+                Ok((label, data)) => {
+                    progress("Analysing", 10.0);
+                    let analysis = analyse(&data, &knobs, &mut |stage, share| {
+                        let (from, span) = match stage {
+                            Stage::Signals => (10.0, 40.0),
+                            Stage::Fitting => (50.0, 50.0),
+                        };
+                        progress(stage.describe(), from + span * share);
+                    });
+                    let report = analysis.report(&knobs.tiers, &knobs.weights);
+                    let summary = summarise(label, source, &data);
+                    self.analysis = Some(analysis);
+                    Reply::Analysed {
+                        source: Box::new(summary),
+                        report: Box::new(report),
+                    }
+                }
+                Err(message) => Reply::Failed(message),
+            },
+            Request::Refit { knobs } => self.with_analysis(|analysis| {
+                let mut model = analysis.model;
+                model.horizon = knobs.horizon;
+                let refitted = analysis.with_model_progress(&model, &mut |share| {
+                    progress(Stage::Fitting.describe(), 100.0 * share)
+                });
+                let report = refitted.report(&knobs.tiers, &knobs.weights);
+                (Some(refitted), Reply::Report(Box::new(report)))
+            }),
+            Request::Report { knobs } => self.with_analysis(|analysis| {
+                let report = analysis.report(&knobs.tiers, &knobs.weights);
+                (None, Reply::Report(Box::new(report)))
+            }),
+            Request::Detail { status } => self.with_analysis(|analysis| {
+                let reply = match analysis.dataset.feature_index(&status.feature) {
+                    Some(f) => Reply::Detail(Box::new(analysis.feature_detail(f, &status))),
+                    None => Reply::Failed(format!("no feature named {:?}", status.feature)),
+                };
+                (None, reply)
+            }),
+        }
+    }
+
+    /// Runs `f` on the analysis; keeps the analysis it returns, if any.
+    fn with_analysis(&mut self, f: impl FnOnce(&Analysis) -> (Option<Analysis>, Reply)) -> Reply {
+        match &self.analysis {
+            Some(analysis) => {
+                let (next, reply) = f(analysis);
+                if let Some(next) = next {
+                    self.analysis = Some(next);
+                }
+                reply
+            }
+            None => Reply::Failed("no data has been analysed yet".into()),
+        }
+    }
+}
+
+/// Reads or generates the data a source names. Errors are in words, naming file and line.
+fn read(source: &SourceSpec, files: &[Vec<u8>]) -> Result<(String, LoadedData), String> {
+    match source {
+        SourceSpec::Bundled => {
+            let (telemetry, events) = crate::synth::bundled_files();
+            load(
+                "telemetry.csv",
+                telemetry.as_bytes(),
+                Some(("events.csv", events.as_bytes())),
+            )
+            .map(|data| ("the bundled synthetic dataset".to_string(), data))
+            .map_err(|e| e.to_string())
+        }
+        SourceSpec::Generated {
+            seed,
+            features,
+            days,
+        } => {
+            let params = SynthParams {
+                seed: *seed,
+                features: *features,
+                days: *days,
+                ..SynthParams::default()
+            };
+            let data = crate::synth::generate(&params);
+            let dataset = Dataset::from_records(&data.telemetry, Granularity::Days)
+                .ok_or("the generator made no telemetry")?;
+            Ok((
+                format!("a synthetic dataset (seed {seed}, {features} features, {days} days)"),
+                LoadedData {
+                    dataset: Arc::new(dataset),
+                    events: data.events,
+                    problems: vec![],
+                    ignored_columns: vec![],
+                },
+            ))
+        }
+        SourceSpec::Files { telemetry, events } => {
+            let telemetry_bytes = files.first().ok_or("the telemetry file did not arrive")?;
+            let events_bytes = match events {
+                Some(name) => Some((
+                    name.as_str(),
+                    files
+                        .get(1)
+                        .ok_or("the events file did not arrive")?
+                        .as_slice(),
+                )),
+                None => None,
+            };
+            let data = load(telemetry, telemetry_bytes.as_slice(), events_bytes)
+                .map_err(|e| e.to_string())?;
+            let label = match events {
+                Some(e) => format!("your files {telemetry} and {e}"),
+                None => format!("your file {telemetry}"),
+            };
+            Ok((label, data))
+        }
+    }
+}
+
+fn analyse(data: &LoadedData, knobs: &Knobs, progress: &mut dyn FnMut(Stage, f64)) -> Analysis {
+    let config = Config::default();
+    let mut model = config.model;
+    model.horizon = knobs.horizon;
+    prepare_with_progress(
+        data.dataset.clone(),
+        &data.events,
+        &model,
+        &config.slo,
+        progress,
+    )
+}
+
+fn summarise(label: String, spec: SourceSpec, data: &LoadedData) -> SourceSummary {
+    let d = &data.dataset;
+    SourceSummary {
+        label,
+        spec,
+        features: d.features.len(),
+        start: d.start,
+        end: d.end(),
+        events: data.events.len(),
+        problems: data
+            .problems
+            .iter()
+            .take(PROBLEMS_SHOWN)
+            .map(|p| p.to_string())
+            .collect(),
+        problem_count: data.problems.len(),
+        ignored_columns: data
+            .ignored_columns
+            .iter()
+            .map(|(file, column)| format!("{file}: {column}"))
+            .collect(),
+    }
+}
