@@ -26,7 +26,7 @@ struct Handle {
     /// Messages waiting for the worker to be ready (None once it is).
     queue: Option<Vec<js_sys::Array>>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Handle {
@@ -160,11 +160,14 @@ fn on_message(serial: u64, event: web_sys::MessageEvent) {
     }
 }
 
-fn on_error(serial: u64, event: web_sys::ErrorEvent) {
-    let message = match event.message() {
-        m if m.is_empty() => "the engine could not start".to_string(),
-        m => m,
-    };
+/// A worker's error: an `ErrorEvent` for an uncaught error, a plain `Event` when its
+/// script could not be loaded.
+fn on_error(serial: u64, event: web_sys::Event) {
+    let message = event
+        .dyn_ref::<web_sys::ErrorEvent>()
+        .map(|e| e.message())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "the engine's worker could not be started".to_string());
     let waiting = CLIENT.with_borrow_mut(|client| client.drop_worker(serial));
     for w in waiting {
         (w.done)(Reply::Crashed(message.clone()));
@@ -176,8 +179,7 @@ fn spawn(serial: u64) -> Result<Handle, String> {
         .map_err(|e| format!("the engine's worker could not start ({e:?})"))?;
     let on_message_closure =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e| on_message(serial, e));
-    let on_error_closure =
-        Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e| on_error(serial, e));
+    let on_error_closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |e| on_error(serial, e));
     worker.set_onmessage(Some(on_message_closure.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error_closure.as_ref().unchecked_ref()));
     Ok(Handle {
