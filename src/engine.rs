@@ -11,8 +11,10 @@
 use crate::detail::FeatureDetail;
 use crate::impact::{ImpactWeights, TierThresholds};
 use crate::report::{prepare_with_progress, Analysis, FeatureStatus, Report, Stage};
+use crate::series_summary::{summarize, SeriesSummary};
+use crate::synth::series::labelled_series;
 use crate::synth::SynthParams;
-use crate::telemetry::{Dataset, Granularity};
+use crate::telemetry::{parse_series, Dataset, Granularity, SeriesPoint};
 use crate::{load, Config, LoadedData};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -57,6 +59,25 @@ pub enum Request {
     Report { knobs: Knobs },
     /// One feature's detail, for its status in the page's report.
     Detail { status: Box<FeatureStatus> },
+    /// One metric series scored for anomalies, as `feature-radar detect` scores it.
+    Series { source: SeriesSource },
+}
+
+/// The series of a [`Request::Series`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SeriesSource {
+    /// A generated example of one kind (`synth::series::SERIES_KINDS`).
+    Example { kind: String, seed: u64 },
+    /// The person's file, which comes with the message.
+    File { name: String },
+}
+
+/// A series with its scores and what they say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredSeries {
+    pub name: String,
+    pub points: Vec<SeriesPoint>,
+    pub summary: SeriesSummary,
 }
 
 /// What the page shows about the data being analysed.
@@ -90,6 +111,7 @@ pub enum Reply {
     },
     Report(Box<Report>),
     Detail(Box<FeatureDetail>),
+    Series(Box<ScoredSeries>),
     /// The request could not be done; whatever the engine held before is unchanged.
     Failed(String),
     /// The engine stopped on an internal error while doing the request; its state is lost.
@@ -163,6 +185,10 @@ impl Engine {
                 let report = analysis.report(&knobs.tiers, &knobs.weights);
                 (None, Reply::Report(Box::new(report)))
             }),
+            Request::Series { source } => match series(&source, files) {
+                Ok(scored) => Reply::Series(Box::new(scored)),
+                Err(message) => Reply::Failed(message),
+            },
             Request::Detail { status } => self.with_analysis(|analysis| {
                 let reply = match analysis.dataset.feature_index(&status.feature) {
                     Some(f) => Reply::Detail(Box::new(analysis.feature_detail(f, &status))),
@@ -246,6 +272,31 @@ fn read(source: &SourceSpec, files: &[Vec<u8>]) -> Result<(String, LoadedData), 
             Ok((label, data))
         }
     }
+}
+
+/// Reads or generates a series and scores it. (Needs no analysis: any worker can do it.)
+fn series(source: &SeriesSource, files: &[Vec<u8>]) -> Result<ScoredSeries, String> {
+    let (name, points) = match source {
+        SeriesSource::Example { kind, seed } => {
+            let series = labelled_series(kind, *seed)
+                .ok_or_else(|| format!("there is no example series of kind {kind:?}"))?;
+            (format!("example: {kind} (seed {seed})"), series.points())
+        }
+        SeriesSource::File { name } => {
+            let bytes = files.first().ok_or("the series file did not arrive")?;
+            let points = parse_series(name, bytes.as_slice()).map_err(|e| e.to_string())?;
+            if points.is_empty() {
+                return Err(format!("{name}: the file has no rows"));
+            }
+            (name.clone(), points)
+        }
+    };
+    let summary = summarize(&points);
+    Ok(ScoredSeries {
+        name,
+        points,
+        summary,
+    })
 }
 
 fn analyse(data: &LoadedData, knobs: &Knobs, progress: &mut dyn FnMut(Stage, f64)) -> Analysis {

@@ -254,45 +254,6 @@ async fn an_upload_the_engine_cannot_take_leaves_the_previous_data_with_a_messag
     assert!(state.report.get_untracked().unwrap() == before);
 }
 
-/// A 240 KB series of empty rows 99,999 s apart once asked for 8 GB and panicked
-/// ("capacity overflow"), which lost the page; now it is scored like any series.
-#[wasm_bindgen_test]
-async fn a_series_of_empty_rows_far_apart_is_scored_without_a_crash() {
-    use feature_radar::ui::series::SeriesView;
-    load_echarts();
-    let state = analysed_state(2);
-    let root = container();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(state);
-        view! { <SeriesView/> }
-    });
-    tick().await;
-    let input: web_sys::HtmlInputElement =
-        one(&root, "[data-testid=series-input]").unchecked_into();
-    let mut text = String::from("timestamp,value\n");
-    for i in 0..10_000u64 {
-        text.push_str(&format!("{},\n", 1_400_000_000 + i * 99_999));
-    }
-    text.push_str(&format!("{},5\n", 1_400_000_000u64 + 10_000 * 99_999));
-    choose_file(&input, "gaps.csv", &text);
-    let mut shown = String::new();
-    for _ in 0..300 {
-        shown = wait_for(&root, "[data-testid=series-summary]")
-            .await
-            .text_content()
-            .unwrap();
-        if shown.contains("gaps.csv") {
-            break;
-        }
-        tick().await;
-    }
-    assert!(shown.contains("gaps.csv"), "{shown}");
-    assert!(root
-        .query_selector("[data-testid=series-error]")
-        .unwrap()
-        .is_none());
-}
-
 /// Loads ECharts into the test page, as the app's page does with a script element.
 fn load_echarts() -> JsValue {
     let global = js_sys::global();

@@ -3,7 +3,7 @@
 //! anywhere). Files are validated; a file that cannot be used leaves the previous data in
 //! place and says why, by file, line and column.
 
-use super::AppState;
+use super::{browser, AppState};
 use crate::engine::SourceSpec;
 use leptos::prelude::*;
 
@@ -25,11 +25,9 @@ fn take_files(state: AppState, files: Vec<web_sys::File>) {
     let mut telemetry = None;
     let mut events = None;
     for file in files {
-        if file.size() > crate::telemetry::MAX_FILE_BYTES as f64 {
+        if let Err(message) = browser::check_size(&file) {
             state.load_error.set(Some(format!(
-                "{}: {}\nThe file was not loaded; the previous data stays.",
-                file.name(),
-                crate::telemetry::limits::Exceeded::FileBytes
+                "{message}\nThe file was not loaded; the previous data stays."
             )));
             return;
         }

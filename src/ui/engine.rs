@@ -59,6 +59,8 @@ struct Client {
     pending: Option<(Handle, u64)>,
     /// The refit the current worker is doing, if any.
     refitting: Option<u64>,
+    /// One-off jobs (a series to score), each in a worker of its own, by request id.
+    jobs: HashMap<u64, Handle>,
     waiting: HashMap<u64, Waiting>,
     next: u64,
 }
@@ -74,6 +76,9 @@ impl Client {
     }
 
     fn handle_mut(&mut self, serial: u64) -> Option<&mut Handle> {
+        if let Some(handle) = self.jobs.get_mut(&serial) {
+            return Some(handle);
+        }
         if let Some((handle, _)) = self.pending.as_mut().filter(|(h, _)| h.serial == serial) {
             return Some(handle);
         }
@@ -93,6 +98,7 @@ impl Client {
             self.current = None;
             self.refitting = None;
         }
+        self.jobs.remove(&serial);
         let ids: Vec<u64> = self
             .waiting
             .iter()
@@ -151,6 +157,8 @@ fn on_message(serial: u64, event: web_sys::MessageEvent) {
                 if client.refitting == Some(id) {
                     client.refitting = None;
                 }
+                // A one-off job's worker is done (terminated as it drops).
+                client.jobs.remove(&id);
                 client.waiting.remove(&id)
             });
             if let Some(w) = waiting {
@@ -228,6 +236,32 @@ pub fn analyse(
                     },
                 );
                 client.pending = Some((handle, id));
+            });
+        }
+        Err(message) => done(Reply::Crashed(message)),
+    }
+}
+
+/// Runs a request that needs no analysis (a series to score) in a worker of its own,
+/// which is terminated when it answers; the analysis workers are not kept waiting.
+pub fn run_once(request: Request, files: &[web_sys::File], done: impl FnOnce(Reply) + 'static) {
+    let spawned = CLIENT.with_borrow_mut(|client| {
+        let id = client.id();
+        spawn(id).map(|handle| (id, handle))
+    });
+    match spawned {
+        Ok((id, mut handle)) => {
+            handle.send(message(id, request, files));
+            CLIENT.with_borrow_mut(|client| {
+                client.waiting.insert(
+                    id,
+                    Waiting {
+                        serial: id,
+                        progress: Box::new(|_, _| {}),
+                        done: Box::new(done),
+                    },
+                );
+                client.jobs.insert(id, handle);
             });
         }
         Err(message) => done(Reply::Crashed(message)),

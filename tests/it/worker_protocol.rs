@@ -2,7 +2,7 @@
 //! progress and replies out, messages that survive their trip as bytes, and uploads that
 //! fail while the data analysed before stays.
 
-use feature_radar::engine::{Engine, Envelope, Knobs, Reply, Request, SourceSpec};
+use feature_radar::engine::{Engine, Envelope, Knobs, Reply, Request, SeriesSource, SourceSpec};
 use feature_radar::report::{prepare, FeatureStatus, Report};
 use feature_radar::telemetry::{Dataset, Granularity};
 use feature_radar::view_state::ViewState;
@@ -290,4 +290,50 @@ fn a_generated_dataset_is_the_generator_s() {
     });
     let dataset = Dataset::from_records(&data.telemetry, Granularity::Days).unwrap();
     assert_eq!(source.start, dataset.start);
+}
+
+/// A 240 KB series of empty rows 99,999 s apart once asked for 8 GB and panicked
+/// ("capacity overflow"), which lost the page; now it is scored like any series.
+#[test]
+fn series_are_scored_and_a_bad_one_is_named() {
+    let mut engine = Engine::default();
+    let mut text = String::from("timestamp,value\n");
+    for i in 0..10_000u64 {
+        text.push_str(&format!("{},\n", 1_400_000_000 + i * 99_999));
+    }
+    text.push_str(&format!("{},5\n", 1_400_000_000u64 + 10_000 * 99_999));
+    let file = |name: &str| Request::Series {
+        source: SeriesSource::File { name: name.into() },
+    };
+    let Reply::Series(scored) = ask(&mut engine, file("gaps.csv"), &[text.into_bytes()]).0 else {
+        panic!("not scored");
+    };
+    assert_eq!(scored.name, "gaps.csv");
+    assert_eq!(scored.points.len(), 10_001);
+    assert_eq!(scored.summary.scores.len(), 10_001);
+
+    let (reply, _) = ask(
+        &mut engine,
+        file("bad.csv"),
+        &[b"timestamp,value\n,1\n".to_vec()],
+    );
+    assert!(failure(reply).contains("bad.csv: line 2"));
+    let (reply, _) = ask(
+        &mut engine,
+        file("empty.csv"),
+        &[b"timestamp,value\n".to_vec()],
+    );
+    assert!(failure(reply).contains("empty.csv: the file has no rows"));
+
+    let example = Request::Series {
+        source: SeriesSource::Example {
+            kind: "cpu-5min".into(),
+            seed: 1,
+        },
+    };
+    let Reply::Series(scored) = ask(&mut engine, example, &[]).0 else {
+        panic!("not scored");
+    };
+    assert_eq!(scored.name, "example: cpu-5min (seed 1)");
+    assert!(!scored.summary.sentences.is_empty());
 }
