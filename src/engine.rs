@@ -9,7 +9,7 @@
 //! shell (`bin/worker.rs`) only moves bytes and reads the person's files.
 
 use crate::detail::FeatureDetail;
-use crate::impact::{ImpactWeights, TierThresholds};
+use crate::impact::{ImpactWeights, RiskCutoffs, TierThresholds};
 use crate::report::{prepare_with_progress, Analysis, FeatureStatus, Report, Stage};
 use crate::series_summary::{summarize, SeriesSummary};
 use crate::synth::series::labelled_series;
@@ -139,6 +139,9 @@ impl<T: Serialize + for<'de> Deserialize<'de>> Envelope<T> {
 #[derive(Default)]
 pub struct Engine {
     analysis: Option<Analysis>,
+    /// The tiers' daily cut-offs of the last report, for the tiers they were made with:
+    /// most of a report's cost, reused when only the weights change.
+    cutoffs: Option<(TierThresholds, Vec<RiskCutoffs>)>,
 }
 
 impl Engine {
@@ -162,9 +165,10 @@ impl Engine {
                         };
                         progress(stage.describe(), from + span * share);
                     });
-                    let report = analysis.report(&knobs.tiers, &knobs.weights);
                     let summary = summarise(label, source, &data);
                     self.analysis = Some(analysis);
+                    self.cutoffs = None;
+                    let report = self.report(&knobs);
                     Reply::Analysed {
                         source: Box::new(summary),
                         report: Box::new(report),
@@ -172,47 +176,54 @@ impl Engine {
                 }
                 Err(message) => Reply::Failed(message),
             },
-            Request::Refit { knobs } => self.with_analysis(|analysis| {
+            Request::Refit { knobs } => {
+                let Some(analysis) = &self.analysis else {
+                    return Reply::Failed(NOTHING_YET.into());
+                };
                 let mut model = analysis.model;
                 model.horizon = knobs.horizon;
                 let refitted = analysis.with_model_progress(&model, &mut |share| {
                     progress(Stage::Fitting.describe(), 100.0 * share)
                 });
-                let report = refitted.report(&knobs.tiers, &knobs.weights);
-                (Some(refitted), Reply::Report(Box::new(report)))
-            }),
-            Request::Report { knobs } => self.with_analysis(|analysis| {
-                let report = analysis.report(&knobs.tiers, &knobs.weights);
-                (None, Reply::Report(Box::new(report)))
-            }),
+                self.analysis = Some(refitted);
+                self.cutoffs = None;
+                Reply::Report(Box::new(self.report(&knobs)))
+            }
+            Request::Report { knobs } => match self.analysis {
+                Some(_) => Reply::Report(Box::new(self.report(&knobs))),
+                None => Reply::Failed(NOTHING_YET.into()),
+            },
             Request::Series { source } => match series(&source, files) {
                 Ok(scored) => Reply::Series(Box::new(scored)),
                 Err(message) => Reply::Failed(message),
             },
-            Request::Detail { status } => self.with_analysis(|analysis| {
-                let reply = match analysis.dataset.feature_index(&status.feature) {
+            Request::Detail { status } => match &self.analysis {
+                Some(analysis) => match analysis.dataset.feature_index(&status.feature) {
                     Some(f) => Reply::Detail(Box::new(analysis.feature_detail(f, &status))),
                     None => Reply::Failed(format!("no feature named {:?}", status.feature)),
-                };
-                (None, reply)
-            }),
+                },
+                None => Reply::Failed(NOTHING_YET.into()),
+            },
         }
     }
 
-    /// Runs `f` on the analysis; keeps the analysis it returns, if any.
-    fn with_analysis(&mut self, f: impl FnOnce(&Analysis) -> (Option<Analysis>, Reply)) -> Reply {
-        match &self.analysis {
-            Some(analysis) => {
-                let (next, reply) = f(analysis);
-                if let Some(next) = next {
-                    self.analysis = Some(next);
-                }
-                reply
-            }
-            None => Reply::Failed("no data has been analysed yet".into()),
+    /// The report of the analysis held under `knobs`' tiers and weights (the cut-offs of
+    /// the same tiers are reused).
+    fn report(&mut self, knobs: &Knobs) -> Report {
+        let analysis = self.analysis.as_ref().expect("called with an analysis");
+        let fresh = match &self.cutoffs {
+            Some((tiers, _)) => *tiers != knobs.tiers,
+            None => true,
+        };
+        if fresh {
+            self.cutoffs = Some((knobs.tiers, analysis.cutoffs(&knobs.tiers)));
         }
+        let (_, cutoffs) = self.cutoffs.as_ref().expect("just set");
+        analysis.report_with_cutoffs(&knobs.tiers, &knobs.weights, cutoffs)
     }
 }
+
+const NOTHING_YET: &str = "no data has been analysed yet";
 
 /// Reads or generates the data a source names. Errors are in words, naming file and line.
 fn read(source: &SourceSpec, files: &[Vec<u8>]) -> Result<(String, LoadedData), String> {

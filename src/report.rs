@@ -574,12 +574,17 @@ impl Analysis {
     /// Each day's risk cut-offs of the tiers under the alert budget `tiers`, from the
     /// risks of the window of days that ends on it (nothing after it).
     pub fn cutoffs(&self, tiers: &TierThresholds) -> Vec<RiskCutoffs> {
+        // Each day's risks are gathered once, not once per window that holds the day.
+        let per_day: Vec<Vec<f64>> = (0..self.dataset.days)
+            .map(|d| {
+                (0..self.dataset.features.len())
+                    .filter(|&f| self.in_budget(f, d))
+                    .map(|f| self.run.predictions[f][d].risk)
+                    .collect()
+            })
+            .collect();
         daily_cutoffs(tiers, self.dataset.days, |d, out| {
-            for f in 0..self.dataset.features.len() {
-                if self.in_budget(f, d) {
-                    out.push(self.run.predictions[f][d].risk);
-                }
-            }
+            out.extend_from_slice(&per_day[d])
         })
     }
 
@@ -724,11 +729,22 @@ impl Analysis {
 
     /// Applies tiers and impact weights: the ranking, the sentences and the model card.
     pub fn report(&self, tiers: &TierThresholds, weights: &ImpactWeights) -> Report {
+        self.report_with_cutoffs(tiers, weights, &self.cutoffs(tiers))
+    }
+
+    /// [`Analysis::report`] with the tiers' daily cut-offs already computed
+    /// ([`Analysis::cutoffs`] of the same `tiers`), which is most of its cost: a change of
+    /// weights alone reuses them.
+    pub fn report_with_cutoffs(
+        &self,
+        tiers: &TierThresholds,
+        weights: &ImpactWeights,
+        cutoffs: &[RiskCutoffs],
+    ) -> Report {
         let config = self.config(tiers, weights);
         let dataset = &self.dataset;
         let days = dataset.days;
         let (signals, run, degradations) = (&self.signals, &self.run, &self.degradations);
-        let cutoffs = self.cutoffs(tiers);
         let mut ranking: Vec<FeatureStatus> = dataset
             .features
             .iter()

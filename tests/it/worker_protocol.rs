@@ -337,3 +337,29 @@ fn series_are_scored_and_a_bad_one_is_named() {
     assert_eq!(scored.name, "example: cpu-5min (seed 1)");
     assert!(!scored.summary.sentences.is_empty());
 }
+
+/// Reports reuse the tiers' cut-offs while only the weights change; each must still be
+/// the report a fresh analysis gives for the same knobs.
+#[test]
+fn reports_for_changing_tiers_and_weights_are_those_of_the_analysis() {
+    let mut engine = Engine::default();
+    analysed_bundled(&mut engine);
+    let (telemetry, events) = feature_radar::synth::bundled_files();
+    let data = load(
+        "telemetry.csv",
+        telemetry.as_bytes(),
+        Some(("events.csv", events.as_bytes())),
+    )
+    .unwrap();
+    let config = Config::default();
+    let direct = prepare(&data.dataset, &data.events, &config.model, &config.slo);
+    let mut k = knobs();
+    for step in 0..4 {
+        match step % 2 {
+            0 => k.weights.usage = 0.25 * step as f64,
+            _ => k.tiers.investigate += 1.0,
+        }
+        let report = report_of(ask(&mut engine, Request::Report { knobs: k }, &[]).0);
+        assert_eq!(report, direct.report(&k.tiers, &k.weights), "step {step}");
+    }
+}
