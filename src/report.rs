@@ -788,7 +788,7 @@ impl Analysis {
         let backtest = backtest(
             dataset,
             run,
-            &cutoffs,
+            cutoffs,
             degradations,
             &self.feature_events,
             &config,
@@ -797,7 +797,7 @@ impl Analysis {
             dataset,
             &backtest,
             run,
-            &cutoffs,
+            cutoffs,
             &self.valid,
             degradations,
             &config,
