@@ -208,6 +208,47 @@ fn message(id: u64, request: Request, files: &[web_sys::File]) -> js_sys::Array 
     parts
 }
 
+/// What a new worker is for.
+enum Role {
+    /// An analysis that replaces the current one when it is done.
+    Pending,
+    /// A request that needs no analysis; the worker goes when it answers.
+    Once,
+}
+
+/// Starts `request` in a new worker of `role`.
+fn start(role: Role, request: Request, files: &[web_sys::File], progress: Progress, done: Done) {
+    let spawned = CLIENT.with_borrow_mut(|client| {
+        if let (Role::Pending, Some((old, _))) = (&role, client.pending.take()) {
+            client.drop_worker(old.serial);
+        }
+        let id = client.id();
+        spawn(id).map(|handle| (id, handle))
+    });
+    let (id, mut handle) = match spawned {
+        Ok(spawned) => spawned,
+        Err(message) => return done(Reply::Crashed(message)),
+    };
+    handle.send(message(id, request, files));
+    CLIENT.with_borrow_mut(|client| {
+        let serial = handle.serial;
+        client.waiting.insert(
+            id,
+            Waiting {
+                serial,
+                progress,
+                done,
+            },
+        );
+        match role {
+            Role::Pending => client.pending = Some((handle, id)),
+            Role::Once => {
+                client.jobs.insert(id, handle);
+            }
+        }
+    });
+}
+
 /// Starts an analysis (`Request::Analyse`) in a new worker, replacing any pending one
 /// (whose callbacks are dropped). `done` receives `Reply::Analysed`, `Failed` or `Crashed`.
 pub fn analyse(
@@ -216,56 +257,25 @@ pub fn analyse(
     progress: impl FnMut(&str, f64) + 'static,
     done: impl FnOnce(Reply) + 'static,
 ) {
-    let spawned = CLIENT.with_borrow_mut(|client| {
-        if let Some((old, _)) = client.pending.take() {
-            client.drop_worker(old.serial);
-        }
-        let id = client.id();
-        spawn(id).map(|handle| (id, handle))
-    });
-    match spawned {
-        Ok((id, mut handle)) => {
-            handle.send(message(id, request, files));
-            CLIENT.with_borrow_mut(|client| {
-                client.waiting.insert(
-                    id,
-                    Waiting {
-                        serial: handle.serial,
-                        progress: Box::new(progress),
-                        done: Box::new(done),
-                    },
-                );
-                client.pending = Some((handle, id));
-            });
-        }
-        Err(message) => done(Reply::Crashed(message)),
-    }
+    start(
+        Role::Pending,
+        request,
+        files,
+        Box::new(progress),
+        Box::new(done),
+    );
 }
 
 /// Runs a request that needs no analysis (a series to score) in a worker of its own,
 /// which is terminated when it answers; the analysis workers are not kept waiting.
 pub fn run_once(request: Request, files: &[web_sys::File], done: impl FnOnce(Reply) + 'static) {
-    let spawned = CLIENT.with_borrow_mut(|client| {
-        let id = client.id();
-        spawn(id).map(|handle| (id, handle))
-    });
-    match spawned {
-        Ok((id, mut handle)) => {
-            handle.send(message(id, request, files));
-            CLIENT.with_borrow_mut(|client| {
-                client.waiting.insert(
-                    id,
-                    Waiting {
-                        serial: id,
-                        progress: Box::new(|_, _| {}),
-                        done: Box::new(done),
-                    },
-                );
-                client.jobs.insert(id, handle);
-            });
-        }
-        Err(message) => done(Reply::Crashed(message)),
-    }
+    start(
+        Role::Once,
+        request,
+        files,
+        Box::new(|_, _| {}),
+        Box::new(done),
+    );
 }
 
 /// Asks the current worker. Returns false (and calls nothing) when there is none.

@@ -6,7 +6,7 @@ use feature_radar::engine::{Engine, Envelope, Knobs, Reply, Request, SeriesSourc
 use feature_radar::report::{prepare, FeatureStatus, Report};
 use feature_radar::telemetry::{Dataset, Granularity};
 use feature_radar::view_state::ViewState;
-use feature_radar::{load, Config};
+use feature_radar::{load, Config, LoadedData};
 
 fn knobs() -> Knobs {
     let v = ViewState::default();
@@ -52,6 +52,17 @@ fn upload() -> Request {
     }
 }
 
+/// The bundled data, loaded as the command line loads it.
+fn bundled_data() -> LoadedData {
+    let (telemetry, events) = feature_radar::synth::bundled_files();
+    load(
+        "telemetry.csv",
+        telemetry.as_bytes(),
+        Some(("events.csv", events.as_bytes())),
+    )
+    .unwrap()
+}
+
 fn analysed_bundled(engine: &mut Engine) -> Report {
     let request = Request::Analyse {
         source: SourceSpec::Bundled,
@@ -78,13 +89,7 @@ fn the_bundled_data_gives_the_same_report_as_the_command_line_with_progress_to_t
     assert_eq!(source.features, 80);
     assert!(source.events > 0 && source.problem_count == 0);
 
-    let (telemetry, events) = feature_radar::synth::bundled_files();
-    let data = load(
-        "telemetry.csv",
-        telemetry.as_bytes(),
-        Some(("events.csv", events.as_bytes())),
-    )
-    .unwrap();
+    let data = bundled_data();
     let config = Config::default();
     let direct = prepare(&data.dataset, &data.events, &config.model, &config.slo);
     let k = knobs();
@@ -152,13 +157,7 @@ fn controls_and_horizon_answer_from_the_analysis_held() {
     let refitted = report_of(reply);
     assert!(!progress.is_empty());
     assert_eq!(refitted.config.model.horizon, 14);
-    let (telemetry, events) = feature_radar::synth::bundled_files();
-    let data = load(
-        "telemetry.csv",
-        telemetry.as_bytes(),
-        Some(("events.csv", events.as_bytes())),
-    )
-    .unwrap();
+    let data = bundled_data();
     let mut model = Config::default().model;
     model.horizon = 14;
     let fresh = prepare(&data.dataset, &data.events, &model, &Config::default().slo);
@@ -344,13 +343,7 @@ fn series_are_scored_and_a_bad_one_is_named() {
 fn reports_for_changing_tiers_and_weights_are_those_of_the_analysis() {
     let mut engine = Engine::default();
     analysed_bundled(&mut engine);
-    let (telemetry, events) = feature_radar::synth::bundled_files();
-    let data = load(
-        "telemetry.csv",
-        telemetry.as_bytes(),
-        Some(("events.csv", events.as_bytes())),
-    )
-    .unwrap();
+    let data = bundled_data();
     let config = Config::default();
     let direct = prepare(&data.dataset, &data.events, &config.model, &config.slo);
     let mut k = knobs();
