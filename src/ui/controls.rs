@@ -80,6 +80,7 @@ pub fn Controls() -> impl IntoView {
             <select
                 id="horizon"
                 data-testid="horizon"
+                prop:value=move || state.view.with(|v| v.horizon.to_string())
                 on:change=move |ev| {
                     if let Ok(h) = event_target_value(&ev).parse::<usize>() {
                         state.view.update(|s| s.horizon = h);

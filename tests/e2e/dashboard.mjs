@@ -352,7 +352,7 @@ await check("a large analysis runs in the engine's worker: progress, cancel, and
   console.log(`     (longest main-thread task while the engine worked: ${await longestTask(page)} ms)`);
 });
 
-await check("1,000 features x 365 days are analysed in the worker, and the controls answer without a refit", async () => {
+await check("1,000 features x 365 days are analysed in the worker, the controls answer without a refit, and a refit can be cancelled", async () => {
   await thousandByYear();
   await watchLongTasks(page);
   const started = Date.now();
@@ -384,6 +384,20 @@ await check("1,000 features x 365 days are analysed in the worker, and the contr
   ).catch(() => {});
   console.log(`     (usage weight to reordered ranking, 1,000 features: ${Date.now() - moved} ms; longest task ${await longestTask(page)} ms)`);
   await page.click("[data-testid=reset]");
+  await page.waitForFunction(() => !location.search.includes("usage="));
+
+  // A refit cancelled half-way: the horizon goes back to that of the results shown, and
+  // the engine, which the refit took with it, analyses the same data again.
+  await page.selectOption("[data-testid=horizon]", "14");
+  await page.waitForSelector("[data-testid=progress]", { timeout: 60000 });
+  await page.click("[data-testid=cancel]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=horizon]").value === "7");
+  await page.waitForFunction(() => !document.querySelector("[data-testid=status]"), null, { timeout: 300000 });
+  expect(await page.$$eval("[data-testid=ranking-row]", (r) => r.length) === 100, "the ranking went");
+  expect(!(await page.$("[data-testid=error]")), await page.textContent("[data-testid=error]").catch(() => ""));
+  await page.click("[data-testid=ranking-row]");
+  await page.waitForSelector("[data-testid=feature-sentence]", { timeout: 30000 });
+
   await page.click("[data-testid=tab-data]");
   await page.click("text=Back to the bundled dataset");
   await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("bundled"), null, { timeout: 60000 });
