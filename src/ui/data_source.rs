@@ -63,9 +63,7 @@ const MAX_GENERATED_FEATURES: usize = 10_000;
 #[component]
 pub fn DataPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let seed = RwSignal::new(7u64);
-    let features = RwSignal::new(80usize);
-    let days = RwSignal::new(180usize);
+    let (seed, features, days) = state.generator;
     let dragging = RwSignal::new(false);
     let generate_now = move |_| {
         let spec = SourceSpec::Generated {

@@ -81,6 +81,8 @@ pub struct AppState {
     pub dark: RwSignal<bool>,
     /// The series on the Series view.
     pub series: RwSignal<Option<series::Scored>>,
+    /// The Data view's generator settings (seed, features, days), kept across views.
+    pub generator: (RwSignal<u64>, RwSignal<usize>, RwSignal<usize>),
     /// The knobs of the report or refit last asked of the current worker.
     asked: StoredValue<Option<Knobs>>,
 }
@@ -104,6 +106,7 @@ impl AppState {
             load_error: RwSignal::new(None),
             dark: RwSignal::new(browser::prefers_dark()),
             series: RwSignal::new(None),
+            generator: (RwSignal::new(7), RwSignal::new(80), RwSignal::new(180)),
             asked: StoredValue::new(None),
         }
     }
