@@ -111,25 +111,21 @@ pub fn rate_at(level: f64) -> f64 {
 /// (days `s-6..=s`, summed in order), where the day is present, the week has at least
 /// four present days and `s >= 6`. It depends on the series alone, not on the day being
 /// analysed, so it is computed once per series instead of once per day and weekday.
-fn weekly_deviations(x: &[Option<f64>]) -> Vec<Option<f64>> {
-    (0..x.len())
-        .map(|s| {
-            let v = x[s]?;
-            if s < 6 {
-                return None;
-            }
-            let (mut sum, mut n) = (0.0, 0usize);
-            for w in x[s - 6..=s].iter().flatten() {
-                sum += w;
-                n += 1;
-            }
-            (n >= 4).then(|| v - sum / n as f64)
-        })
-        .collect()
+fn weekly_deviation(x: &[Option<f64>], s: usize) -> Option<f64> {
+    let v = x[s]?;
+    if s < 6 {
+        return None;
+    }
+    let (mut sum, mut n) = (0.0, 0usize);
+    for w in x[s - 6..=s].iter().flatten() {
+        sum += w;
+        n += 1;
+    }
+    (n >= 4).then(|| v - sum / n as f64)
 }
 
 /// Each weekday's typical offset from its trailing week, over the last eight weeks: the
-/// median of that weekday's deviations (see [`weekly_deviations`]), centred. A weekday's
+/// median of that weekday's deviations (see [`weekly_deviation`]), centred. A weekday's
 /// median depends only on which of its days are in the window, and one day moves the
 /// window by one weekday's day, so each weekday's median is kept and recomputed only
 /// when its days change: reading days in order costs one median of eight values per day.
@@ -333,6 +329,122 @@ pub fn monitor_ratio(series: &FeatureSeries, t: usize) -> Option<f64> {
     }
 }
 
+/// Sessions of `series` over the seven days ending on `t` (present days only).
+pub fn sessions_7d(series: &FeatureSeries, t: usize) -> f64 {
+    series.sessions[t.saturating_sub(6)..=t]
+        .iter()
+        .flatten()
+        .sum()
+}
+
+/// The metrics with signals, in the order of [`Signals`]' fields.
+const SIGNAL_METRICS: [Metric; 5] = [
+    Metric::LatencyP95,
+    Metric::CrashRate,
+    Metric::ErrorRate,
+    Metric::FeedbackScore,
+    Metric::Sessions,
+];
+
+/// How many days before `t` one day's signals read: the weekly profile's eight weeks
+/// (deviations of days `t-55..=t`), each from its own trailing week (six days more).
+const LOOK_BACK: usize = PROFILE_DAYS as usize - 1 + 6;
+
+/// One feature's (or cohort's) series made ready to give its signals day by day, for the
+/// days of a range: each metric on its analysis scale and its weekly deviations, over the
+/// range and the days before it that its signals read. Signals are not stored for every
+/// feature-day (they would be most of an analysis' memory): a caller asks for the days it
+/// needs, and reading days in order is the fastest (see [`WeeklyProfile`]).
+pub struct SignalSource<'a> {
+    series: &'a FeatureSeries,
+    events: &'a FeatureEvents,
+    total_sessions_7d: &'a [f64],
+    days: std::ops::Range<usize>,
+    /// Per metric: the transformed series and its weekly deviations (days outside the
+    /// range and its look-back are gaps, never read), and the scale's floor.
+    metrics: Vec<(Vec<Option<f64>>, Vec<Option<f64>>, f64)>,
+    profiles: [WeeklyProfile; 5],
+}
+
+impl<'a> SignalSource<'a> {
+    /// Ready for the days `days` (within the series). `total_sessions_7d[t]` is the sum
+    /// over all features, for the usage share.
+    pub fn new(
+        series: &'a FeatureSeries,
+        events: &'a FeatureEvents,
+        total_sessions_7d: &'a [f64],
+        days: std::ops::Range<usize>,
+    ) -> Self {
+        let n = series.sessions.len();
+        let end = days.end.min(n);
+        let from = days.start.saturating_sub(LOOK_BACK).min(end);
+        let metrics = SIGNAL_METRICS
+            .iter()
+            .map(|metric| {
+                let (f, floor) = transform(*metric);
+                let mut x = vec![None; n];
+                for (slot, v) in x[from..end]
+                    .iter_mut()
+                    .zip(&series.metric(*metric)[from..end])
+                {
+                    *slot = v.map(f);
+                }
+                let mut dev = vec![None; n];
+                for (s, slot) in dev.iter_mut().enumerate().take(end).skip(from + 6) {
+                    *slot = weekly_deviation(&x, s);
+                }
+                (x, dev, floor)
+            })
+            .collect();
+        SignalSource {
+            series,
+            events,
+            total_sessions_7d,
+            days: days.start..end,
+            metrics,
+            profiles: std::array::from_fn(|_| WeeklyProfile::new()),
+        }
+    }
+
+    /// The signals of day `t`, which must be in the range given to [`SignalSource::new`].
+    pub fn at(&mut self, t: usize) -> Signals {
+        assert!(self.days.contains(&t), "day {t} outside {:?}", self.days);
+        let mut per_metric = self
+            .metrics
+            .iter()
+            .zip(self.profiles.iter_mut())
+            .map(|((x, dev, floor), profile)| metric_signals(x, dev, profile, t, *floor));
+        let latency_p95 = per_metric.next().flatten();
+        let crash_rate = per_metric.next().flatten();
+        let error_rate = per_metric.next().flatten();
+        let feedback = per_metric.next().flatten();
+        let sessions = per_metric.next().flatten();
+        let fall = feedback.map_or(0.0, |f| (-f.z).max(0.0));
+        let rise = latency_p95
+            .map_or(0.0, |l| l.z.max(0.0))
+            .max(crash_rate.map_or(0.0, |c| c.z.max(0.0)));
+        let last_deploy = self.events.last_deploy_at(t);
+        let sessions_7d = sessions_7d(self.series, t);
+        Signals {
+            latency_p95,
+            crash_rate,
+            error_rate,
+            feedback,
+            sessions,
+            divergence: (rise * fall).sqrt(),
+            days_since_deploy: last_deploy.map(|(day, _)| t as i64 - day),
+            last_deploy: last_deploy.map(|(_, title)| title.clone()),
+            sessions_7d,
+            usage_share: if self.total_sessions_7d[t] > 0.0 {
+                sessions_7d / self.total_sessions_7d[t]
+            } else {
+                0.0
+            },
+            monitor_ratio: monitor_ratio(self.series, t).unwrap_or(0.0),
+        }
+    }
+}
+
 /// Signals for every day of one feature. `total_sessions_7d[t]` is the sum over all
 /// features, for the usage share.
 pub fn feature_signals(
@@ -340,70 +452,9 @@ pub fn feature_signals(
     events: &FeatureEvents,
     total_sessions_7d: &[f64],
 ) -> Vec<Signals> {
-    let metrics = [
-        Metric::LatencyP95,
-        Metric::CrashRate,
-        Metric::ErrorRate,
-        Metric::FeedbackScore,
-        Metric::Sessions,
-    ];
-    let prepared: Vec<(Vec<Option<f64>>, f64)> =
-        metrics.iter().map(|m| transformed(series, *m)).collect();
-    let deviations: Vec<Vec<Option<f64>>> =
-        prepared.iter().map(|(x, _)| weekly_deviations(x)).collect();
-    let mut profiles = vec![WeeklyProfile::new(); metrics.len()];
     let days = series.sessions.len();
-    let first_present: Vec<usize> = prepared
-        .iter()
-        .map(|(x, _)| x.iter().position(Option::is_some).unwrap_or(usize::MAX))
-        .collect();
-    (0..days)
-        .map(|t| {
-            let mut per_metric = prepared
-                .iter()
-                .zip(&deviations)
-                .zip(profiles.iter_mut())
-                .zip(&first_present)
-                .map(|((((x, floor), dev), profile), first)| {
-                    if *first <= t {
-                        metric_signals(x, dev, profile, t, *floor)
-                    } else {
-                        None
-                    }
-                });
-            let latency_p95 = per_metric.next().flatten();
-            let crash_rate = per_metric.next().flatten();
-            let error_rate = per_metric.next().flatten();
-            let feedback = per_metric.next().flatten();
-            let sessions = per_metric.next().flatten();
-            let fall = feedback.map_or(0.0, |f| (-f.z).max(0.0));
-            let rise = latency_p95
-                .map_or(0.0, |l| l.z.max(0.0))
-                .max(crash_rate.map_or(0.0, |c| c.z.max(0.0)));
-            let last_deploy = events.last_deploy_at(t);
-            let sessions_7d: f64 = series.sessions[t.saturating_sub(6)..=t]
-                .iter()
-                .flatten()
-                .sum();
-            Signals {
-                latency_p95,
-                crash_rate,
-                error_rate,
-                feedback,
-                sessions,
-                divergence: (rise * fall).sqrt(),
-                days_since_deploy: last_deploy.map(|(day, _)| t as i64 - day),
-                last_deploy: last_deploy.map(|(_, title)| title.clone()),
-                sessions_7d,
-                usage_share: if total_sessions_7d[t] > 0.0 {
-                    sessions_7d / total_sessions_7d[t]
-                } else {
-                    0.0
-                },
-                monitor_ratio: monitor_ratio(series, t).unwrap_or(0.0),
-            }
-        })
-        .collect()
+    let mut source = SignalSource::new(series, events, total_sessions_7d, 0..days);
+    (0..days).map(|t| source.at(t)).collect()
 }
 
 #[cfg(test)]
