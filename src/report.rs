@@ -526,7 +526,7 @@ impl<'a> Inputs<'a> {
                                 &cohorts[v - 1].series
                             })
                         });
-                        out.push((input_vector(&s.at(t)), valid[f][t], v as u8));
+                        out.push((input_vector(&s.lean_at(t)), valid[f][t], v as u8));
                     }
                 }
                 None => {
@@ -534,16 +534,17 @@ impl<'a> Inputs<'a> {
                     let mut parts: Vec<SignalSource> =
                         cohorts.iter().map(|c| source(&c.series)).collect();
                     for t in a..b {
-                        let signals = whole.at(t);
+                        let signals = whole.lean_at(t);
                         let cohort_signals: Vec<Signals> =
-                            parts.iter_mut().map(|c| c.at(t)).collect();
+                            parts.iter_mut().map(|c| c.lean_at(t)).collect();
                         let (x, ok, c) = choose_view(default, &signals, &cohort_signals, margin);
                         out.push((x, ok, c as u8));
                         if latest_day[f] == Some(t) {
+                            // Every report reads this day's signals: all of them.
                             latest = Some(LatestSignals {
                                 day: t,
-                                cohort: c.checked_sub(1).map(|c| cohort_signals[c].clone()),
-                                whole: signals,
+                                cohort: c.checked_sub(1).map(|c| parts[c].at(t)),
+                                whole: whole.at(t),
                             });
                         }
                     }
@@ -763,7 +764,8 @@ impl Analysis {
         .at(t)
     }
 
-    /// The signals the model read for every feature on days `days`: `[f][t - days.start]`.
+    /// What the reasons read of the signals the model read, for every feature on days
+    /// `days` ([`SignalSource::lean_at`]): `[f][t - days.start]`.
     fn model_signals_on(&self, days: std::ops::Range<usize>) -> Vec<Vec<Signals>> {
         map_indices(self.dataset.features.len(), |f| {
             let mut sources: Vec<Option<SignalSource>> =
@@ -782,7 +784,7 @@ impl Analysis {
                                 days.clone(),
                             )
                         })
-                        .at(t)
+                        .lean_at(t)
                 })
                 .collect()
         })
@@ -806,7 +808,7 @@ impl Analysis {
                         0..days,
                     )
                 });
-                input_vector(&source.at(t))
+                input_vector(&source.lean_at(t))
             })
             .collect()
     }

@@ -214,6 +214,7 @@ fn metric_signals(
     profile: &mut WeeklyProfile,
     t: usize,
     scale_floor: f64,
+    need: Need,
 ) -> Option<MetricSignals> {
     let t = t as i64;
     let offsets = profile.offsets(dev, t);
@@ -243,32 +244,67 @@ fn metric_signals(
     let scale = (median_in_place(&mut work[..n])? * MAD_TO_SIGMA).max(scale_floor);
     let level = mean_of(d, t - 2, t)?;
     let z_today = d[t as usize].map_or(0.0, |v| (v - baseline) / scale);
-    let mut last5 = [0.0; WINDOW];
-    let n5 = gather(d, t - 4, t, &mut last5);
-    let persistence = last5[..n5]
-        .iter()
-        .filter(|v| (**v - baseline) / scale > 2.0)
-        .count() as f64
-        / 5.0;
-    let mut before = [0.0; WINDOW];
-    let nb = gather(d, t - 9, t - 3, &mut before);
+    let (short, trend, long) = match need {
+        Need::All => (true, true, true),
+        Need::Latency => (true, true, false),
+        Need::Crash => (false, true, false),
+        Need::Level => (false, false, false),
+    };
+    let persistence = if short {
+        let mut last5 = [0.0; WINDOW];
+        let n5 = gather(d, t - 4, t, &mut last5);
+        last5[..n5]
+            .iter()
+            .filter(|v| (**v - baseline) / scale > 2.0)
+            .count() as f64
+            / 5.0
+    } else {
+        0.0
+    };
+    let recent_rise = if trend {
+        let mut before = [0.0; WINDOW];
+        let nb = gather(d, t - 9, t - 3, &mut before);
+        match (mean_of(d, t - 1, t), median_in_place(&mut before[..nb])) {
+            (Some(now), Some(before)) => (now - before) / scale,
+            _ => 0.0,
+        }
+    } else {
+        0.0
+    };
+    let slope = |on: bool, days: i64, min_points: usize| {
+        if on {
+            theil_sen(d, t - days + 1, t, min_points).unwrap_or(0.0)
+        } else {
+            0.0
+        }
+    };
     Some(MetricSignals {
         baseline,
         scale,
         level,
         z: (level - baseline) / scale,
         z_today,
-        slope_4d: theil_sen(d, t - 3, t, 3).unwrap_or(0.0),
-        slope_7d: theil_sen(d, t - 6, t, 4).unwrap_or(0.0),
-        slope_14d: theil_sen(d, t - 13, t, 7).unwrap_or(0.0),
+        slope_4d: slope(short, 4, 3),
+        slope_7d: slope(trend, 7, 4),
+        slope_14d: slope(long, 14, 7),
         persistence,
-        recent_rise: match (mean_of(d, t - 1, t), median_in_place(&mut before[..nb])) {
-            (Some(now), Some(before)) => (now - before) / scale,
-            _ => 0.0,
-        },
-        climb: climb(d, t, scale),
+        recent_rise,
+        climb: if short { climb(d, t, scale) } else { 0.0 },
         seasonal_offset,
     })
+}
+
+/// Which of a metric's signals to compute: all of them, or only those the model's inputs
+/// and the reasons' phrases read (see [`SignalSource::lean_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    All,
+    /// All but the 14-day slope.
+    Latency,
+    /// The level, the 7-day slope and the recent rise.
+    Crash,
+    /// Baseline, scale, level and the two z-scores.
+    Level,
 }
 
 /// See [`MetricSignals::climb`]; `d` is deseasonalised, `scale` its noise.
@@ -408,12 +444,39 @@ impl<'a> SignalSource<'a> {
 
     /// The signals of day `t`, which must be in the range given to [`SignalSource::new`].
     pub fn at(&mut self, t: usize) -> Signals {
+        self.signals(t, [Need::All; 5])
+    }
+
+    /// The signals of day `t` that the model's inputs
+    /// ([`crate::model::features::input_vector`]) and the reasons' phrases
+    /// ([`crate::model::features::describe`]) read, the others left at 0: the 14-day
+    /// slope; the crash rate's 4-day slope, persistence and climb; and of errors,
+    /// feedback and sessions everything but the baseline, scale, level and z-scores. The
+    /// rest is as [`SignalSource::at`] gives it, bit for bit. The analysis reads every
+    /// feature-day this way; the slopes it leaves out are most of the signals' cost.
+    pub fn lean_at(&mut self, t: usize) -> Signals {
+        self.signals(
+            t,
+            [
+                Need::Latency,
+                Need::Crash,
+                Need::Level,
+                Need::Level,
+                Need::Level,
+            ],
+        )
+    }
+
+    fn signals(&mut self, t: usize, needs: [Need; 5]) -> Signals {
         assert!(self.days.contains(&t), "day {t} outside {:?}", self.days);
         let mut per_metric = self
             .metrics
             .iter()
             .zip(self.profiles.iter_mut())
-            .map(|((x, dev, floor), profile)| metric_signals(x, dev, profile, t, *floor));
+            .zip(needs)
+            .map(|(((x, dev, floor), profile), need)| {
+                metric_signals(x, dev, profile, t, *floor, need)
+            });
         let latency_p95 = per_metric.next().flatten();
         let crash_rate = per_metric.next().flatten();
         let error_rate = per_metric.next().flatten();
