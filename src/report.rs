@@ -854,7 +854,7 @@ impl Analysis {
     /// Days whose signals are computed at once for the `score` rows: a block holds every
     /// feature's, so fewer days the more features.
     fn score_block_days(&self) -> usize {
-        (32_768 / self.dataset.features.len().max(1)).clamp(1, 64)
+        (16_384 / self.dataset.features.len().max(1)).clamp(8, 64)
     }
 
     /// One row per input hour of hourly telemetry, in time order. The model works on whole
