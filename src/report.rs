@@ -371,7 +371,6 @@ pub fn prepare_with_progress(
     progress: &mut dyn FnMut(Stage, f64),
 ) -> Analysis {
     let dataset: &Dataset = &shared;
-    let days = dataset.days;
     progress(Stage::Signals, 0.0);
     let feature_events = events_by_feature(dataset, events);
     let total_sessions_7d = total_sessions_7d(dataset);
@@ -379,21 +378,16 @@ pub fn prepare_with_progress(
     let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
     progress(Stage::Signals, 1.0);
     progress(Stage::Fitting, 0.0);
-    let mut inputs = Inputs::new(
+    let inputs = Inputs::new(
         dataset,
         &feature_events,
         &total_sessions_7d,
         model.cohort_margin,
         None,
     );
-    let run = walk_forward_by_day(
-        model,
-        dataset.features.len(),
-        days,
-        &degradations,
-        &mut |t| inputs.day(t),
-        &mut |share| progress(Stage::Fitting, share),
-    );
+    let (run, inputs) = fit_on(model, dataset, &degradations, inputs, &mut |share| {
+        progress(Stage::Fitting, share)
+    });
     progress(Stage::Fitting, 1.0);
     let Inputs {
         view,
@@ -433,9 +427,62 @@ fn total_sessions_7d(dataset: &Dataset) -> Vec<f64> {
         .collect()
 }
 
+/// The walk-forward on the inputs `inputs` makes. Natively the inputs are made on a thread
+/// of their own, a block of days ahead of the fits, so that the fits (one thread) and the
+/// signals overlap; in the browser they take turns. Returns the inputs' maker, with what
+/// it recorded.
+fn fit_on<'a>(
+    model: &RiskModelParams,
+    dataset: &Dataset,
+    degradations: &Degradations,
+    mut inputs: Inputs<'a>,
+    progress: &mut dyn FnMut(f64),
+) -> (WalkForward, Inputs<'a>) {
+    let (features, days) = (dataset.features.len(), dataset.days);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Day>(BLOCK_DAYS);
+            let maker = scope.spawn(move || {
+                for t in 0..days {
+                    if sender.send(inputs.day(t)).is_err() {
+                        break;
+                    }
+                }
+                inputs
+            });
+            let run = walk_forward_by_day(
+                model,
+                features,
+                days,
+                degradations,
+                &mut |_| receiver.recv().expect("the inputs' thread makes every day"),
+                progress,
+            );
+            drop(receiver);
+            (run, maker.join().expect("the inputs' thread panicked"))
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let run = walk_forward_by_day(
+            model,
+            features,
+            days,
+            degradations,
+            &mut |t| inputs.day(t),
+            progress,
+        );
+        (run, inputs)
+    }
+}
+
 /// Days of signals computed at once for every feature: a block's inputs are all that is
 /// held of them (the walk-forward keeps each day's until its label is known).
 const BLOCK_DAYS: usize = 28;
+
+/// The views and validity of an earlier analysis, per feature and day.
+type Fixed<'a> = (&'a [Vec<u8>], &'a [Vec<bool>]);
 
 /// The model's inputs, made block by block of days for the walk-forward
 /// ([`walk_forward_by_day`]). With no views given (a new analysis), each day's view is
@@ -449,7 +496,7 @@ struct Inputs<'a> {
     default: FittedRiskModel,
     margin: f64,
     /// The views and validity of an earlier analysis, for a refit.
-    fixed: Option<(&'a [Vec<u8>], &'a [Vec<bool>])>,
+    fixed: Option<Fixed<'a>>,
     /// The first day of `block`, and the days of the block not handed out yet.
     block_start: usize,
     block: Vec<Day>,
@@ -465,7 +512,7 @@ impl<'a> Inputs<'a> {
         events: &'a [FeatureEvents],
         total_sessions_7d: &'a [f64],
         margin: f64,
-        fixed: Option<(&'a [Vec<u8>], &'a [Vec<bool>])>,
+        fixed: Option<Fixed<'a>>,
     ) -> Self {
         let features = dataset.features.len();
         let choosing = fixed.is_none();
@@ -678,22 +725,16 @@ impl Analysis {
             ..*model
         };
         let dataset: &Dataset = &self.dataset;
-        let mut inputs = Inputs::new(
+        let inputs = Inputs::new(
             dataset,
             &self.feature_events,
             &self.total_sessions_7d,
             model.cohort_margin,
             Some((&self.view, &self.valid)),
         );
+        let (run, _) = fit_on(&model, dataset, &self.degradations, inputs, progress);
         Analysis {
-            run: walk_forward_by_day(
-                &model,
-                dataset.features.len(),
-                dataset.days,
-                &self.degradations,
-                &mut |t| inputs.day(t),
-                progress,
-            ),
+            run,
             model,
             ..self.clone()
         }

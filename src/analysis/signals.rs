@@ -386,6 +386,10 @@ const SIGNAL_METRICS: [Metric; 5] = [
 /// (deviations of days `t-55..=t`), each from its own trailing week (six days more).
 const LOOK_BACK: usize = PROFILE_DAYS as usize - 1 + 6;
 
+/// One metric made ready: the transformed series and its weekly deviations (days outside
+/// the range and its look-back are gaps, never read), and the scale's floor.
+type PreparedMetric = (Vec<Option<f64>>, Vec<Option<f64>>, f64);
+
 /// One feature's (or cohort's) series made ready to give its signals day by day, for the
 /// days of a range: each metric on its analysis scale and its weekly deviations, over the
 /// range and the days before it that its signals read. Signals are not stored for every
@@ -396,9 +400,7 @@ pub struct SignalSource<'a> {
     events: &'a FeatureEvents,
     total_sessions_7d: &'a [f64],
     days: std::ops::Range<usize>,
-    /// Per metric: the transformed series and its weekly deviations (days outside the
-    /// range and its look-back are gaps, never read), and the scale's floor.
-    metrics: Vec<(Vec<Option<f64>>, Vec<Option<f64>>, f64)>,
+    metrics: Vec<PreparedMetric>,
     profiles: [WeeklyProfile; 5],
 }
 
