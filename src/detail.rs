@@ -11,20 +11,23 @@ use crate::insights::feature_sentence;
 use crate::report::{Analysis, BacktestRow, Contribution, FeatureStatus};
 use crate::telemetry::{EventKind, Metric};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Anomaly threshold for the markers, in noise units (today against baseline).
 pub const ANOMALY_Z: f64 = 3.5;
 
 /// One metric's panel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricPanel {
     pub metric: Metric,
-    pub title: &'static str,
-    pub unit: &'static str,
+    #[serde(deserialize_with = "crate::interned::text")]
+    pub title: crate::interned::Text,
+    #[serde(deserialize_with = "crate::interned::text")]
+    pub unit: crate::interned::Text,
     pub values: Vec<Option<f64>>,
     /// A second line in the same panel (p50 under p95).
-    pub secondary: Option<(&'static str, Vec<Option<f64>>)>,
+    #[serde(deserialize_with = "crate::interned::named_series")]
+    pub secondary: Option<(crate::interned::Text, Vec<Option<f64>>)>,
     /// The expected range: baseline (with the weekly pattern) +- 2 noise units.
     pub band_low: Vec<Option<f64>>,
     pub band_high: Vec<Option<f64>>,
@@ -39,7 +42,7 @@ pub struct MetricPanel {
 }
 
 /// A deploy or incident on the feature's timeline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEvent {
     pub kind: EventKind,
     pub start: NaiveDate,
@@ -48,7 +51,7 @@ pub struct TimelineEvent {
 }
 
 /// The feature view's data.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureDetail {
     pub feature: String,
     pub status: FeatureStatus,

@@ -58,7 +58,7 @@ pub const WINDOW_DAYS: usize = 28;
 pub const MIN_LIFT: f64 = 2.0;
 
 /// The risks at or above which a day's features are in each tier.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RiskCutoffs {
     pub investigate: f64,
     pub watch: f64,

@@ -3,10 +3,10 @@
 
 use crate::analysis::signals::{rate_at, relative_change, Signals};
 use crate::impact::Tier;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One sentence, and the feature it is about (None for a sentence about the whole set).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Insight {
     pub feature: Option<String>,
     pub tier: Option<Tier>,

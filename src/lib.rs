@@ -13,8 +13,10 @@ pub mod analysis;
 pub mod benchmark;
 pub mod charts;
 pub mod detail;
+pub mod engine;
 pub mod impact;
 pub mod insights;
+pub mod interned;
 pub mod model;
 pub mod report;
 pub mod series_summary;
@@ -22,6 +24,12 @@ pub mod synth;
 pub mod telemetry;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+
+#[cfg(all(feature = "web", not(target_arch = "wasm32")))]
+compile_error!(
+    "the feature `web` builds the page's binaries, which run in the browser only: build them \
+     for wasm32 with Trunk (see README.md); the command-line tool is `feature-radar`"
+);
 pub mod view_state;
 
 pub use report::{analyze, Config, Report};

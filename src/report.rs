@@ -42,16 +42,17 @@ pub struct ScoreRow {
 }
 
 /// A signal's push on today's risk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
-    pub signal: &'static str,
+    #[serde(deserialize_with = "crate::interned::text")]
+    pub signal: crate::interned::Text,
     /// Change in log-odds against an average day.
     pub log_odds: f64,
     pub description: Option<String>,
 }
 
 /// A feature's standing on its latest day: one line of the ranked table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureStatus {
     pub feature: String,
     pub date: NaiveDate,
@@ -71,7 +72,7 @@ pub struct FeatureStatus {
 }
 
 /// What the data was.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetSummary {
     pub start: NaiveDate,
     pub end: NaiveDate,
@@ -85,7 +86,7 @@ pub struct DatasetSummary {
 }
 
 /// How early the model warned before degradations.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadTime {
     /// Degradations that started while a model existed.
     pub evaluated: usize,
@@ -97,7 +98,7 @@ pub struct LeadTime {
 }
 
 /// How early the tool would have warned before one past degradation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacktestRow {
     pub feature: String,
     /// First day of the degradation.
@@ -160,10 +161,12 @@ fn backtest(
 }
 
 /// A coefficient of the latest fit, in words.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Coefficient {
-    pub signal: &'static str,
-    pub meaning: &'static str,
+    #[serde(deserialize_with = "crate::interned::text")]
+    pub signal: crate::interned::Text,
+    #[serde(deserialize_with = "crate::interned::text")]
+    pub meaning: crate::interned::Text,
     /// Log-odds per standard deviation of the signal.
     pub weight: f64,
     /// Odds multiplier per standard deviation.
@@ -171,7 +174,7 @@ pub struct Coefficient {
 }
 
 /// The measured model card.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelCard {
     pub horizon_days: usize,
     pub retrain_every_days: usize,
@@ -212,7 +215,7 @@ pub struct ModelCard {
 }
 
 /// The whole analysis.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub config: Config,
     pub dataset: DatasetSummary,
@@ -753,12 +756,17 @@ impl Analysis {
     /// Each day's risk cut-offs of the tiers under the alert budget `tiers`, from the
     /// risks of the window of days that ends on it (nothing after it).
     pub fn cutoffs(&self, tiers: &TierThresholds) -> Vec<RiskCutoffs> {
+        // Each day's risks are gathered once, not once per window that holds the day.
+        let per_day: Vec<Vec<f64>> = (0..self.dataset.days)
+            .map(|d| {
+                (0..self.dataset.features.len())
+                    .filter(|&f| self.in_budget(f, d))
+                    .map(|f| self.run.predictions[f][d].risk)
+                    .collect()
+            })
+            .collect();
         daily_cutoffs(tiers, self.dataset.days, |d, out| {
-            for f in 0..self.dataset.features.len() {
-                if self.in_budget(f, d) {
-                    out.push(self.run.predictions[f][d].risk);
-                }
-            }
+            out.extend_from_slice(&per_day[d])
         })
     }
 
@@ -1036,11 +1044,22 @@ impl Analysis {
 
     /// Applies tiers and impact weights: the ranking, the sentences and the model card.
     pub fn report(&self, tiers: &TierThresholds, weights: &ImpactWeights) -> Report {
+        self.report_with_cutoffs(tiers, weights, &self.cutoffs(tiers))
+    }
+
+    /// [`Analysis::report`] with the tiers' daily cut-offs already computed
+    /// ([`Analysis::cutoffs`] of the same `tiers`), which is most of its cost: a change of
+    /// weights alone reuses them.
+    pub fn report_with_cutoffs(
+        &self,
+        tiers: &TierThresholds,
+        weights: &ImpactWeights,
+        cutoffs: &[RiskCutoffs],
+    ) -> Report {
         let config = self.config(tiers, weights);
         let dataset = &self.dataset;
         let days = dataset.days;
         let (run, degradations) = (&self.run, &self.degradations);
-        let cutoffs = self.cutoffs(tiers);
         let mut ranking: Vec<FeatureStatus> = dataset
             .features
             .iter()
@@ -1084,7 +1103,7 @@ impl Analysis {
         let backtest = backtest(
             dataset,
             run,
-            &cutoffs,
+            cutoffs,
             degradations,
             &self.feature_events,
             &config,
@@ -1093,7 +1112,7 @@ impl Analysis {
             dataset,
             &backtest,
             run,
-            &cutoffs,
+            cutoffs,
             &self.valid,
             degradations,
             &config,

@@ -4,7 +4,7 @@
 
 use crate::analysis::detect::{Baseline, OnlineDetector};
 use crate::telemetry::{parse_instant, SeriesPoint};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The score from which a value counts as anomalous (the benchmark's alarm level).
 pub const ALARM: f64 = 0.5;
@@ -12,7 +12,7 @@ pub const ALARM: f64 = 0.5;
 const EPISODE_GAP: usize = 3;
 
 /// A run of anomalous values.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Episode {
     /// First and last row (indices into the series).
     pub start: usize,
@@ -23,7 +23,7 @@ pub struct Episode {
 }
 
 /// A scored series and what it says.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesSummary {
     pub scores: Vec<f64>,
     pub episodes: Vec<Episode>,

@@ -16,14 +16,20 @@ trunk build --release --offline >"$artifacts/trunk-build.log" 2>&1 || {
 
 # No data files are shipped (the page makes the bundled dataset; never the generator's
 # ground truth), and what the first view transfers is measured: gzipped, the page, its
-# script, style and wasm, without ECharts, which loads when a chart is first shown.
+# script, style and wasm, and the engine's worker (script and wasm), without ECharts,
+# which loads when a chart is first shown.
 shipped=$(cd dist && find . -type f -name '*.csv' | sort | tr '\n' ' ')
 if [ -n "$shipped" ]; then
   echo "e2e: dist/ ships these CSV files: $shipped(expected none)"
   exit 1
 fi
 echo "ok   dist/ ships no data files (no truth.csv)"
-first_view=$(cd dist && cat index.html boot.js ./*.css feature-radar-app-*.js feature-radar-app-*_bg.wasm | gzip -9 | wc -c)
+first_view=0
+for f in dist/index.html dist/boot.js dist/*.css dist/feature-radar-app-*.js dist/feature-radar-app-*_bg.wasm \
+  dist/feature-radar-worker_loader.js dist/feature-radar-worker.js dist/feature-radar-worker_bg.wasm; do
+  [ -f "$f" ] || { echo "e2e: $f is missing from dist/"; exit 1; }
+  first_view=$((first_view + $(gzip -9 <"$f" | wc -c)))
+done
 echarts=$(gzip -9 <dist/echarts-5.6.0.min.js | wc -c)
 echo "     (first view: $((first_view / 1024)) KB gzipped; ECharts on the first chart: $((echarts / 1024)) KB)"
 

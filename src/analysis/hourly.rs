@@ -8,10 +8,10 @@
 use super::detect::OnlineDetector;
 use crate::telemetry::{HourlySeries, Metric};
 use chrono::{DateTime, NaiveDate, Timelike};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A day's most anomalous hour of one metric.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HourlyPeak {
     /// Day index in the dataset.
     pub day: usize,

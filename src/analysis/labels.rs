@@ -42,7 +42,7 @@ impl Default for SloRule {
 }
 
 /// Where the labels came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LabelSource {
     /// Incidents from the events, on every day of the data.

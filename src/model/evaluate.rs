@@ -4,7 +4,7 @@
 //! Every figure is computed on walk-forward predictions, that is on days later than any
 //! label the scoring model was trained on.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Area under the ROC curve: the chance that a random positive outranks a random
 /// negative (ties count half). None without both classes.
@@ -68,7 +68,7 @@ pub fn brier(scores: &[f64], labels: &[bool]) -> Option<f64> {
 }
 
 /// One bin of a calibration table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationBin {
     pub from: f64,
     pub to: f64,

@@ -15,11 +15,11 @@
 
 use super::{Granularity, TelemetryRecord, COHORT_DIMENSIONS};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One metric of a feature's series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Metric {
     Sessions,
     LatencyP95,

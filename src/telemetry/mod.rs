@@ -25,7 +25,7 @@ pub use series::{parse_instant, parse_series, write_scored_series, SeriesPoint};
 mod series;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One validated row of telemetry.csv: one period, feature and (optionally) cohort.
@@ -76,7 +76,7 @@ impl Cohort {
 }
 
 /// What an event is, as the contract names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
     Deploy,
@@ -135,7 +135,7 @@ impl EventRecord {
 }
 
 /// The time step of a telemetry file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
     Days,

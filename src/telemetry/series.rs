@@ -8,7 +8,7 @@ use super::{IngestError, Problem, MAX_SERIES_ROWS};
 use std::io::Read;
 
 /// One row of a series. The timestamp is kept as written; an empty value is a gap.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SeriesPoint {
     pub timestamp: String,
     pub value: Option<f64>,

@@ -191,10 +191,10 @@ pub fn chart_png(id: &str, dark: bool) -> Result<String, String> {
         .ok_or_else(|| "no image".to_string())
 }
 
-/// The bytes of a file the person chose or dropped (it stays in the browser). A file
-/// larger than the limit is refused before it is read; the bytes are not decoded here, so
-/// that the CSV reader can name the line of any invalid UTF-8.
-pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+/// Refuses a file the person chose over the size limit, before anything reads it. (The
+/// engine's worker reads the bytes themselves, undecoded, so that the CSV reader can name
+/// the line of any invalid UTF-8.)
+pub fn check_size(file: &web_sys::File) -> Result<(), String> {
     if file.size() > crate::telemetry::MAX_FILE_BYTES as f64 {
         return Err(format!(
             "{}: {}",
@@ -202,8 +202,5 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
             crate::telemetry::limits::Exceeded::FileBytes
         ));
     }
-    let buffer = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| format!("{}: {}", file.name(), describe(e)))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    Ok(())
 }

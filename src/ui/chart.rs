@@ -33,6 +33,9 @@ pub fn ChartView(
                 leptos::logging::warn!("chart {render_id}: {e}");
                 return;
             }
+            // Each chart is drawn in a task of its own, so that a view of many charts
+            // never holds the page for all of them at once.
+            gloo_timers::future::TimeoutFuture::new(0).await;
             // The view may have gone, or the theme changed again, while ECharts loaded.
             let Some(element) = node.try_get_untracked().flatten() else {
                 return;

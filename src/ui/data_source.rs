@@ -3,108 +3,62 @@
 //! anywhere). Files are validated; a file that cannot be used leaves the previous data in
 //! place and says why, by file, line and column.
 
-use super::{browser, AppState, Shared, Source};
-use crate::synth::{generate, SynthParams};
-use crate::telemetry::{Dataset, Granularity};
-use crate::{load, LoadedData};
+use super::{browser, AppState};
+use crate::engine::SourceSpec;
 use leptos::prelude::*;
-use std::sync::Arc;
 
-/// Replaces the data being analysed.
-fn use_source(state: AppState, label: String, data: LoadedData) {
-    state.load_error.set(None);
-    state
-        .source
-        .set(Some(Shared(Arc::new(Source { label, data }))));
-}
-
-/// Loads the bundled dataset. The page does not download it: the generator that made
-/// `data/telemetry.csv` and `data/events.csv` runs here with the same seed and writes the
-/// same files, bit for bit (a test checks it), which are then read like any upload. This
+/// Loads the bundled dataset. The page does not download it: the engine's worker runs
+/// the generator that made `data/telemetry.csv` and `data/events.csv`, with the same
+/// seed, and reads the same files, bit for bit (a test checks it), like any upload. This
 /// saves the first view about 290 KB of transfer.
 pub fn load_bundled(state: AppState) {
-    state
-        .busy
-        .set(Some("Loading the bundled telemetry…".into()));
-    leptos::task::spawn_local(async move {
-        // Let the page paint the message first.
-        gloo_timers::future::TimeoutFuture::new(0).await;
-        let (telemetry, events) = crate::synth::bundled_files();
-        match load(
-            "telemetry.csv",
-            telemetry.as_bytes(),
-            Some(("events.csv", events.as_bytes())),
-        ) {
-            Ok(data) => use_source(state, "the bundled synthetic dataset".into(), data),
-            Err(error) => {
-                state.busy.set(None);
-                state.load_error.set(Some(error.to_string()));
-            }
-        }
-    });
-}
-
-/// Loads the person's own files (events optional).
-pub fn load_files(
-    state: AppState,
-    telemetry: (String, Vec<u8>),
-    events: Option<(String, Vec<u8>)>,
-) {
-    let result = load(
-        &telemetry.0,
-        telemetry.1.as_slice(),
-        events
-            .as_ref()
-            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+    state.analyse(
+        SourceSpec::Bundled,
+        vec![],
+        "Loading the bundled telemetry…".into(),
     );
-    match result {
-        Ok(data) => {
-            let label = match &events {
-                Some((e, _)) => format!("your files {} and {e}", telemetry.0),
-                None => format!("your file {}", telemetry.0),
-            };
-            use_source(state, label, data);
-        }
-        Err(error) => state.load_error.set(Some(format!(
-            "{error}\nThe file was not loaded; the analysis still shows the previous data."
-        ))),
-    }
 }
 
-/// Sorts chosen or dropped files into telemetry and events by name, reads them, loads.
+/// Sorts chosen or dropped files into telemetry and events by name and hands them to the
+/// engine, which reads them in its worker. Files over the size limit are refused here.
 fn take_files(state: AppState, files: Vec<web_sys::File>) {
-    leptos::task::spawn_local(async move {
-        let mut telemetry = None;
-        let mut events = None;
-        for file in files {
-            match browser::read_file(&file).await {
-                Ok(text) => {
-                    let name = file.name();
-                    if name.to_lowercase().contains("event") {
-                        events = Some((name, text));
-                    } else {
-                        telemetry = Some((name, text));
-                    }
-                }
-                Err(message) => {
-                    state.load_error.set(Some(message));
-                    return;
-                }
-            }
+    let mut telemetry = None;
+    let mut events = None;
+    for file in files {
+        if let Err(message) = browser::check_size(&file) {
+            state.load_error.set(Some(format!(
+                "{message}\nThe file was not loaded; the previous data stays."
+            )));
+            return;
         }
-        match telemetry {
-            Some(telemetry) => load_files(state, telemetry, events),
-            None => state.load_error.set(Some(
-                "Choose a telemetry file (and optionally an events file whose name contains \"event\"). The previous data stays.".into(),
-            )),
+        if file.name().to_lowercase().contains("event") {
+            events = Some(file);
+        } else {
+            telemetry = Some(file);
         }
-    });
+    }
+    let Some(telemetry) = telemetry else {
+        state.load_error.set(Some(
+            "Choose a telemetry file (and optionally an events file whose name contains \"event\"). The previous data stays.".into(),
+        ));
+        return;
+    };
+    let spec = SourceSpec::Files {
+        telemetry: telemetry.name(),
+        events: events.as_ref().map(|e| e.name()),
+    };
+    let what = format!("Reading {}…", telemetry.name());
+    let files = std::iter::once(telemetry).chain(events).collect();
+    state.analyse(spec, files, what);
 }
 
 fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
     list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
         .unwrap_or_default()
 }
+
+/// The most features the Data view generates.
+const MAX_GENERATED_FEATURES: usize = 10_000;
 
 #[component]
 pub fn DataPanel() -> impl IntoView {
@@ -114,28 +68,12 @@ pub fn DataPanel() -> impl IntoView {
     let days = RwSignal::new(180usize);
     let dragging = RwSignal::new(false);
     let generate_now = move |_| {
-        let params = SynthParams {
+        let spec = SourceSpec::Generated {
             seed: seed.get_untracked(),
-            features: features.get_untracked().clamp(1, 500),
+            features: features.get_untracked().clamp(1, MAX_GENERATED_FEATURES),
             days: days.get_untracked().clamp(60, 730),
-            ..SynthParams::default()
         };
-        let data = generate(&params);
-        if let Some(dataset) = Dataset::from_records(&data.telemetry, Granularity::Days) {
-            use_source(
-                state,
-                format!(
-                    "a synthetic dataset (seed {}, {} features, {} days)",
-                    params.seed, params.features, params.days
-                ),
-                LoadedData {
-                    dataset: Arc::new(dataset),
-                    events: data.events,
-                    problems: vec![],
-                    ignored_columns: vec![],
-                },
-            );
-        }
+        state.analyse(spec, vec![], "Generating a synthetic dataset…".into());
     };
     let number = |signal: RwSignal<usize>| {
         move |ev| {
@@ -150,17 +88,16 @@ pub fn DataPanel() -> impl IntoView {
             <p class="privacy"><strong>"Nothing is uploaded. "</strong>
                 "Files you choose are read and analysed inside this browser tab and never leave it."</p>
             <p data-testid="source">{move || state.source.get().map_or("No data loaded yet.".to_string(), |s| {
-                let d = &s.data.dataset;
-                format!("Analysing {}: {} features, {} to {}, {} events.", s.label, d.features.len(), d.start, d.end(), s.data.events.len())
+                format!("Analysing {}: {} features, {} to {}, {} events.", s.label, s.features, s.start, s.end, s.events)
             })}</p>
             {move || state.source.get().map(|s| {
-                let problems: Vec<String> = s.data.problems.iter().take(50).map(|p| p.to_string()).collect();
-                let more = s.data.problems.len().saturating_sub(50);
-                let ignored: Vec<String> = s.data.ignored_columns.iter().map(|(f, c)| format!("{f}: {c}")).collect();
+                let problems = s.problems.clone();
+                let more = s.problem_count.saturating_sub(problems.len());
+                let ignored = s.ignored_columns.clone();
                 view! {
                     {(!problems.is_empty()).then(|| view! {
                         <div class="problems" data-testid="problems">
-                            <h3>{format!("{} row(s) skipped", s.data.problems.len())}</h3>
+                            <h3>{format!("{} row(s) skipped", s.problem_count)}</h3>
                             <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
                             {(more > 0).then(|| view! { <p>{format!("… and {more} more.")}</p> })}
                         </div>
@@ -207,7 +144,7 @@ pub fn DataPanel() -> impl IntoView {
                 <input id="seed" type="number" min="0" prop:value=move || seed.get().to_string()
                     on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { seed.set(v) } }/>
                 <label for="n-features">"Features"</label>
-                <input id="n-features" type="number" min="1" max="500" prop:value=move || features.get().to_string() on:change=number(features)/>
+                <input id="n-features" type="number" min="1" max=MAX_GENERATED_FEATURES prop:value=move || features.get().to_string() on:change=number(features)/>
                 <label for="n-days">"Days"</label>
                 <input id="n-days" type="number" min="60" max="730" prop:value=move || days.get().to_string() on:change=number(days)/>
                 <button data-testid="generate" on:click=generate_now>"Generate a synthetic dataset"</button>

@@ -2,12 +2,17 @@
 //! to do about it, in words first and charts second.
 
 use super::chart::ChartView;
+use super::engine;
 use super::{AppState, Shared};
 use crate::charts::{contributions_chart, metric_chart, risk_chart};
+use crate::detail::FeatureDetail;
+use crate::engine::{Reply, Request};
 use crate::insights::human_count;
+use crate::report::FeatureStatus;
 use crate::report::Report;
 use crate::telemetry::EventKind;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 #[component]
 pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
@@ -21,13 +26,42 @@ pub fn FeatureView(report: Shared<Report>) -> impl IntoView {
     else {
         return view! { <p>"No features in the data."</p> }.into_any();
     };
-    let Some(analysis) = state.analysis.get_untracked() else {
-        return view! { <p>"Analysing…"</p> }.into_any();
-    };
-    let Some(f) = analysis.dataset.feature_index(&status.feature) else {
-        return view! { <p>"Unknown feature."</p> }.into_any();
-    };
-    let detail = analysis.feature_detail(f, &status);
+    // The detail comes from the engine's worker, which holds the analysis.
+    let detail = RwSignal::new(None::<Result<Shared<FeatureDetail>, String>>);
+    let asked = engine::ask(
+        Request::Detail {
+            status: Box::new(status.clone()),
+        },
+        |_, _| {},
+        move |reply| {
+            detail.set(Some(match reply {
+                Reply::Detail(d) => Ok(Shared(Arc::new(*d))),
+                Reply::Failed(message) | Reply::Crashed(message) => Err(message),
+                _ => Err("the engine gave no detail".into()),
+            }))
+        },
+    );
+    if !asked {
+        detail.set(Some(Err(
+            "the analysis is being made again; the feature's detail shows when it is ready".into(),
+        )));
+    }
+    view! {
+        {move || match detail.get() {
+            None => view! { <p class="muted" data-testid="feature-loading">{format!("Preparing the detail of {}…", status.feature)}</p> }.into_any(),
+            Some(Err(message)) => view! { <p class="status error" role="alert">{format!("The feature's detail is not available: {message}.")}</p> }.into_any(),
+            Some(Ok(d)) => render(state, report.clone(), status.clone(), d),
+        }}
+    }
+    .into_any()
+}
+
+fn render(
+    state: AppState,
+    report: Shared<Report>,
+    status: FeatureStatus,
+    detail: Shared<FeatureDetail>,
+) -> AnyView {
     let tier = status.tier.as_str();
     let pushes: Vec<String> = detail
         .contributions

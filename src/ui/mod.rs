@@ -7,15 +7,17 @@ mod browser;
 pub mod chart;
 pub mod controls;
 pub mod data_source;
+mod engine;
 mod feature;
 mod model_card;
 pub mod overview;
 pub mod ranking;
 pub mod series;
+pub mod worker;
 
-use crate::report::{prepare_shared, Analysis, Report};
+use crate::engine::{Knobs, Reply, Request, SourceSpec, SourceSummary};
+use crate::report::Report;
 use crate::view_state::{View, ViewState};
-use crate::LoadedData;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -43,50 +45,76 @@ impl<T> std::ops::Deref for Shared<T> {
     }
 }
 
-/// The data being analysed and where it came from.
-#[derive(Debug)]
-pub struct Source {
-    pub label: String,
-    pub data: LoadedData,
+/// Work under way in the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Busy {
+    pub message: String,
+    /// Share done, 0-100, once the engine reports it.
+    pub percent: Option<f64>,
+    /// What "Cancel" stops, if it can stop anything.
+    pub cancel: Option<Cancel>,
 }
 
-/// The page's state, shared through context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancel {
+    /// An analysis of new data, in a worker of its own.
+    Analysis,
+    /// A refit of the current analysis for another horizon.
+    Refit,
+}
+
+/// The page's state, shared through context. The analysis itself lives in the engine's
+/// worker (`engine`); the page holds its report and what it says about the data.
 #[derive(Clone, Copy)]
 pub struct AppState {
-    pub source: RwSignal<Option<Shared<Source>>>,
+    /// The data the report is about.
+    pub source: RwSignal<Option<Shared<SourceSummary>>>,
+    /// The person's files behind `source`, kept (as handles, not bytes) so that the
+    /// analysis can be made again if the engine must restart.
+    files: StoredValue<Vec<web_sys::File>, LocalStorage>,
     pub view: RwSignal<ViewState>,
-    pub analysis: RwSignal<Option<Shared<Analysis>>>,
-    pub report: Memo<Option<Shared<Report>>>,
-    /// A progress message while the engine runs.
-    pub busy: RwSignal<Option<String>>,
+    pub report: RwSignal<Option<Shared<Report>>>,
+    /// While the engine works; the report shown meanwhile is the previous one (stale).
+    pub busy: RwSignal<Option<Busy>>,
     /// Why the last attempt to load data failed (the previous data stays).
     pub load_error: RwSignal<Option<String>>,
     pub dark: RwSignal<bool>,
     /// The series on the Series view.
     pub series: RwSignal<Option<series::Scored>>,
+    /// The knobs of the report or refit last asked of the current worker.
+    asked: StoredValue<Option<Knobs>>,
+}
+
+fn knobs_of(report: &Report) -> Knobs {
+    Knobs {
+        horizon: report.config.model.horizon,
+        tiers: report.config.tiers,
+        weights: report.config.impact,
+    }
 }
 
 impl AppState {
     pub fn new(initial: ViewState) -> Self {
-        let source = RwSignal::new(None::<Shared<Source>>);
-        let view = RwSignal::new(initial);
-        let analysis = RwSignal::new(None::<Shared<Analysis>>);
-        let knobs = Memo::new(move |_| view.with(|v| (v.tiers, v.weights)));
-        let report = Memo::new(move |_| {
-            let analysis = analysis.get()?;
-            let (tiers, weights) = knobs.get();
-            Some(Shared(Arc::new(analysis.report(&tiers, &weights))))
-        });
         AppState {
-            source,
-            view,
-            analysis,
-            report,
+            source: RwSignal::new(None),
+            files: StoredValue::new_local(Vec::new()),
+            view: RwSignal::new(initial),
+            report: RwSignal::new(None),
             busy: RwSignal::new(None),
             load_error: RwSignal::new(None),
             dark: RwSignal::new(browser::prefers_dark()),
             series: RwSignal::new(None),
+            asked: StoredValue::new(None),
         }
+    }
+
+    /// The settings the view asks for.
+    pub fn knobs(&self) -> Knobs {
+        self.view.with_untracked(|v| Knobs {
+            horizon: v.horizon,
+            tiers: v.tiers,
+            weights: v.weights,
+        })
     }
 
     /// Opens the feature view of `feature`.
@@ -98,64 +126,162 @@ impl AppState {
         browser::scroll_to_top();
     }
 
-    /// Re-runs the engine whenever the data or the horizon changes. A horizon change on
-    /// the same data refits only (the signals and labels are reused). The engine call is
-    /// the one async boundary, so that it can move to a Web Worker.
-    fn run_engine_on_changes(self) {
-        let horizon = Memo::new(move |_| self.view.with(|v| v.horizon));
-        let generation = StoredValue::new(0u64);
-        // The source the current analysis was made from.
-        let analysed = StoredValue::new(None::<Shared<Source>>);
-        Effect::new(move |_| {
-            let Some(source) = self.source.get() else {
-                return;
-            };
-            let horizon = horizon.get();
-            generation.update_value(|g| *g += 1);
-            let mine = generation.get_value();
-            let same_data = analysed.with_value(|a| a.as_ref() == Some(&source));
-            let previous = self.analysis.get_untracked().filter(|_| same_data);
-            self.busy.set(Some(match previous {
-                Some(_) => format!("Refitting the model for a {horizon}-day horizon…"),
-                None => format!(
-                    "Analysing {} features over {} days…",
-                    source.data.dataset.features.len(),
-                    source.data.dataset.days
-                ),
-            }));
-            leptos::task::spawn_local(async move {
-                let analysis = run_engine(source.clone(), previous, horizon).await;
-                // A newer request supersedes this one.
-                if generation.get_value() == mine {
-                    analysed.set_value(Some(source));
-                    self.analysis.set(Some(Shared(Arc::new(analysis))));
-                    self.busy.set(None);
+    /// Analyses new data in a worker of its own; the current results stay until it is done.
+    /// `files` are the person's files that `spec` names, in its order.
+    pub fn analyse(self, spec: SourceSpec, files: Vec<web_sys::File>, what: String) {
+        self.busy.set(Some(Busy {
+            message: what,
+            percent: None,
+            cancel: Some(Cancel::Analysis),
+        }));
+        let request = Request::Analyse {
+            source: spec,
+            knobs: self.knobs(),
+        };
+        let kept = files.clone();
+        engine::analyse(
+            request,
+            &files,
+            move |stage, percent| self.progress(stage, percent),
+            move |reply| {
+                self.busy.set(None);
+                match reply {
+                    Reply::Analysed { source, report } => {
+                        self.files.set_value(kept);
+                        self.load_error.set(None);
+                        self.asked.set_value(Some(knobs_of(&report)));
+                        self.source.set(Some(Shared(Arc::new(*source))));
+                        self.report.set(Some(Shared(Arc::new(*report))));
+                    }
+                    Reply::Failed(message) => self.load_error.set(Some(format!(
+                        "{message}\nThe data was not loaded; {}",
+                        self.what_stays()
+                    ))),
+                    Reply::Crashed(message) => self.load_error.set(Some(format!(
+                        "The analysis stopped on an internal error ({message}); {}",
+                        self.what_stays()
+                    ))),
+                    _ => {}
                 }
-            });
+            },
+        );
+    }
+
+    fn what_stays(&self) -> &'static str {
+        if self.report.with_untracked(Option::is_some) {
+            "the page still shows the previous data."
+        } else {
+            "choose other data on the Data view."
+        }
+    }
+
+    fn progress(&self, stage: &str, percent: f64) {
+        self.busy.update(|busy| {
+            if let Some(busy) = busy {
+                busy.message = format!("{stage}…");
+                busy.percent = Some(percent);
+            }
         });
     }
-}
 
-/// The engine behind one async boundary: yields so the page can paint the progress
-/// message, then runs the analysis, or only refits `previous` (an analysis of the same
-/// data) for the new horizon.
-pub async fn run_engine(
-    source: Shared<Source>,
-    previous: Option<Shared<Analysis>>,
-    horizon: usize,
-) -> Analysis {
-    gloo_timers::future::TimeoutFuture::new(30).await;
-    let config = crate::Config::default();
-    let mut model = config.model;
-    model.horizon = horizon;
-    match previous {
-        Some(previous) => previous.with_model(&model),
-        None => prepare_shared(
-            source.data.dataset.clone(),
-            &source.data.events,
-            &model,
-            &config.slo,
-        ),
+    /// Cancels what the engine is doing; the results shown stay.
+    pub fn cancel(self) {
+        let Some(busy) = self.busy.get_untracked() else {
+            return;
+        };
+        match busy.cancel {
+            Some(Cancel::Analysis) => {
+                engine::cancel_analysis();
+                self.busy.set(None);
+            }
+            Some(Cancel::Refit) => {
+                engine::cancel_refit();
+                self.busy.set(None);
+                // The refit took the analysis with it: back to the results' horizon, and
+                // the same data analysed again in the background.
+                if let Some(report) = self.report.get_untracked() {
+                    let knobs = knobs_of(&report);
+                    self.view.update(|v| v.horizon = knobs.horizon);
+                    self.reanalyse("Restoring the analysis after the cancelled refit");
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Analyses the current data again (after the engine lost it).
+    fn reanalyse(self, what: &str) {
+        if let Some(source) = self.source.get_untracked() {
+            let files = self.files.get_value();
+            self.analyse(source.spec.clone(), files, format!("{what}…"));
+        }
+    }
+
+    /// Keeps the report in step with the controls: tiers and weights ask the current
+    /// worker for a new report (no refit), a horizon asks for a refit (the signals are
+    /// reused). Requests queue in the worker, so the last answer is the latest ask.
+    fn follow_controls(self) {
+        let wanted = Memo::new(move |_| {
+            self.view.with(|v| Knobs {
+                horizon: v.horizon,
+                tiers: v.tiers,
+                weights: v.weights,
+            })
+        });
+        Effect::new(move |_| {
+            let wanted = wanted.get();
+            let Some(report) = self.report.get() else {
+                return;
+            };
+            let pending = self
+                .busy
+                .with_untracked(|b| b.as_ref().and_then(|b| b.cancel) == Some(Cancel::Analysis));
+            let asked = self.asked.get_value().unwrap_or_else(|| knobs_of(&report));
+            if pending || asked == wanted {
+                return;
+            }
+            let refit = wanted.horizon != asked.horizon;
+            self.asked.set_value(Some(wanted));
+            if refit {
+                self.busy.set(Some(Busy {
+                    message: format!("Refitting the model for a {}-day horizon…", wanted.horizon),
+                    percent: None,
+                    cancel: Some(Cancel::Refit),
+                }));
+            }
+            let request = if refit {
+                Request::Refit { knobs: wanted }
+            } else {
+                Request::Report { knobs: wanted }
+            };
+            let asked_now = engine::ask(
+                request,
+                move |stage, percent| self.progress(stage, percent),
+                move |reply| self.take_report(reply, refit),
+            );
+            if !asked_now {
+                self.asked.set_value(None);
+                self.reanalyse("Analysing again");
+            }
+        });
+    }
+
+    fn take_report(self, reply: Reply, refit: bool) {
+        if refit {
+            self.busy.set(None);
+        }
+        match reply {
+            Reply::Report(report) => self.report.set(Some(Shared(Arc::new(*report)))),
+            Reply::Failed(message) => self.load_error.set(Some(message)),
+            Reply::Crashed(message) => {
+                self.load_error.set(Some(format!(
+                    "The engine stopped on an internal error ({message}); the data is being analysed again."
+                )));
+                self.asked.set_value(None);
+                self.reanalyse("Analysing again");
+            }
+            _ => {}
+        }
     }
 }
 
@@ -175,7 +301,7 @@ pub fn mount() {
 pub fn App() -> impl IntoView {
     let state = AppState::new(ViewState::from_query(&browser::query()));
     provide_context(state);
-    state.run_engine_on_changes();
+    state.follow_controls();
     Effect::new(move |_| browser::replace_query(&state.view.with(|v| v.to_query())));
     Effect::new(move |_| browser::set_theme(state.dark.get()));
     data_source::load_bundled(state);
@@ -224,16 +350,28 @@ pub fn App() -> impl IntoView {
                 <controls::Controls/>
             </aside>
             <main id="main" tabindex="-1">
-                {move || state.busy.get().map(|message| view! {
-                    <p class="status" role="status" data-testid="status">
-                        <span class="spinner" aria-hidden="true"></span>{message}
-                    </p>
+                {move || state.busy.get().map(|busy| view! {
+                    <div class="status busy" role="status" data-testid="status">
+                        <span class="spinner" aria-hidden="true"></span>
+                        <span>{busy.message.clone()}</span>
+                        {busy.percent.map(|p| view! {
+                            <progress max="100" value=format!("{p:.0}") data-testid="progress"></progress>
+                            <span class="percent">{format!("{p:.0}%")}</span>
+                        })}
+                        {busy.cancel.map(|_| view! {
+                            <button data-testid="cancel" on:click=move |_| state.cancel()>"Cancel"</button>
+                        })}
+                        {state.report.with(Option::is_some).then(|| view! {
+                            <span class="muted small">" The results below are the previous ones until the new ones are ready."</span>
+                        })}
+                    </div>
                 })}
                 {move || state.load_error.get().map(|message| view! {
                     <div class="status error" role="alert" data-testid="error">
                         <pre>{message}</pre>
                     </div>
                 })}
+                <div class="results" class:stale=move || state.busy.with(Option::is_some)>
                 {move || match (state.view.with(|v| v.view), state.report.get()) {
                     (View::Data, _) => view! { <data_source::DataPanel/> }.into_any(),
                     (View::Series, _) => view! { <series::SeriesView/> }.into_any(),
@@ -242,6 +380,7 @@ pub fn App() -> impl IntoView {
                     (View::Feature, Some(report)) => view! { <feature::FeatureView report=report/> }.into_any(),
                     (View::ModelCard, Some(report)) => view! { <model_card::ModelCardView report=report/> }.into_any(),
                 }}
+                </div>
             </main>
         </div>
         <footer class="foot">

@@ -58,6 +58,9 @@ fn move_focus(ev: &web_sys::KeyboardEvent, forward: bool) {
     }
 }
 
+/// Rows drawn at first, and added by each "Show more".
+pub const ROWS_PER_PAGE: usize = 100;
+
 #[component]
 pub fn RankingTable(
     ranking: Vec<FeatureStatus>,
@@ -105,9 +108,14 @@ pub fn RankingTable(
             view.with(|v| v.table(ranking).into_iter().cloned().collect::<Vec<_>>())
         })
     });
+    // Rows are drawn a page at a time, so that a portfolio of thousands of features stays
+    // quick to sort and filter; the rest are a click away.
+    let limit = RwSignal::new(ROWS_PER_PAGE);
     let rows = move || {
+        let limit = limit.get();
         table.with(|rows| {
             rows.iter()
+                .take(limit)
                 .map(|r| {
                     let tier = r.tier.as_str();
                     let change = r.risk_7d_ago.map_or(String::new(), |old| {
@@ -206,5 +214,18 @@ pub fn RankingTable(
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        {move || {
+            let hidden = shown().saturating_sub(limit.get());
+            (hidden > 0).then(|| view! {
+                <p class="more">
+                    {format!("{hidden} more not shown. ")}
+                    <button data-testid="more-rows" on:click=move |_| limit.update(|l| *l += ROWS_PER_PAGE)>
+                        {format!("Show {} more", hidden.min(ROWS_PER_PAGE))}
+                    </button>
+                    " "
+                    <button on:click=move |_| limit.set(usize::MAX)>"Show all"</button>
+                </p>
+            })
+        }}
     }
 }

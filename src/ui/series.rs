@@ -4,69 +4,67 @@
 //! that cannot be read leaves the previous series in place and says why.
 
 use super::chart::ChartView;
-use super::{browser, AppState};
+use super::{browser, engine, AppState, Shared};
 use crate::charts::series_chart;
-use crate::series_summary::{summarize, SeriesSummary};
-use crate::synth::series::{labelled_series, SERIES_KINDS};
-use crate::telemetry::{parse_series, write_scored_series, SeriesPoint};
+use crate::engine::{Reply, Request, ScoredSeries, SeriesSource};
+use crate::synth::series::SERIES_KINDS;
+use crate::telemetry::write_scored_series;
 use leptos::prelude::*;
 use std::sync::Arc;
 
 /// A scored series on screen (kept in the page's state, so it survives a change of tab).
-#[derive(Clone)]
-pub struct Scored {
-    name: String,
-    points: Arc<Vec<SeriesPoint>>,
-    summary: Arc<SeriesSummary>,
-}
+pub type Scored = Shared<ScoredSeries>;
 
-fn scored(name: String, points: Vec<SeriesPoint>) -> Scored {
-    let summary = summarize(&points);
-    Scored {
-        name,
-        points: Arc::new(points),
-        summary: Arc::new(summary),
-    }
-}
-
-/// A generated example series of one kind, in the detect format.
-fn sample(kind: &str, seed: u64) -> Option<Scored> {
-    let series = labelled_series(kind, seed)?;
-    Some(scored(
-        format!("example: {kind} (seed {seed})"),
-        series.points(),
-    ))
+/// Scores a series in a worker of its own; the previous series stays until it is done,
+/// or stays for good if this one fails.
+fn score(
+    source: SeriesSource,
+    files: &[web_sys::File],
+    current: RwSignal<Option<Scored>>,
+    error: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+) {
+    busy.set(true);
+    let request = Request::Series { source };
+    engine::run_once(request, files, move |reply| {
+        busy.set(false);
+        match reply {
+            Reply::Series(scored) => {
+                error.set(None);
+                current.set(Some(Shared(Arc::new(*scored))));
+            }
+            Reply::Failed(message) | Reply::Crashed(message) => {
+                error.set(Some(format!("{message}\nThe previous series stays.")))
+            }
+            _ => {}
+        }
+    });
 }
 
 #[component]
 pub fn SeriesView() -> impl IntoView {
     let current = expect_context::<AppState>().series;
-    if current.with_untracked(Option::is_none) {
-        current.set(sample("cpu-5min", 1));
-    }
     let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
     let kind = RwSignal::new(SERIES_KINDS[0].to_string());
     let seed = RwSignal::new(1u64);
+    if current.with_untracked(Option::is_none) {
+        let first = SeriesSource::Example {
+            kind: "cpu-5min".into(),
+            seed: 1,
+        };
+        score(first, &[], current, error, busy);
+    }
     let take = move |files: Option<web_sys::FileList>| {
         let Some(file) = files.and_then(|l| l.get(0)) else {
             return;
         };
-        leptos::task::spawn_local(async move {
-            let name = file.name();
-            match browser::read_file(&file).await {
-                Ok(bytes) => match parse_series(&name, bytes.as_slice()) {
-                    Ok(points) if !points.is_empty() => {
-                        error.set(None);
-                        current.set(Some(scored(name, points)));
-                    }
-                    Ok(_) => error.set(Some(format!(
-                        "{name}: the file has no rows. The previous series stays."
-                    ))),
-                    Err(e) => error.set(Some(format!("{e}\nThe previous series stays."))),
-                },
-                Err(message) => error.set(Some(message)),
-            }
-        });
+        if let Err(message) = browser::check_size(&file) {
+            error.set(Some(format!("{message}\nThe previous series stays.")));
+            return;
+        }
+        let source = SeriesSource::File { name: file.name() };
+        score(source, &[file], current, error, busy);
     };
     let download = move |_| {
         if let Some(s) = current.get_untracked() {
@@ -98,10 +96,13 @@ pub fn SeriesView() -> impl IntoView {
                 <input id="series-seed" type="number" min="0" prop:value=move || seed.get().to_string()
                     on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { seed.set(v) } }/>
                 <button data-testid="series-sample" on:click=move |_| {
-                    error.set(None);
-                    current.set(sample(&kind.get_untracked(), seed.get_untracked()));
+                    let source = SeriesSource::Example { kind: kind.get_untracked(), seed: seed.get_untracked() };
+                    score(source, &[], current, error, busy);
                 }>"Score the example"</button>
             </div>
+            {move || busy.get().then(|| view! {
+                <p class="status" role="status" data-testid="series-busy"><span class="spinner" aria-hidden="true"></span>"Scoring the series…"</p>
+            })}
             {move || error.get().map(|message| view! {
                 <div class="status error" role="alert" data-testid="series-error"><pre>{message}</pre></div>
             })}

@@ -71,6 +71,13 @@ await check("the overview shows the ranking and the insights of the bundled data
   await page.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
   // A figure, not an assertion: how long the bundled analysis takes in this browser.
   console.log(`     (page load to ranking: ${Date.now() - started} ms)`);
+  const longest = await page.evaluate(() => new Promise((resolve) => {
+    const seen = [];
+    new PerformanceObserver((list) => seen.push(...list.getEntries().map((e) => e.duration)))
+      .observe({ type: "longtask", buffered: true });
+    setTimeout(() => resolve(Math.round(Math.max(0, ...seen))), 100);
+  }));
+  console.log(`     (longest main-thread task from navigation to ranking: ${longest} ms)`);
   const rows = await page.$$("[data-testid=ranking-row]");
   expect(rows.length === features, `expected ${features} rows, found ${rows.length}`);
   const insights = await page.$$eval("[data-testid=insight]", (li) => li.map((l) => l.textContent));
@@ -178,6 +185,11 @@ await check("changing the usage weight reorders the ranking, and the link keeps 
   const before = await rowNames();
   await page.fill("[data-testid=usage]", "0");
   await page.waitForFunction(() => location.search.includes("usage=0"));
+  // The engine's worker answers with the new ranking.
+  await page.waitForFunction(
+    (first) => document.querySelector("[data-testid=ranking-row] th")?.textContent !== first,
+    before[0],
+  ).catch(() => {});
   const after = await rowNames();
   expect(JSON.stringify(before) !== JSON.stringify(after), "order did not change");
   const link = page.url();
@@ -190,6 +202,7 @@ await check("changing the usage weight reorders the ranking, and the link keeps 
   await closeWatched(again, againSeen, "shared link");
   await page.click("[data-testid=reset]");
   await page.waitForFunction(() => !location.search.includes("usage="));
+  await page.waitForFunction((first) => document.querySelector("[data-testid=ranking-row] th")?.textContent === first, before[0]).catch(() => {});
   expect(JSON.stringify(await rowNames()) === JSON.stringify(before), "reset did not restore the order");
 });
 
@@ -294,6 +307,86 @@ await check("an hourly upload is analysed by the hour: the feature view names th
   await page.click("[data-testid=tab-data]");
   await page.click("text=Back to the bundled dataset");
   await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("bundled"));
+});
+
+// Long main-thread tasks (over 50 ms, as Chromium reports them) from now on, in ms.
+async function watchLongTasks(p) {
+  await p.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: "longtask" });
+  });
+}
+const longestTask = (p) => p.evaluate(() => Math.round(Math.max(0, ...window.__longTasks)));
+
+// The Data view's generator, set to 1,000 features x 365 days.
+async function thousandByYear() {
+  await page.click("[data-testid=tab-data]");
+  await page.fill("#n-features", "1000");
+  await page.press("#n-features", "Tab");
+  await page.fill("#n-days", "365");
+  await page.press("#n-days", "Tab");
+}
+
+await check("a large analysis runs in the engine's worker: progress, cancel, and the previous results stay usable", async () => {
+  await thousandByYear();
+  await watchLongTasks(page);
+  await page.click("[data-testid=generate]");
+  await page.waitForSelector("[data-testid=progress]", { timeout: 60000 });
+  // The previous results stay usable meanwhile: the overview, and a feature's detail.
+  await page.click("[data-testid=tab-overview]");
+  const rows = await page.$$("[data-testid=ranking-row]");
+  expect(rows.length === features, `${rows.length} rows while the new analysis runs`);
+  expect(await page.$(".results.stale"), "the previous results are not marked as stale");
+  await page.click("[data-testid=ranking-row]");
+  await page.waitForSelector("[data-testid=feature-sentence]", { timeout: 30000 });
+  const percent = Number(await page.getAttribute("[data-testid=progress]", "value"));
+  expect(percent >= 0 && percent < 100, `progress ${percent}`);
+  await page.click("[data-testid=cancel]");
+  await page.waitForFunction(() => !document.querySelector("[data-testid=status]"));
+  expect(!(await page.$(".results.stale")), "still marked stale after the cancel");
+  await page.click("[data-testid=tab-data]");
+  const source = await page.textContent("[data-testid=source]");
+  expect(source.includes("bundled"), `after the cancel: ${source}`);
+  console.log(`     (longest main-thread task while the engine worked: ${await longestTask(page)} ms)`);
+});
+
+await check("1,000 features x 365 days are analysed in the worker, and the controls answer without a refit", async () => {
+  await thousandByYear();
+  await watchLongTasks(page);
+  const started = Date.now();
+  await page.click("[data-testid=generate]");
+  await page.waitForFunction(
+    () => document.querySelector("[data-testid=source]")?.textContent.includes("1000 features"),
+    null,
+    { timeout: 600000 },
+  );
+  const analysed = Date.now() - started;
+  const longest = await longestTask(page);
+  console.log(`     (1,000 x 365 generated and analysed in ${analysed} ms; longest main-thread task meanwhile: ${longest} ms)`);
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForSelector("[data-testid=ranking-row]");
+  const before = await rowNames();
+  expect(before.length === 100, `${before.length} rows drawn (a page of 100)`);
+  const count = await page.textContent(".filters [aria-live]");
+  expect(count.includes("1000 of 1000 features"), count);
+  await page.click("[data-testid=more-rows]");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=ranking-row]").length === 200);
+  await watchLongTasks(page);
+  const moved = Date.now();
+  await page.fill("[data-testid=usage]", "0");
+  await page.waitForFunction(
+    (first) => document.querySelector("[data-testid=ranking-row] th")?.textContent !== first
+      || !location.search.includes("usage=0"),
+    before[0],
+    { timeout: 30000 },
+  ).catch(() => {});
+  console.log(`     (usage weight to reordered ranking, 1,000 features: ${Date.now() - moved} ms; longest task ${await longestTask(page)} ms)`);
+  await page.click("[data-testid=reset]");
+  await page.click("[data-testid=tab-data]");
+  await page.click("text=Back to the bundled dataset");
+  await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("bundled"), null, { timeout: 60000 });
 });
 
 await check("the page works on a 360 px wide phone", async () => {

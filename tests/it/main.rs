@@ -6,6 +6,7 @@
 mod cli;
 mod engine;
 mod properties;
+mod worker_protocol;
 
 use feature_radar::synth::{generate, SynthData, SynthParams};
 use feature_radar::telemetry::{write_events_csv, write_telemetry_csv};

@@ -1,0 +1,348 @@
+//! The engine as messages: what the page asks its Web Worker, and what the worker answers.
+//!
+//! The worker holds one [`Engine`]: the data it read and the [`Analysis`] made of it, which
+//! never cross to the page. The page sends a [`Request`] and receives [`Reply`]s: progress
+//! while it works, then a compact result (a [`Report`] for the current controls, one
+//! feature's [`FeatureDetail`], a CSV text). Messages cross as postcard bytes.
+//!
+//! Pure: no browser, files or clock, so the whole protocol is tested natively. The wasm
+//! shell (`bin/worker.rs`) only moves bytes and reads the person's files.
+
+use crate::detail::FeatureDetail;
+use crate::impact::{ImpactWeights, RiskCutoffs, TierThresholds};
+use crate::report::{prepare_with_progress, Analysis, FeatureStatus, Report, Stage};
+use crate::series_summary::{summarize, SeriesSummary};
+use crate::synth::series::labelled_series;
+use crate::synth::SynthParams;
+use crate::telemetry::{parse_series, Dataset, Granularity, SeriesPoint};
+use crate::{load, Config, LoadedData};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// At most this many skipped rows are described to the page (all are counted).
+pub const PROBLEMS_SHOWN: usize = 50;
+
+/// Where the data comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SourceSpec {
+    /// The bundled synthetic dataset (generated in place, the same bytes as `data/`).
+    Bundled,
+    /// A new synthetic dataset.
+    Generated {
+        seed: u64,
+        features: usize,
+        days: usize,
+    },
+    /// The person's files, which come with the message: telemetry, then events if named.
+    Files {
+        telemetry: String,
+        events: Option<String>,
+    },
+}
+
+/// The settings an analysis and its report depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Knobs {
+    pub horizon: usize,
+    pub tiers: TierThresholds,
+    pub weights: ImpactWeights,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Read or generate the data and analyse it.
+    Analyse { source: SourceSpec, knobs: Knobs },
+    /// Refit the model for another horizon (the signals and labels are reused).
+    Refit { knobs: Knobs },
+    /// The report under other tiers or weights (no refit).
+    Report { knobs: Knobs },
+    /// One feature's detail, for its status in the page's report.
+    Detail { status: Box<FeatureStatus> },
+    /// One metric series scored for anomalies, as `feature-radar detect` scores it.
+    Series { source: SeriesSource },
+}
+
+/// The series of a [`Request::Series`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SeriesSource {
+    /// A generated example of one kind (`synth::series::SERIES_KINDS`).
+    Example { kind: String, seed: u64 },
+    /// The person's file, which comes with the message.
+    File { name: String },
+}
+
+/// A series with its scores and what they say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredSeries {
+    pub name: String,
+    pub points: Vec<SeriesPoint>,
+    pub summary: SeriesSummary,
+}
+
+/// What the page shows about the data being analysed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceSummary {
+    pub label: String,
+    pub spec: SourceSpec,
+    pub features: usize,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub events: usize,
+    /// The first [`PROBLEMS_SHOWN`] skipped rows, in words.
+    pub problems: Vec<String>,
+    pub problem_count: usize,
+    /// Columns the contract does not name: "file: column".
+    pub ignored_columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The worker is listening (sent once, first).
+    Ready,
+    /// Work under way: what is being done, and the share of the whole request done (0-100).
+    Progress {
+        stage: String,
+        percent: f64,
+    },
+    Analysed {
+        source: Box<SourceSummary>,
+        report: Box<Report>,
+    },
+    Report(Box<Report>),
+    Detail(Box<FeatureDetail>),
+    Series(Box<ScoredSeries>),
+    /// The request could not be done; whatever the engine held before is unchanged.
+    Failed(String),
+    /// The engine stopped on an internal error while doing the request; its state is lost.
+    Crashed(String),
+}
+
+/// A message with the number that pairs a reply with its request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub id: u64,
+    pub body: T,
+}
+
+impl<T: Serialize + for<'de> Deserialize<'de>> Envelope<T> {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("engine messages always serialise")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(bytes).map_err(|e| format!("a malformed engine message ({e})"))
+    }
+}
+
+/// The engine's state: the data and its analysis, if any.
+#[derive(Default)]
+pub struct Engine {
+    analysis: Option<Analysis>,
+    /// The tiers' daily cut-offs of the last report, for the tiers they were made with:
+    /// most of a report's cost, reused when only the weights change.
+    cutoffs: Option<(TierThresholds, Vec<RiskCutoffs>)>,
+}
+
+impl Engine {
+    /// Does `request`, telling `progress` (stage, percent) as it goes. `files` are the
+    /// bytes of the files a [`SourceSpec::Files`] names, in its order. A request that
+    /// fails leaves the engine as it was.
+    pub fn handle(
+        &mut self,
+        request: Request,
+        files: &[Vec<u8>],
+        progress: &mut dyn FnMut(&str, f64),
+    ) -> Reply {
+        match request {
+            Request::Analyse { source, knobs } => match read(&source, files) {
+                Ok((label, data)) => {
+                    progress("Analysing", 10.0);
+                    let analysis = analyse(&data, &knobs, &mut |stage, share| {
+                        let (from, span) = match stage {
+                            Stage::Signals => (10.0, 40.0),
+                            Stage::Fitting => (50.0, 50.0),
+                        };
+                        progress(stage.describe(), from + span * share);
+                    });
+                    let summary = summarise(label, source, &data);
+                    self.analysis = Some(analysis);
+                    self.cutoffs = None;
+                    let report = self.report(&knobs);
+                    Reply::Analysed {
+                        source: Box::new(summary),
+                        report: Box::new(report),
+                    }
+                }
+                Err(message) => Reply::Failed(message),
+            },
+            Request::Refit { knobs } => {
+                let Some(analysis) = &self.analysis else {
+                    return Reply::Failed(NOTHING_YET.into());
+                };
+                let mut model = analysis.model;
+                model.horizon = knobs.horizon;
+                let refitted = analysis.with_model_progress(&model, &mut |share| {
+                    progress(Stage::Fitting.describe(), 100.0 * share)
+                });
+                self.analysis = Some(refitted);
+                self.cutoffs = None;
+                Reply::Report(Box::new(self.report(&knobs)))
+            }
+            Request::Report { knobs } => match self.analysis {
+                Some(_) => Reply::Report(Box::new(self.report(&knobs))),
+                None => Reply::Failed(NOTHING_YET.into()),
+            },
+            Request::Series { source } => match series(&source, files) {
+                Ok(scored) => Reply::Series(Box::new(scored)),
+                Err(message) => Reply::Failed(message),
+            },
+            Request::Detail { status } => match &self.analysis {
+                Some(analysis) => match analysis.dataset.feature_index(&status.feature) {
+                    Some(f) => Reply::Detail(Box::new(analysis.feature_detail(f, &status))),
+                    None => Reply::Failed(format!("no feature named {:?}", status.feature)),
+                },
+                None => Reply::Failed(NOTHING_YET.into()),
+            },
+        }
+    }
+
+    /// The report of the analysis held under `knobs`' tiers and weights (the cut-offs of
+    /// the same tiers are reused).
+    fn report(&mut self, knobs: &Knobs) -> Report {
+        let analysis = self.analysis.as_ref().expect("called with an analysis");
+        let fresh = match &self.cutoffs {
+            Some((tiers, _)) => *tiers != knobs.tiers,
+            None => true,
+        };
+        if fresh {
+            self.cutoffs = Some((knobs.tiers, analysis.cutoffs(&knobs.tiers)));
+        }
+        let (_, cutoffs) = self.cutoffs.as_ref().expect("just set");
+        analysis.report_with_cutoffs(&knobs.tiers, &knobs.weights, cutoffs)
+    }
+}
+
+const NOTHING_YET: &str = "no data has been analysed yet";
+
+/// Reads or generates the data a source names. Errors are in words, naming file and line.
+fn read(source: &SourceSpec, files: &[Vec<u8>]) -> Result<(String, LoadedData), String> {
+    match source {
+        SourceSpec::Bundled => {
+            let (telemetry, events) = crate::synth::bundled_files();
+            load(
+                "telemetry.csv",
+                telemetry.as_bytes(),
+                Some(("events.csv", events.as_bytes())),
+            )
+            .map(|data| ("the bundled synthetic dataset".to_string(), data))
+            .map_err(|e| e.to_string())
+        }
+        SourceSpec::Generated {
+            seed,
+            features,
+            days,
+        } => {
+            let params = SynthParams {
+                seed: *seed,
+                features: *features,
+                days: *days,
+                ..SynthParams::default()
+            };
+            let data = crate::synth::generate(&params);
+            let dataset = Dataset::from_records(&data.telemetry, Granularity::Days)
+                .ok_or("the generator made no telemetry")?;
+            Ok((
+                format!("a synthetic dataset (seed {seed}, {features} features, {days} days)"),
+                LoadedData {
+                    dataset: Arc::new(dataset),
+                    events: data.events,
+                    problems: vec![],
+                    ignored_columns: vec![],
+                },
+            ))
+        }
+        SourceSpec::Files { telemetry, events } => {
+            let telemetry_bytes = files.first().ok_or("the telemetry file did not arrive")?;
+            let events_bytes = match events {
+                Some(name) => Some((
+                    name.as_str(),
+                    files
+                        .get(1)
+                        .ok_or("the events file did not arrive")?
+                        .as_slice(),
+                )),
+                None => None,
+            };
+            let data = load(telemetry, telemetry_bytes.as_slice(), events_bytes)
+                .map_err(|e| e.to_string())?;
+            let label = match events {
+                Some(e) => format!("your files {telemetry} and {e}"),
+                None => format!("your file {telemetry}"),
+            };
+            Ok((label, data))
+        }
+    }
+}
+
+/// Reads or generates a series and scores it. (Needs no analysis: any worker can do it.)
+fn series(source: &SeriesSource, files: &[Vec<u8>]) -> Result<ScoredSeries, String> {
+    let (name, points) = match source {
+        SeriesSource::Example { kind, seed } => {
+            let series = labelled_series(kind, *seed)
+                .ok_or_else(|| format!("there is no example series of kind {kind:?}"))?;
+            (format!("example: {kind} (seed {seed})"), series.points())
+        }
+        SeriesSource::File { name } => {
+            let bytes = files.first().ok_or("the series file did not arrive")?;
+            let points = parse_series(name, bytes.as_slice()).map_err(|e| e.to_string())?;
+            if points.is_empty() {
+                return Err(format!("{name}: the file has no rows"));
+            }
+            (name.clone(), points)
+        }
+    };
+    let summary = summarize(&points);
+    Ok(ScoredSeries {
+        name,
+        points,
+        summary,
+    })
+}
+
+fn analyse(data: &LoadedData, knobs: &Knobs, progress: &mut dyn FnMut(Stage, f64)) -> Analysis {
+    let config = Config::default();
+    let mut model = config.model;
+    model.horizon = knobs.horizon;
+    prepare_with_progress(
+        data.dataset.clone(),
+        &data.events,
+        &model,
+        &config.slo,
+        progress,
+    )
+}
+
+fn summarise(label: String, spec: SourceSpec, data: &LoadedData) -> SourceSummary {
+    let d = &data.dataset;
+    SourceSummary {
+        label,
+        spec,
+        features: d.features.len(),
+        start: d.start,
+        end: d.end(),
+        events: data.events.len(),
+        problems: data
+            .problems
+            .iter()
+            .take(PROBLEMS_SHOWN)
+            .map(|p| p.to_string())
+            .collect(),
+        problem_count: data.problems.len(),
+        ignored_columns: data
+            .ignored_columns
+            .iter()
+            .map(|(file, column)| format!("{file}: {column}"))
+            .collect(),
+    }
+}

@@ -1,0 +1,358 @@
+//! The engine as the page's Web Worker runs it (`feature_radar::engine`): requests in,
+//! progress and replies out, messages that survive their trip as bytes, and uploads that
+//! fail while the data analysed before stays.
+
+use feature_radar::engine::{Engine, Envelope, Knobs, Reply, Request, SeriesSource, SourceSpec};
+use feature_radar::report::{prepare, FeatureStatus, Report};
+use feature_radar::telemetry::{Dataset, Granularity};
+use feature_radar::view_state::ViewState;
+use feature_radar::{load, Config, LoadedData};
+
+fn knobs() -> Knobs {
+    let v = ViewState::default();
+    Knobs {
+        horizon: v.horizon,
+        tiers: v.tiers,
+        weights: v.weights,
+    }
+}
+
+/// Handles `request`, returning the reply and the progress percentages reported.
+fn ask(engine: &mut Engine, request: Request, files: &[Vec<u8>]) -> (Reply, Vec<f64>) {
+    let mut seen = Vec::new();
+    let reply = engine.handle(request, files, &mut |stage, percent| {
+        assert!(!stage.is_empty());
+        seen.push(percent);
+    });
+    (reply, seen)
+}
+
+fn report_of(reply: Reply) -> Report {
+    match reply {
+        Reply::Analysed { report, .. } | Reply::Report(report) => *report,
+        other => panic!("expected a report, got {other:?}"),
+    }
+}
+
+fn failure(reply: Reply) -> String {
+    match reply {
+        Reply::Failed(message) => message,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+/// An upload of one telemetry file (its bytes go beside the request).
+fn upload() -> Request {
+    Request::Analyse {
+        source: SourceSpec::Files {
+            telemetry: "telemetry.csv".into(),
+            events: None,
+        },
+        knobs: knobs(),
+    }
+}
+
+/// The bundled data, loaded as the command line loads it.
+fn bundled_data() -> LoadedData {
+    let (telemetry, events) = feature_radar::synth::bundled_files();
+    load(
+        "telemetry.csv",
+        telemetry.as_bytes(),
+        Some(("events.csv", events.as_bytes())),
+    )
+    .unwrap()
+}
+
+fn analysed_bundled(engine: &mut Engine) -> Report {
+    let request = Request::Analyse {
+        source: SourceSpec::Bundled,
+        knobs: knobs(),
+    };
+    report_of(ask(engine, request, &[]).0)
+}
+
+#[test]
+fn the_bundled_data_gives_the_same_report_as_the_command_line_with_progress_to_the_end() {
+    let mut engine = Engine::default();
+    let (reply, progress) = ask(
+        &mut engine,
+        Request::Analyse {
+            source: SourceSpec::Bundled,
+            knobs: knobs(),
+        },
+        &[],
+    );
+    let Reply::Analysed { source, report } = reply else {
+        panic!("not analysed: {reply:?}");
+    };
+    assert_eq!(source.label, "the bundled synthetic dataset");
+    assert_eq!(source.features, 80);
+    assert!(source.events > 0 && source.problem_count == 0);
+
+    let data = bundled_data();
+    let config = Config::default();
+    let direct = prepare(&data.dataset, &data.events, &config.model, &config.slo);
+    let k = knobs();
+    assert_eq!(*report, direct.report(&k.tiers, &k.weights));
+
+    assert!(progress.len() >= 5, "{progress:?}");
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+    assert!(*progress.last().unwrap() >= 99.0, "{progress:?}");
+}
+
+#[test]
+fn replies_cross_as_bytes_unchanged() {
+    let mut engine = Engine::default();
+    let report = analysed_bundled(&mut engine);
+    let status: FeatureStatus = report.ranking[0].clone();
+    let (detail, _) = ask(
+        &mut engine,
+        Request::Detail {
+            status: Box::new(status.clone()),
+        },
+        &[],
+    );
+    for reply in [Reply::Report(Box::new(report)), detail] {
+        let envelope = Envelope { id: 7, body: reply };
+        let back = Envelope::<Reply>::from_bytes(&envelope.to_bytes()).unwrap();
+        assert_eq!(back, envelope);
+    }
+    let request = Envelope {
+        id: 8,
+        body: Request::Detail {
+            status: Box::new(status),
+        },
+    };
+    assert_eq!(
+        Envelope::<Request>::from_bytes(&request.to_bytes()).unwrap(),
+        request
+    );
+    assert!(Envelope::<Request>::from_bytes(&[0xff, 0xff, 0xff])
+        .unwrap_err()
+        .contains("malformed"));
+}
+
+#[test]
+fn controls_and_horizon_answer_from_the_analysis_held() {
+    let mut engine = Engine::default();
+    let first = analysed_bundled(&mut engine);
+
+    // Another usage weight: a new report, no refit (the fits are the same).
+    let mut by_risk = knobs();
+    by_risk.weights.usage = 0.0;
+    let report = report_of(ask(&mut engine, Request::Report { knobs: by_risk }, &[]).0);
+    assert_eq!(report.model_card, first.model_card);
+    assert_eq!(report.config.impact.usage, 0.0);
+    for pair in report.ranking.windows(2) {
+        if pair[0].tier == pair[1].tier {
+            assert!(pair[0].impact >= pair[1].impact);
+            assert!(pair[0].risk >= pair[1].risk, "usage 0 ranks by risk");
+        }
+    }
+
+    // Another horizon: a refit, which reports its progress and matches a fresh analysis.
+    let mut longer = knobs();
+    longer.horizon = 14;
+    let (reply, progress) = ask(&mut engine, Request::Refit { knobs: longer }, &[]);
+    let refitted = report_of(reply);
+    assert!(!progress.is_empty());
+    assert_eq!(refitted.config.model.horizon, 14);
+    let data = bundled_data();
+    let mut model = Config::default().model;
+    model.horizon = 14;
+    let fresh = prepare(&data.dataset, &data.events, &model, &Config::default().slo);
+    assert_eq!(refitted, fresh.report(&longer.tiers, &longer.weights));
+
+    // A feature's detail is for the feature asked.
+    let status = refitted.ranking[2].clone();
+    let (reply, _) = ask(
+        &mut engine,
+        Request::Detail {
+            status: Box::new(status.clone()),
+        },
+        &[],
+    );
+    let Reply::Detail(detail) = reply else {
+        panic!("no detail: {reply:?}");
+    };
+    assert_eq!(detail.feature, status.feature);
+    assert_eq!(detail.dates.len(), data.dataset.days);
+    let mut unknown = status;
+    unknown.feature = "no such feature".into();
+    let (reply, _) = ask(
+        &mut engine,
+        Request::Detail {
+            status: Box::new(unknown),
+        },
+        &[],
+    );
+    assert!(failure(reply).contains("no such feature"));
+}
+
+#[test]
+fn nothing_is_answered_before_data_is_analysed() {
+    let mut engine = Engine::default();
+    let (reply, _) = ask(&mut engine, Request::Report { knobs: knobs() }, &[]);
+    assert!(failure(reply).contains("no data"));
+}
+
+#[test]
+fn uploads_that_fail_are_named_by_file_and_line_and_the_previous_data_stays() {
+    let mut engine = Engine::default();
+    let before = analysed_bundled(&mut engine);
+    let head = "date,feature,sessions,latency_p95_ms,crash_rate\n";
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            b"date,feature,sessions\n2026-01-01,a,10\n".to_vec(),
+            "telemetry.csv: line 1: missing required column(s): latency_p95_ms, crash_rate",
+        ),
+        (
+            format!("{head}2026-01-01T05:00:00Z,a,1,100,0\n2026-01-02,a,1,100,0\n").into_bytes(),
+            "telemetry.csv: line 3, column 1 (date): 2026-01-02 is a day but line 2 is hourly",
+        ),
+        (
+            format!("{head}0001-01-01,a,1,100,0\n9999-01-01,a,1,100,0\n").into_bytes(),
+            "telemetry.csv",
+        ),
+    ];
+    for (bytes, expected) in cases {
+        let (reply, _) = ask(&mut engine, upload(), &[bytes]);
+        let message = failure(reply);
+        assert!(message.contains(expected), "{message}");
+        let (reply, _) = ask(&mut engine, Request::Report { knobs: knobs() }, &[]);
+        assert_eq!(report_of(reply), before, "the previous analysis stays");
+    }
+    // A file that never arrived.
+    let (reply, _) = ask(&mut engine, upload(), &[]);
+    assert!(failure(reply).contains("did not arrive"));
+}
+
+#[test]
+fn an_upload_with_bad_rows_is_analysed_and_its_problems_listed() {
+    let mut engine = Engine::default();
+    let mut text = String::from("date,feature,sessions,latency_p95_ms,crash_rate,owner\n");
+    for day in 1..=20 {
+        text.push_str(&format!("2026-01-{day:02},checkout,100,250,0.001,team-a\n"));
+    }
+    text.push_str("2026-01-21,checkout,100,slow,0.001,team-a\n");
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"2026-01-22,\xff\xfe,1,100,0,x\n");
+    let (reply, _) = ask(&mut engine, upload(), &[bytes.clone()]);
+    let Reply::Analysed { source, report } = reply else {
+        panic!("not analysed: {reply:?}");
+    };
+    assert_eq!(source.label, "your file telemetry.csv");
+    assert_eq!(source.problem_count, 2);
+    assert!(source.problems[0]
+        .contains("telemetry.csv: line 22, column 4 (latency_p95_ms): 'slow' is not a number"));
+    assert!(source.problems[1].contains("line 23: field 2 of the row is not valid UTF-8"));
+    assert_eq!(source.ignored_columns, vec!["telemetry.csv: owner"]);
+    assert_eq!(report.dataset.days, 20);
+
+    // Events come as the second file.
+    let events = b"timestamp,feature,kind,title\n2026-01-05T10:00:00Z,checkout,deploy,v2\n";
+    let request = Request::Analyse {
+        source: SourceSpec::Files {
+            telemetry: "t.csv".into(),
+            events: Some("events.csv".into()),
+        },
+        knobs: knobs(),
+    };
+    let (reply, _) = ask(&mut engine, request, &[bytes, events.to_vec()]);
+    let Reply::Analysed { source, .. } = reply else {
+        panic!("not analysed: {reply:?}");
+    };
+    assert_eq!(source.label, "your files t.csv and events.csv");
+    assert_eq!(source.events, 1);
+}
+
+#[test]
+fn a_generated_dataset_is_the_generator_s() {
+    let mut engine = Engine::default();
+    let request = Request::Analyse {
+        source: SourceSpec::Generated {
+            seed: 5,
+            features: 12,
+            days: 90,
+        },
+        knobs: knobs(),
+    };
+    let Reply::Analysed { source, report } = ask(&mut engine, request, &[]).0 else {
+        panic!("not analysed");
+    };
+    assert_eq!((source.features, report.dataset.days), (12, 90));
+    let data = feature_radar::synth::generate(&feature_radar::synth::SynthParams {
+        seed: 5,
+        features: 12,
+        days: 90,
+        ..Default::default()
+    });
+    let dataset = Dataset::from_records(&data.telemetry, Granularity::Days).unwrap();
+    assert_eq!(source.start, dataset.start);
+}
+
+/// A 240 KB series of empty rows 99,999 s apart once asked for 8 GB and panicked
+/// ("capacity overflow"), which lost the page; now it is scored like any series.
+#[test]
+fn series_are_scored_and_a_bad_one_is_named() {
+    let mut engine = Engine::default();
+    let mut text = String::from("timestamp,value\n");
+    for i in 0..10_000u64 {
+        text.push_str(&format!("{},\n", 1_400_000_000 + i * 99_999));
+    }
+    text.push_str(&format!("{},5\n", 1_400_000_000u64 + 10_000 * 99_999));
+    let file = |name: &str| Request::Series {
+        source: SeriesSource::File { name: name.into() },
+    };
+    let Reply::Series(scored) = ask(&mut engine, file("gaps.csv"), &[text.into_bytes()]).0 else {
+        panic!("not scored");
+    };
+    assert_eq!(scored.name, "gaps.csv");
+    assert_eq!(scored.points.len(), 10_001);
+    assert_eq!(scored.summary.scores.len(), 10_001);
+
+    let (reply, _) = ask(
+        &mut engine,
+        file("bad.csv"),
+        &[b"timestamp,value\n,1\n".to_vec()],
+    );
+    assert!(failure(reply).contains("bad.csv: line 2"));
+    let (reply, _) = ask(
+        &mut engine,
+        file("empty.csv"),
+        &[b"timestamp,value\n".to_vec()],
+    );
+    assert!(failure(reply).contains("empty.csv: the file has no rows"));
+
+    let example = Request::Series {
+        source: SeriesSource::Example {
+            kind: "cpu-5min".into(),
+            seed: 1,
+        },
+    };
+    let Reply::Series(scored) = ask(&mut engine, example, &[]).0 else {
+        panic!("not scored");
+    };
+    assert_eq!(scored.name, "example: cpu-5min (seed 1)");
+    assert!(!scored.summary.sentences.is_empty());
+}
+
+/// Reports reuse the tiers' cut-offs while only the weights change; each must still be
+/// the report a fresh analysis gives for the same knobs.
+#[test]
+fn reports_for_changing_tiers_and_weights_are_those_of_the_analysis() {
+    let mut engine = Engine::default();
+    analysed_bundled(&mut engine);
+    let data = bundled_data();
+    let config = Config::default();
+    let direct = prepare(&data.dataset, &data.events, &config.model, &config.slo);
+    let mut k = knobs();
+    for step in 0..4 {
+        match step % 2 {
+            0 => k.weights.usage = 0.25 * step as f64,
+            _ => k.tiers.investigate += 1.0,
+        }
+        let report = report_of(ask(&mut engine, Request::Report { knobs: k }, &[]).0);
+        assert_eq!(report, direct.report(&k.tiers, &k.weights), "step {step}");
+    }
+}
