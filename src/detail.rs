@@ -318,7 +318,7 @@ impl Analysis {
     pub fn feature_detail(&self, f: usize, status: &FeatureStatus) -> FeatureDetail {
         let series = &self.dataset.features[f];
         let days = self.dataset.days;
-        let signals = &self.signals[f];
+        let signals = self.feature_signals(f);
         let specs: [(Metric, &str, &str); 5] = [
             (Metric::LatencyP95, "Latency p95", "ms"),
             (Metric::CrashRate, "Crash rate", "%"),

@@ -2,19 +2,20 @@
 //! function that builds it from a dataset and its events.
 
 use crate::analysis::labels::{Degradations, LabelSource, SloRule};
-use crate::analysis::signals::{feature_signals, Signals};
-use crate::analysis::{events_by_feature, stats::present, FeatureEvents};
+use crate::analysis::signals::{feature_signals, sessions_7d, SignalSource, Signals};
+use crate::analysis::{events_by_feature, map_indices, stats::present, FeatureEvents};
 use crate::impact::{daily_cutoffs, ImpactWeights, RiskCutoffs, Tier, TierThresholds};
 use crate::insights::{feature_sentence, human_count, Insight};
 use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
 };
 use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
-use crate::model::{eligible, walk_forward_with_progress, RiskModelParams, WalkForward};
-use crate::telemetry::{Dataset, EventKind, EventRecord, Granularity};
+use crate::model::{
+    eligible, walk_forward_by_day, Day, FittedRiskModel, RiskModelParams, WalkForward,
+};
+use crate::telemetry::{Dataset, EventKind, EventRecord, FeatureSeries, Granularity};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Everything a user can change about the analysis.
@@ -272,24 +273,47 @@ fn contributions(contributions: &[f64; N_INPUTS], signals: &Signals) -> Vec<Cont
     list
 }
 
+/// A feature's signals on its latest day with telemetry, kept because every report reads
+/// them (the ranking, its reasons and contributions, the sentences).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatestSignals {
+    pub day: usize,
+    /// The whole feature's signals.
+    pub whole: Signals,
+    /// The signals the model read, when its view on that day was a cohort.
+    pub cohort: Option<Signals>,
+}
+
+impl LatestSignals {
+    /// The signals the model read on the day.
+    pub fn model(&self) -> &Signals {
+        self.cohort.as_ref().unwrap_or(&self.whole)
+    }
+}
+
 /// The expensive part of an analysis: signals, labels and the walk-forward model. It
 /// depends on the data, the model's settings and the service-level rule; the tiers and
 /// the impact weights are applied afterwards by [`Analysis::report`], cheaply, so that
 /// the page can move them interactively.
+///
+/// Per feature-day it keeps only what the ranking and the tiers read at every report:
+/// the risk and the fit that made it, whether the signals exist, and the view the model
+/// read (a byte). Signals are kept for each feature's latest day only; any other day's
+/// are recomputed from the dataset when asked for ([`Analysis::model_signals`],
+/// [`Analysis::feature_signals`]), which for one feature's whole history is cheap.
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub dataset: Arc<Dataset>,
     /// Each feature's deploys and incidents (a `*` event in every feature's list).
     pub feature_events: Arc<Vec<FeatureEvents>>,
-    /// Per feature, per day: the whole feature's signals.
-    pub signals: Arc<Vec<Vec<Signals>>>,
-    /// The signals of the cohort the model read, for each (feature, day) whose view is a
-    /// cohort. Only the chosen ones are kept: every cohort's every day would multiply the
-    /// memory by the number of cohorts.
-    pub cohort_signals: Arc<HashMap<(usize, usize), Signals>>,
+    /// Sessions of all features over the seven days ending on each day (a feature's usage
+    /// share reads it).
+    pub total_sessions_7d: Arc<Vec<f64>>,
+    /// Per feature: its signals on its latest day with telemetry (None: it has none).
+    pub latest: Arc<Vec<Option<LatestSignals>>>,
     /// Per feature and day, the view the model read: 0 for the whole feature, `c + 1`
-    /// for cohort `c`.
-    pub view: Arc<Vec<Vec<usize>>>,
+    /// for cohort `c` (at most [`crate::telemetry::MAX_COHORTS`]).
+    pub view: Arc<Vec<Vec<u8>>>,
     pub valid: Arc<Vec<Vec<bool>>>,
     pub degradations: Arc<Degradations>,
     /// What was said about the labels: incidents that cannot count, and where the source
@@ -314,9 +338,10 @@ pub fn prepare(
 /// A stage of [`prepare`], for progress reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// Per-day signals of each feature (and its cohorts).
+    /// Events by feature, sessions' totals and the labels.
     Signals,
-    /// The walk-forward fits and risks.
+    /// Day by day: each feature's (and cohort's) signals, the view the model reads, the
+    /// walk-forward fits and risks.
     Fitting,
 }
 
@@ -324,8 +349,8 @@ impl Stage {
     /// What the stage does, for a progress line.
     pub fn describe(self) -> &'static str {
         match self {
-            Stage::Signals => "Computing signals",
-            Stage::Fitting => "Fitting the risk model",
+            Stage::Signals => "Reading events and labels",
+            Stage::Fitting => "Computing signals and fitting the risk model",
         }
     }
 }
@@ -349,9 +374,48 @@ pub fn prepare_with_progress(
     progress: &mut dyn FnMut(Stage, f64),
 ) -> Analysis {
     let dataset: &Dataset = &shared;
-    let days = dataset.days;
+    progress(Stage::Signals, 0.0);
     let feature_events = events_by_feature(dataset, events);
-    let total_sessions_7d: Vec<f64> = (0..days)
+    let total_sessions_7d = total_sessions_7d(dataset);
+    let (incidents_from, label_notes) = incident_log(dataset, events);
+    let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
+    progress(Stage::Signals, 1.0);
+    progress(Stage::Fitting, 0.0);
+    let inputs = Inputs::new(
+        dataset,
+        &feature_events,
+        &total_sessions_7d,
+        model.cohort_margin,
+        None,
+    );
+    let (run, inputs) = fit_on(model, dataset, &degradations, inputs, &mut |share| {
+        progress(Stage::Fitting, share)
+    });
+    progress(Stage::Fitting, 1.0);
+    let Inputs {
+        view,
+        valid,
+        latest,
+        ..
+    } = inputs;
+    Analysis {
+        dataset: shared.clone(),
+        feature_events: Arc::new(feature_events),
+        total_sessions_7d: Arc::new(total_sessions_7d),
+        latest: Arc::new(latest),
+        view: Arc::new(view),
+        valid: Arc::new(valid),
+        degradations: Arc::new(degradations),
+        label_notes,
+        run,
+        model: *model,
+        slo: *slo,
+    }
+}
+
+/// Sessions of all features over the seven days ending on each day.
+fn total_sessions_7d(dataset: &Dataset) -> Vec<f64> {
+    (0..dataset.days)
         .map(|t| {
             dataset
                 .features
@@ -363,112 +427,234 @@ pub fn prepare_with_progress(
                 })
                 .sum()
         })
-        .collect();
-    let n = dataset.features.len().max(1) as f64;
-    progress(Stage::Signals, 0.0);
-    let signals: Vec<Vec<Signals>> = dataset
-        .features
-        .iter()
-        .zip(&feature_events)
-        .enumerate()
-        .map(|(f, (series, ev))| {
-            if f % 16 == 0 {
-                progress(Stage::Signals, 0.5 * f as f64 / n);
-            }
-            feature_signals(series, ev, &total_sessions_7d)
+        .collect()
+}
+
+/// The walk-forward on the inputs `inputs` makes. Natively the inputs are made on a thread
+/// of their own, a block of days ahead of the fits, so that the fits (one thread) and the
+/// signals overlap; in the browser they take turns. Returns the inputs' maker, with what
+/// it recorded.
+fn fit_on<'a>(
+    model: &RiskModelParams,
+    dataset: &Dataset,
+    degradations: &Degradations,
+    mut inputs: Inputs<'a>,
+    progress: &mut dyn FnMut(f64),
+) -> (WalkForward, Inputs<'a>) {
+    let (features, days) = (dataset.features.len(), dataset.days);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Day>(BLOCK_DAYS);
+            let maker = scope.spawn(move || {
+                for t in 0..days {
+                    if sender.send(inputs.day(t)).is_err() {
+                        break;
+                    }
+                }
+                inputs
+            });
+            let run = walk_forward_by_day(
+                model,
+                features,
+                days,
+                degradations,
+                &mut |_| receiver.recv().expect("the inputs' thread makes every day"),
+                progress,
+            );
+            drop(receiver);
+            (run, maker.join().expect("the inputs' thread panicked"))
         })
-        .collect();
-    let default = crate::model::FittedRiskModel::default_model();
-    let mut inputs = Vec::with_capacity(signals.len());
-    let mut valid = Vec::with_capacity(signals.len());
-    let mut view = Vec::with_capacity(signals.len());
-    let mut cohort_signals = HashMap::new();
-    for (f, whole) in signals.iter().enumerate() {
-        if f % 16 == 0 {
-            progress(Stage::Signals, 0.5 + 0.5 * f as f64 / n);
-        }
-        // One feature's cohorts at a time, so that only its signals are held at once.
-        let cohorts: Vec<Vec<Signals>> = dataset
-            .cohorts
-            .get(f)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|c| feature_signals(&c.series, &feature_events[f], &total_sessions_7d))
-            .collect();
-        let chosen = choose_views(&default, whole, &cohorts, model.cohort_margin);
-        let mut x_f = Vec::with_capacity(whole.len());
-        let mut v_f = Vec::with_capacity(whole.len());
-        let mut view_f = Vec::with_capacity(whole.len());
-        for (t, (x, ok, c)) in chosen.into_iter().enumerate() {
-            if c > 0 {
-                cohort_signals.insert((f, t), cohorts[c - 1][t].clone());
-            }
-            x_f.push(x);
-            v_f.push(ok);
-            view_f.push(c);
-        }
-        inputs.push(x_f);
-        valid.push(v_f);
-        view.push(view_f);
     }
-    let (incidents_from, label_notes) = incident_log(dataset, events);
-    let degradations = Degradations::find(dataset, &feature_events, incidents_from, slo);
-    progress(Stage::Fitting, 0.0);
-    let run = walk_forward_with_progress(model, &inputs, &valid, &degradations, &mut |share| {
-        progress(Stage::Fitting, share)
-    });
-    progress(Stage::Fitting, 1.0);
-    Analysis {
-        dataset: shared.clone(),
-        feature_events: Arc::new(feature_events),
-        signals: Arc::new(signals),
-        cohort_signals: Arc::new(cohort_signals),
-        view: Arc::new(view),
-        valid: Arc::new(valid),
-        degradations: Arc::new(degradations),
-        label_notes,
-        run,
-        model: *model,
-        slo: *slo,
+    #[cfg(target_arch = "wasm32")]
+    {
+        let run = walk_forward_by_day(
+            model,
+            features,
+            days,
+            degradations,
+            &mut |t| inputs.day(t),
+            progress,
+        );
+        (run, inputs)
     }
 }
 
-/// For each day of one feature, the view the model reads: the whole feature, or the
-/// cohort that the default model finds riskier by `margin` in log-odds (a degradation on
-/// one platform is diluted in the feature's totals). The default model is fixed, so the
-/// choice uses nothing after the day. Returns, per day, the inputs, whether they are
-/// valid, and the view (0: the whole feature, `c + 1`: cohort `c`).
-fn choose_views(
-    default: &crate::model::FittedRiskModel,
-    whole: &[Signals],
-    cohorts: &[Vec<Signals>],
+/// Days of signals computed at once for every feature: a block's inputs are all that is
+/// held of them (the walk-forward keeps each day's until its label is known).
+const BLOCK_DAYS: usize = 28;
+
+/// The views and validity of an earlier analysis, per feature and day.
+type Fixed<'a> = (&'a [Vec<u8>], &'a [Vec<bool>]);
+
+/// The model's inputs, made block by block of days for the walk-forward
+/// ([`walk_forward_by_day`]). With no views given (a new analysis), each day's view is
+/// chosen ([`choose_view`]) and recorded with the validity and each feature's latest
+/// signals; with the views of an earlier analysis (a refit), only the signals of the view
+/// the model reads are computed.
+struct Inputs<'a> {
+    dataset: &'a Dataset,
+    events: &'a [FeatureEvents],
+    total_sessions_7d: &'a [f64],
+    default: FittedRiskModel,
     margin: f64,
-) -> Vec<([f64; N_INPUTS], bool, usize)> {
-    whole
-        .iter()
-        .enumerate()
-        .map(|(t, signals)| {
-            let mut best = (input_vector(signals), signals.latency_p95.is_some(), 0);
-            let mut best_log_odds = if best.1 {
-                default.log_odds(&best.0) + margin
-            } else {
-                f64::NEG_INFINITY
-            };
-            for (c, cohort) in cohorts.iter().enumerate() {
-                let s = &cohort[t];
-                if s.latency_p95.is_none() {
-                    continue;
+    /// The views and validity of an earlier analysis, for a refit.
+    fixed: Option<Fixed<'a>>,
+    /// The first day of `block`, and the days of the block not handed out yet.
+    block_start: usize,
+    block: Vec<Day>,
+    view: Vec<Vec<u8>>,
+    valid: Vec<Vec<bool>>,
+    latest: Vec<Option<LatestSignals>>,
+    latest_day: Vec<Option<usize>>,
+}
+
+impl<'a> Inputs<'a> {
+    fn new(
+        dataset: &'a Dataset,
+        events: &'a [FeatureEvents],
+        total_sessions_7d: &'a [f64],
+        margin: f64,
+        fixed: Option<Fixed<'a>>,
+    ) -> Self {
+        let features = dataset.features.len();
+        let choosing = fixed.is_none();
+        Inputs {
+            dataset,
+            events,
+            total_sessions_7d,
+            default: FittedRiskModel::default_model(),
+            margin,
+            fixed,
+            block_start: 0,
+            block: Vec::new(),
+            view: vec![Vec::with_capacity(if choosing { dataset.days } else { 0 }); features],
+            valid: vec![Vec::with_capacity(if choosing { dataset.days } else { 0 }); features],
+            latest: vec![None; features],
+            latest_day: dataset
+                .features
+                .iter()
+                .map(|s| (0..dataset.days).rev().find(|t| s.sessions[*t].is_some()))
+                .collect(),
+        }
+    }
+
+    /// Day `t`'s inputs; days are asked for in order.
+    fn day(&mut self, t: usize) -> Day {
+        if t < self.block_start || t >= self.block_start + self.block.len() {
+            let end = (t + BLOCK_DAYS).min(self.dataset.days);
+            self.compute(t..end);
+        }
+        std::mem::take(&mut self.block[t - self.block_start])
+    }
+
+    fn compute(&mut self, days: std::ops::Range<usize>) {
+        let features = self.dataset.features.len();
+        let (a, b) = (days.start, days.end);
+        let dataset: &'a Dataset = self.dataset;
+        let (events, totals) = (self.events, self.total_sessions_7d);
+        let (default, margin, fixed) = (&self.default, self.margin, self.fixed);
+        let latest_day = &self.latest_day;
+        // Each feature's days: inputs, validity, view, and its latest signals when the
+        // latest day is in the block.
+        let per_feature = map_indices(features, |f| {
+            let series = &dataset.features[f];
+            let cohorts = dataset.cohorts.get(f).map_or(&[][..], Vec::as_slice);
+            let source = |s: &'a FeatureSeries| SignalSource::new(s, &events[f], totals, a..b);
+            let mut out = Vec::with_capacity(b - a);
+            let mut latest = None;
+            match fixed {
+                Some((view, valid)) => {
+                    let mut sources: Vec<Option<SignalSource>> =
+                        (0..=cohorts.len()).map(|_| None).collect();
+                    for t in a..b {
+                        let v = view[f][t] as usize;
+                        let s = sources[v].get_or_insert_with(|| {
+                            source(if v == 0 {
+                                series
+                            } else {
+                                &cohorts[v - 1].series
+                            })
+                        });
+                        out.push((input_vector(&s.lean_at(t)), valid[f][t], v as u8));
+                    }
                 }
-                let x = input_vector(s);
-                let log_odds = default.log_odds(&x);
-                if log_odds > best_log_odds {
-                    best = (x, true, c + 1);
-                    best_log_odds = log_odds;
+                None => {
+                    let mut whole = source(series);
+                    let mut parts: Vec<SignalSource> =
+                        cohorts.iter().map(|c| source(&c.series)).collect();
+                    for t in a..b {
+                        let signals = whole.lean_at(t);
+                        let cohort_signals: Vec<Signals> =
+                            parts.iter_mut().map(|c| c.lean_at(t)).collect();
+                        let (x, ok, c) = choose_view(default, &signals, &cohort_signals, margin);
+                        out.push((x, ok, c as u8));
+                        if latest_day[f] == Some(t) {
+                            // Every report reads this day's signals: all of them.
+                            latest = Some(LatestSignals {
+                                day: t,
+                                cohort: c.checked_sub(1).map(|c| parts[c].at(t)),
+                                whole: whole.at(t),
+                            });
+                        }
+                    }
                 }
             }
-            best
-        })
-        .collect()
+            (out, latest)
+        });
+        self.block_start = a;
+        self.block = (a..b)
+            .map(|_| Day {
+                inputs: Vec::with_capacity(features),
+                valid: Vec::with_capacity(features),
+            })
+            .collect();
+        let choosing = self.fixed.is_none();
+        for (f, (days, latest)) in per_feature.into_iter().enumerate() {
+            for (i, (x, ok, view)) in days.into_iter().enumerate() {
+                self.block[i].inputs.push(x);
+                self.block[i].valid.push(ok);
+                if choosing {
+                    self.view[f].push(view);
+                    self.valid[f].push(ok);
+                }
+            }
+            if latest.is_some() {
+                self.latest[f] = latest;
+            }
+        }
+    }
+}
+
+/// The view the model reads for one feature on one day: the whole feature, or the cohort
+/// that the default model finds riskier by `margin` in log-odds (a degradation on one
+/// platform is diluted in the feature's totals). The default model is fixed, so the
+/// choice uses nothing after the day. Returns the inputs, whether they are valid, and the
+/// view (0: the whole feature, `c + 1`: cohort `c`).
+fn choose_view(
+    default: &FittedRiskModel,
+    whole: &Signals,
+    cohorts: &[Signals],
+    margin: f64,
+) -> ([f64; N_INPUTS], bool, usize) {
+    let mut best = (input_vector(whole), whole.latency_p95.is_some(), 0);
+    let mut best_log_odds = if best.1 {
+        default.log_odds(&best.0) + margin
+    } else {
+        f64::NEG_INFINITY
+    };
+    for (c, s) in cohorts.iter().enumerate() {
+        if s.latency_p95.is_none() {
+            continue;
+        }
+        let x = input_vector(s);
+        let log_odds = default.log_odds(&x);
+        if log_odds > best_log_odds {
+            best = (x, true, c + 1);
+            best_log_odds = log_odds;
+        }
+    }
+    best
 }
 
 /// The day the incident log starts (its earliest incident, whatever feature it concerns),
@@ -541,21 +727,17 @@ impl Analysis {
             cohort_margin: self.model.cohort_margin,
             ..*model
         };
-        let inputs: Vec<Vec<[f64; N_INPUTS]>> = (0..self.dataset.features.len())
-            .map(|f| {
-                (0..self.dataset.days)
-                    .map(|t| self.model_input(f, t))
-                    .collect()
-            })
-            .collect();
+        let dataset: &Dataset = &self.dataset;
+        let inputs = Inputs::new(
+            dataset,
+            &self.feature_events,
+            &self.total_sessions_7d,
+            model.cohort_margin,
+            Some((&self.view, &self.valid)),
+        );
+        let (run, _) = fit_on(&model, dataset, &self.degradations, inputs, progress);
         Analysis {
-            run: walk_forward_with_progress(
-                &model,
-                &inputs,
-                &self.valid,
-                &self.degradations,
-                progress,
-            ),
+            run,
             model,
             ..self.clone()
         }
@@ -596,40 +778,132 @@ impl Analysis {
             && eligible(&self.valid, &self.degradations, f, d)
     }
 
-    /// The signals the model read for feature `f` on day `t` (its own or a cohort's).
-    pub fn model_signals(&self, f: usize, t: usize) -> &Signals {
-        match self.view[f][t] {
-            0 => &self.signals[f][t],
-            _ => &self.cohort_signals[&(f, t)],
+    /// The series of feature `f` seen from `view` (0: the whole feature, `c + 1`: cohort
+    /// `c`).
+    fn view_series(&self, f: usize, view: u8) -> &FeatureSeries {
+        match view {
+            0 => &self.dataset.features[f],
+            c => &self.dataset.cohorts[f][c as usize - 1].series,
         }
+    }
+
+    /// Feature `f`'s signals (the whole feature's) on every day, recomputed from the
+    /// dataset.
+    pub fn feature_signals(&self, f: usize) -> Vec<Signals> {
+        feature_signals(
+            &self.dataset.features[f],
+            &self.feature_events[f],
+            &self.total_sessions_7d,
+        )
+    }
+
+    /// The signals the model read for feature `f` on day `t` (its own or a cohort's):
+    /// kept for the feature's latest day, recomputed for any other.
+    pub fn model_signals(&self, f: usize, t: usize) -> Signals {
+        if let Some(latest) = self.latest[f].as_ref().filter(|l| l.day == t) {
+            return latest.model().clone();
+        }
+        let series = self.view_series(f, self.view[f][t]);
+        SignalSource::new(
+            series,
+            &self.feature_events[f],
+            &self.total_sessions_7d,
+            t..t + 1,
+        )
+        .at(t)
+    }
+
+    /// What the reasons read of the signals the model read, for every feature on days
+    /// `days` ([`SignalSource::lean_at`]): `[f][t - days.start]`.
+    fn model_signals_on(&self, days: std::ops::Range<usize>) -> Vec<Vec<Signals>> {
+        map_indices(self.dataset.features.len(), |f| {
+            let mut sources: Vec<Option<SignalSource>> =
+                (0..=self.dataset.cohorts.get(f).map_or(0, Vec::len))
+                    .map(|_| None)
+                    .collect();
+            days.clone()
+                .map(|t| {
+                    let v = self.view[f][t];
+                    sources[v as usize]
+                        .get_or_insert_with(|| {
+                            SignalSource::new(
+                                self.view_series(f, v),
+                                &self.feature_events[f],
+                                &self.total_sessions_7d,
+                                days.clone(),
+                            )
+                        })
+                        .lean_at(t)
+                })
+                .collect()
+        })
+    }
+
+    /// The model's input vectors of feature `f` on every day, recomputed.
+    pub fn model_inputs(&self, f: usize) -> Vec<[f64; N_INPUTS]> {
+        let days = self.dataset.days;
+        let mut sources: Vec<Option<SignalSource>> =
+            (0..=self.dataset.cohorts.get(f).map_or(0, Vec::len))
+                .map(|_| None)
+                .collect();
+        (0..days)
+            .map(|t| {
+                let v = self.view[f][t];
+                let source = sources[v as usize].get_or_insert_with(|| {
+                    SignalSource::new(
+                        self.view_series(f, v),
+                        &self.feature_events[f],
+                        &self.total_sessions_7d,
+                        0..days,
+                    )
+                });
+                input_vector(&source.lean_at(t))
+            })
+            .collect()
     }
 
     /// The cohort the model read for feature `f` on day `t`, as people read it.
     pub fn model_cohort(&self, f: usize, t: usize) -> Option<String> {
         let c = self.view[f][t].checked_sub(1)?;
-        Some(self.dataset.cohorts[f][c].label())
+        Some(self.dataset.cohorts[f][c as usize].label())
     }
 
     /// The model's input vector for feature `f` on day `t`.
     pub fn model_input(&self, f: usize, t: usize) -> [f64; N_INPUTS] {
-        input_vector(self.model_signals(f, t))
+        input_vector(&self.model_signals(f, t))
     }
 
-    /// The reasons for feature `f` on day `t`.
     /// Each input's push on the log-odds of feature `f`'s risk on day `t`, from the model
     /// that scored the day.
     pub fn contributions(&self, f: usize, t: usize) -> [f64; N_INPUTS] {
-        let model = self.run.predictions[f][t].model.unwrap_or(0) as usize;
-        self.run.fits[model].predict(&self.model_input(f, t)).1
+        self.contributions_of(f, t, &self.model_input(f, t))
     }
 
+    /// [`Analysis::contributions`] for the day's inputs `x`.
+    fn contributions_of(&self, f: usize, t: usize, x: &[f64; N_INPUTS]) -> [f64; N_INPUTS] {
+        let model = self.run.predictions[f][t].model.unwrap_or(0) as usize;
+        self.run.fits[model].predict(x).1
+    }
+
+    /// The reasons for feature `f` on day `t`.
     pub fn reasons(&self, f: usize, t: usize) -> Vec<String> {
+        self.reasons_from(f, t, &self.model_signals(f, t))
+    }
+
+    /// [`Analysis::reasons`] from the signals the model read that day.
+    fn reasons_from(&self, f: usize, t: usize, signals: &Signals) -> Vec<String> {
         reasons(
-            &self.contributions(f, t),
-            self.model_signals(f, t),
+            &self.contributions_of(f, t, &input_vector(signals)),
+            signals,
             self.model_cohort(f, t).as_deref(),
             self.degradations.active[f][t],
         )
+    }
+
+    /// Days whose signals are computed at once for the `score` rows: a block holds every
+    /// feature's, so fewer days the more features.
+    fn score_block_days(&self) -> usize {
+        (16_384 / self.dataset.features.len().max(1)).clamp(8, 64)
     }
 
     /// One row per input hour of hourly telemetry, in time order. The model works on whole
@@ -640,7 +914,7 @@ impl Analysis {
         &self,
         cutoffs: &[RiskCutoffs],
         weights: &ImpactWeights,
-        rows: &mut Vec<ScoreRow>,
+        emit: &mut dyn FnMut(ScoreRow),
     ) {
         let dataset = &self.dataset;
         // fits[0] is always the shipped default model.
@@ -652,6 +926,9 @@ impl Analysis {
             .flat_map(|(f, h)| h.times.iter().map(move |&time| (time, f)))
             .collect();
         hours.sort_unstable();
+        // The signals of a block of days, computed when a row first needs one of them
+        // (the rows come in time order).
+        let mut block: (std::ops::Range<usize>, Vec<Vec<Signals>>) = (0..0, Vec::new());
         for (time, f) in hours {
             let Some(hour) = chrono::DateTime::from_timestamp(time, 0).map(|t| t.naive_utc())
             else {
@@ -662,16 +939,20 @@ impl Analysis {
             let feature = dataset.features[f].name.clone();
             let row = if t >= 1 {
                 let d = t as usize - 1;
+                if !block.0.contains(&d) {
+                    let days = d..(d + self.score_block_days()).min(dataset.days);
+                    block = (days.clone(), self.model_signals_on(days));
+                }
                 let p = &self.run.predictions[f][d];
                 let mut reasons =
                     vec![format!("as of {} (the last complete day)", dataset.date(d))];
-                reasons.extend(self.reasons(f, d));
+                reasons.extend(self.reasons_from(f, d, &block.1[f][d - block.0.start]));
                 ScoreRow {
                     date,
                     hour: Some(hour),
                     feature,
                     risk: p.risk,
-                    impact: weights.score(p.risk, self.signals[f][d].sessions_7d),
+                    impact: weights.score(p.risk, sessions_7d(&dataset.features[f], d)),
                     tier: cutoffs[d].tier(p.risk),
                     reasons,
                 }
@@ -688,7 +969,7 @@ impl Analysis {
                     ],
                 }
             };
-            rows.push(row);
+            emit(row);
         }
     }
 
@@ -697,34 +978,68 @@ impl Analysis {
     /// demand (the CLI's `score`), not kept in the [`Report`]: with reasons for every
     /// feature-day it is the largest thing the analysis could hold.
     pub fn score_rows(&self, tiers: &TierThresholds, weights: &ImpactWeights) -> Vec<ScoreRow> {
-        let dataset = &self.dataset;
-        let (signals, run) = (&self.signals, &self.run);
-        let cutoffs = self.cutoffs(tiers);
         let mut rows = Vec::new();
+        self.for_each_score_row(tiers, weights, &mut |row| rows.push(row));
+        rows
+    }
+
+    /// [`Analysis::score_rows`] handed to `emit` one by one as they are made, so that they
+    /// are never all held at once: the signals behind the reasons are recomputed a block
+    /// of days at a time.
+    pub fn for_each_score_row(
+        &self,
+        tiers: &TierThresholds,
+        weights: &ImpactWeights,
+        emit: &mut dyn FnMut(ScoreRow),
+    ) {
+        let dataset = &self.dataset;
+        let run = &self.run;
+        let cutoffs = self.cutoffs(tiers);
         if dataset.granularity == Granularity::Hours && !dataset.hourly.is_empty() {
-            self.hourly_rows(&cutoffs, weights, &mut rows);
-        } else {
-            for t in 0..dataset.days {
+            self.hourly_rows(&cutoffs, weights, emit);
+            return;
+        }
+        let step = self.score_block_days();
+        for start in (0..dataset.days).step_by(step) {
+            let days = start..(start + step).min(dataset.days);
+            let signals = self.model_signals_on(days.clone());
+            for t in days {
                 for (f, series) in dataset.features.iter().enumerate() {
                     if series.sessions[t].is_none() {
                         continue;
                     }
                     let p = &run.predictions[f][t];
-                    let s = &signals[f][t];
-                    rows.push(ScoreRow {
+                    emit(ScoreRow {
                         date: dataset.date(t),
                         hour: None,
                         feature: series.name.clone(),
                         risk: p.risk,
-                        impact: weights.score(p.risk, s.sessions_7d),
+                        impact: weights.score(p.risk, sessions_7d(series, t)),
                         tier: cutoffs[t].tier(p.risk),
-                        reasons: self.reasons(f, t),
+                        reasons: self.reasons_from(f, t, &signals[f][t - start]),
                     });
                 }
             }
         }
+    }
 
-        rows
+    /// The `score` rows as CSV (see [`scores_csv`]), written to `out` as they are made.
+    pub fn write_scores_csv<W: std::io::Write>(
+        &self,
+        tiers: &TierThresholds,
+        weights: &ImpactWeights,
+        out: W,
+    ) -> std::io::Result<()> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(SCORE_HEADER)?;
+        let mut result = Ok(());
+        self.for_each_score_row(tiers, weights, &mut |row| {
+            if result.is_ok() {
+                result = writer.write_record(score_record(&row));
+            }
+        });
+        result?;
+        writer.flush()
     }
 
     /// Applies tiers and impact weights: the ranking, the sentences and the model card.
@@ -744,15 +1059,18 @@ impl Analysis {
         let config = self.config(tiers, weights);
         let dataset = &self.dataset;
         let days = dataset.days;
-        let (signals, run, degradations) = (&self.signals, &self.run, &self.degradations);
+        let (run, degradations) = (&self.run, &self.degradations);
         let mut ranking: Vec<FeatureStatus> = dataset
             .features
             .iter()
             .enumerate()
             .filter_map(|(f, series)| {
-                let t = (0..days).rev().find(|t| series.sessions[*t].is_some())?;
+                let latest = self.latest[f].as_ref()?;
+                let t = latest.day;
                 let p = &run.predictions[f][t];
-                let s = &signals[f][t];
+                let s = &latest.whole;
+                let model_signals = latest.model();
+                let x = input_vector(model_signals);
                 let previous = (0..t).rev().find(|d| series.sessions[*d].is_some());
                 Some(FeatureStatus {
                     feature: series.name.clone(),
@@ -767,11 +1085,8 @@ impl Analysis {
                     impact: weights.score(p.risk, s.sessions_7d),
                     sessions_7d: s.sessions_7d,
                     usage_share: s.usage_share,
-                    reasons: self.reasons(f, t),
-                    contributions: contributions(
-                        &self.contributions(f, t),
-                        self.model_signals(f, t),
-                    ),
+                    reasons: self.reasons_from(f, t, model_signals),
+                    contributions: contributions(&self.contributions_of(f, t, &x), model_signals),
                     latency_p95_28d: series.latency_p95_ms[t.saturating_sub(27)..=t].to_vec(),
                 })
             })
@@ -784,7 +1099,7 @@ impl Analysis {
         });
 
         let cutoffs_today = cutoffs.last().copied().unwrap_or(RiskCutoffs::NONE);
-        let insights = build_insights(dataset, &ranking, signals, &config, &cutoffs_today);
+        let insights = build_insights(dataset, &ranking, &self.latest, &config, &cutoffs_today);
         let backtest = backtest(
             dataset,
             run,
@@ -828,7 +1143,7 @@ impl Analysis {
 fn build_insights(
     dataset: &Dataset,
     ranking: &[FeatureStatus],
-    signals: &[Vec<Signals>],
+    latest: &[Option<LatestSignals>],
     config: &Config,
     cutoffs: &RiskCutoffs,
 ) -> Vec<Insight> {
@@ -851,16 +1166,20 @@ fn build_insights(
         ),
     }];
     for status in ranking.iter().filter(|r| r.tier != Tier::Monitor) {
-        let Some(f) = dataset.feature_index(&status.feature) else {
+        let Some(signals) = dataset
+            .feature_index(&status.feature)
+            .and_then(|f| latest[f].as_ref())
+            .filter(|l| Some(l.day) == dataset.day_of(status.date))
+            .map(|l| &l.whole)
+        else {
             continue;
         };
-        let t = dataset.day_of(status.date).unwrap_or(0);
         insights.push(Insight {
             feature: Some(status.feature.clone()),
             tier: Some(status.tier),
             text: feature_sentence(
                 &status.feature,
-                &signals[f][t],
+                signals,
                 status.risk,
                 config.model.horizon,
                 status.reasons.first().map(String::as_str),
@@ -1071,24 +1390,27 @@ fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String 
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV is UTF-8")
 }
 
+/// The columns of the contract's `score` format.
+const SCORE_HEADER: [&str; 6] = ["date", "feature", "risk", "impact", "tier", "reasons"];
+
+/// One score row's cells in the contract's `score` format.
+fn score_record(row: &ScoreRow) -> Vec<String> {
+    vec![
+        match row.hour {
+            Some(hour) => format!("{}Z", hour.format("%Y-%m-%dT%H:%M:%S")),
+            None => row.date.to_string(),
+        },
+        row.feature.clone(),
+        format!("{:.4}", row.risk),
+        format!("{:.1}", row.impact),
+        row.tier.as_str().to_string(),
+        spreadsheet_safe(&row.reasons.join("; ")),
+    ]
+}
+
 /// Score rows in the contract's `score` format.
 pub fn scores_csv(rows: &[ScoreRow]) -> String {
-    csv_text(
-        &["date", "feature", "risk", "impact", "tier", "reasons"],
-        rows.iter().map(|row| {
-            vec![
-                match row.hour {
-                    Some(hour) => format!("{}Z", hour.format("%Y-%m-%dT%H:%M:%S")),
-                    None => row.date.to_string(),
-                },
-                row.feature.clone(),
-                format!("{:.4}", row.risk),
-                format!("{:.1}", row.impact),
-                row.tier.as_str().to_string(),
-                spreadsheet_safe(&row.reasons.join("; ")),
-            ]
-        }),
-    )
+    csv_text(&SCORE_HEADER, rows.iter().map(score_record))
 }
 
 impl Report {

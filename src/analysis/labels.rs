@@ -10,7 +10,7 @@
 //! do not. A degradation stays active while the breach lasts, and the rule can only know
 //! it `confirm_days - 1` days after its start.
 
-use super::stats::{median, present};
+use super::stats::{median_in_place, present};
 use super::FeatureEvents;
 use crate::telemetry::Dataset;
 use serde::{Deserialize, Serialize};
@@ -106,9 +106,9 @@ impl Degradations {
         let confirm = rule.confirm_days.max(1);
         // Days before the incident log starts use the service-level rule.
         let slo_until = incidents_from.map_or(days as i64, |d| d.clamp(0, days as i64)) as usize;
-        let mut starts = Vec::with_capacity(dataset.features.len());
-        let mut active = Vec::with_capacity(dataset.features.len());
-        for (f, series) in dataset.features.iter().enumerate() {
+        // Each feature's degradations are its own: found on the machine's cores.
+        let per_feature = crate::analysis::map_indices(dataset.features.len(), |f| {
+            let series = &dataset.features[f];
             let mut s: Vec<usize> = Vec::new();
             let mut a = vec![false; days];
             if slo_until > 0 {
@@ -144,9 +144,9 @@ impl Degradations {
             }
             s.sort_unstable();
             s.dedup();
-            starts.push(s);
-            active.push(a);
-        }
+            (s, a)
+        });
+        let (starts, active): (Vec<Vec<usize>>, Vec<Vec<bool>>) = per_feature.into_iter().unzip();
         let source = match incidents_from {
             None => LabelSource::SloBreach,
             Some(d) if d <= 0 => LabelSource::Incidents,
@@ -191,11 +191,26 @@ pub fn slo_breach(series: &crate::telemetry::FeatureSeries, t: usize, rule: &Slo
         let Some(today) = values[t as usize] else {
             return false;
         };
-        let history = present(values, from, t - 1);
+        // Up to 64 days of history are gathered on the stack: this runs for every
+        // feature, day and metric.
+        let mut buffer = [0.0; 64];
+        let mut spilled: Vec<f64>;
+        let history: &mut [f64] = if rule.baseline_days <= buffer.len() {
+            let lo = from.max(0) as usize;
+            let mut n = 0;
+            for v in values[lo.min(t as usize)..t as usize].iter().flatten() {
+                buffer[n] = *v;
+                n += 1;
+            }
+            &mut buffer[..n]
+        } else {
+            spilled = present(values, from, t - 1);
+            &mut spilled
+        };
         if history.len() < rule.baseline_days / 2 {
             return false;
         }
-        let base = median(&history).unwrap_or(today);
+        let base = median_in_place(history).unwrap_or(today);
         today > ratio * base && today - base >= min_increase
     };
     ratio_breach(&series.latency_p95_ms, rule.latency_ratio, 0.0)

@@ -75,3 +75,37 @@ pub fn events_by_feature(dataset: &Dataset, events: &[EventRecord]) -> Vec<Featu
         })
         .collect()
 }
+
+/// `work(i)` for every `i` in `0..n`, in order. Natively the indices are shared out in
+/// contiguous runs over the machine's cores (each feature's signals are independent of
+/// the others'); in the browser (wasm32, one thread) they run in turn. The result is the
+/// same either way.
+pub fn map_indices<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(n / 8)
+            .max(1);
+        if threads > 1 {
+            let per = n.div_ceil(threads);
+            let work = &work;
+            return std::thread::scope(|scope| {
+                let parts: Vec<_> = (0..threads)
+                    .map(|k| {
+                        scope.spawn(move || {
+                            (k * per..((k + 1) * per).min(n))
+                                .map(work)
+                                .collect::<Vec<T>>()
+                        })
+                    })
+                    .collect();
+                parts
+                    .into_iter()
+                    .flat_map(|part| part.join().expect("a worker thread panicked"))
+                    .collect()
+            });
+        }
+    }
+    (0..n).map(work).collect()
+}

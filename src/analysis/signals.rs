@@ -10,7 +10,7 @@
 //! crash and error rates as `ln(1 + 1000 x rate)` (relative, but calm near zero);
 //! feedback in rating points.
 
-use super::stats::{mad, mean, median, median_in_place, present, theil_sen, MAD_TO_SIGMA};
+use super::stats::{mean, median, median_in_place, present, theil_sen, MAD_TO_SIGMA};
 use super::FeatureEvents;
 use crate::telemetry::{FeatureSeries, Metric};
 use serde::Serialize;
@@ -107,91 +107,209 @@ pub fn rate_at(level: f64) -> f64 {
     level.exp_m1() / 1000.0
 }
 
-/// Each weekday's typical offset from its trailing week, over the last eight weeks.
-/// Allocation-free: it runs for every metric, feature and day.
-fn weekly_profile(x: &[Option<f64>], t: i64) -> [f64; 7] {
-    const PER_WEEKDAY: usize = PROFILE_DAYS as usize / 7;
-    let mut by_weekday = [[0.0; PER_WEEKDAY]; 7];
-    let mut counts = [0usize; 7];
-    for s in (t - PROFILE_DAYS + 1).max(6)..=t {
-        let Some(v) = x[s as usize] else { continue };
-        // The mean of the present days of the trailing week (s-6..=s), in order.
-        let (mut sum, mut n) = (0.0, 0usize);
-        for w in x[(s - 6) as usize..=s as usize].iter().flatten() {
-            sum += w;
-            n += 1;
-        }
-        if n < 4 {
-            continue;
-        }
-        let k = (s % 7) as usize;
-        by_weekday[k][counts[k]] = v - sum / n as f64;
-        counts[k] += 1;
+/// The deviation of each day from the mean of the present days of its trailing week
+/// (days `s-6..=s`, summed in order), where the day is present, the week has at least
+/// four present days and `s >= 6`. It depends on the series alone, not on the day being
+/// analysed, so it is computed once per series instead of once per day and weekday.
+fn weekly_deviation(x: &[Option<f64>], s: usize) -> Option<f64> {
+    let v = x[s]?;
+    if s < 6 {
+        return None;
     }
-    let mut offsets = [0.0; 7];
-    if counts.iter().all(|&n| n >= 3) {
-        for (k, values) in by_weekday.iter_mut().enumerate() {
-            offsets[k] = median_in_place(&mut values[..counts[k]]).unwrap_or(0.0);
-        }
-        let centre = offsets.iter().sum::<f64>() / 7.0;
-        offsets.iter_mut().for_each(|o| *o -= centre);
+    let (mut sum, mut n) = (0.0, 0usize);
+    for w in x[s - 6..=s].iter().flatten() {
+        sum += w;
+        n += 1;
     }
-    offsets
+    (n >= 4).then(|| v - sum / n as f64)
 }
 
-/// Signals of one metric at day `t`, from the transformed series `x`.
-fn metric_signals(x: &[Option<f64>], t: usize, scale_floor: f64) -> Option<MetricSignals> {
+/// Each weekday's typical offset from its trailing week, over the last eight weeks: the
+/// median of that weekday's deviations (see [`weekly_deviation`]), centred. A weekday's
+/// median depends only on which of its days are in the window, and one day moves the
+/// window by one weekday's day, so each weekday's median is kept and recomputed only
+/// when its days change: reading days in order costs one median of eight values per day.
+#[derive(Clone)]
+struct WeeklyProfile {
+    /// Per weekday: the first and last day of the window that were read, the median
+    /// and the count of present deviations.
+    cached: [Option<(i64, i64, f64, usize)>; 7],
+}
+
+impl WeeklyProfile {
+    fn new() -> Self {
+        WeeklyProfile { cached: [None; 7] }
+    }
+
+    fn offsets(&mut self, dev: &[Option<f64>], t: i64) -> [f64; 7] {
+        const PER_WEEKDAY: usize = PROFILE_DAYS as usize / 7;
+        let lo = (t - PROFILE_DAYS + 1).max(6);
+        let mut medians = [0.0; 7];
+        let mut counts = [0usize; 7];
+        for k in 0..7i64 {
+            // The first day >= lo and the last day <= t of weekday k.
+            let first = lo + (k - lo % 7).rem_euclid(7);
+            let last = t - (t % 7 - k).rem_euclid(7);
+            let key = (first, last);
+            let (median, count) = match self.cached[k as usize] {
+                Some((a, b, m, n)) if (a, b) == key => (m, n),
+                _ => {
+                    let mut values = [0.0; PER_WEEKDAY];
+                    let mut n = 0;
+                    let mut s = first;
+                    while s <= last {
+                        if let Some(v) = dev[s as usize] {
+                            values[n] = v;
+                            n += 1;
+                        }
+                        s += 7;
+                    }
+                    let m = median_in_place(&mut values[..n]).unwrap_or(0.0);
+                    self.cached[k as usize] = Some((first, last, m, n));
+                    (m, n)
+                }
+            };
+            medians[k as usize] = median;
+            counts[k as usize] = count;
+        }
+        let mut offsets = [0.0; 7];
+        if counts.iter().all(|&n| n >= 3) {
+            offsets = medians;
+            let centre = offsets.iter().sum::<f64>() / 7.0;
+            offsets.iter_mut().for_each(|o| *o -= centre);
+        }
+        offsets
+    }
+}
+
+/// Days read by one day's metric signals: the baseline window, its gap and the day.
+const WINDOW: usize = (BASELINE_GAP + BASELINE_DAYS) as usize;
+
+/// The present values of `d[from..=to]` (clipped to `d`), in order, copied into `buf`.
+fn gather(d: &[Option<f64>], from: i64, to: i64, buf: &mut [f64; WINDOW]) -> usize {
+    let from = from.max(0) as usize;
+    let to = to.min(d.len() as i64 - 1);
+    let mut n = 0;
+    if to >= from as i64 {
+        for v in d[from..=to as usize].iter().flatten() {
+            buf[n] = *v;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Mean of the present values of `d[from..=to]`, summed in order.
+fn mean_of(d: &[Option<f64>], from: i64, to: i64) -> Option<f64> {
+    let mut buf = [0.0; WINDOW];
+    let n = gather(d, from, to, &mut buf);
+    mean(&buf[..n])
+}
+
+/// Signals of one metric at day `t`, from the transformed series `x`, its weekly
+/// deviations `dev` and the weekday medians read so far.
+fn metric_signals(
+    x: &[Option<f64>],
+    dev: &[Option<f64>],
+    profile: &mut WeeklyProfile,
+    t: usize,
+    scale_floor: f64,
+    need: Need,
+) -> Option<MetricSignals> {
     let t = t as i64;
-    let offsets = weekly_profile(x, t);
+    let offsets = profile.offsets(dev, t);
     // Every read below is of days `from..=t` (days before `from` count as gaps), so the
     // deseasonalised series `d` holds just those, indexed from `from`: day `s` is
     // `d[s - from]`. Slopes are per index step, so the shift changes nothing.
     let from = (t - BASELINE_GAP - BASELINE_DAYS + 1).max(0);
-    let d: Vec<Option<f64>> = (from..=t)
-        .map(|s| x[s as usize].map(|v| v - offsets[(s % 7) as usize]))
-        .collect();
+    let mut days = [None; WINDOW];
+    for (slot, s) in days.iter_mut().zip(from..=t) {
+        *slot = x[s as usize].map(|v| v - offsets[(s % 7) as usize]);
+    }
+    let d = &days[..(t - from + 1) as usize];
     let seasonal_offset = offsets[(t % 7) as usize];
     let t = t - from;
-    let window = present(&d, 0, t - BASELINE_GAP);
-    if window.len() < BASELINE_MIN_PRESENT {
+    let mut window = [0.0; WINDOW];
+    let n = gather(d, 0, t - BASELINE_GAP, &mut window);
+    if n < BASELINE_MIN_PRESENT {
         return None;
     }
-    let baseline = median(&window)?;
-    let scale = (mad(&window, baseline)? * MAD_TO_SIGMA).max(scale_floor);
-    let level = mean(&present(&d, t - 2, t))?;
+    let window = &window[..n];
+    let mut work = [0.0; WINDOW];
+    work[..n].copy_from_slice(window);
+    let baseline = median_in_place(&mut work[..n])?;
+    for (slot, v) in work.iter_mut().zip(window) {
+        *slot = (v - baseline).abs();
+    }
+    let scale = (median_in_place(&mut work[..n])? * MAD_TO_SIGMA).max(scale_floor);
+    let level = mean_of(d, t - 2, t)?;
     let z_today = d[t as usize].map_or(0.0, |v| (v - baseline) / scale);
-    let last5 = present(&d, t - 4, t);
-    let persistence = last5
-        .iter()
-        .filter(|v| (**v - baseline) / scale > 2.0)
-        .count() as f64
-        / 5.0;
+    let (short, trend, long) = match need {
+        Need::All => (true, true, true),
+        Need::Latency => (true, true, false),
+        Need::Crash => (false, true, false),
+        Need::Level => (false, false, false),
+    };
+    let persistence = if short {
+        let mut last5 = [0.0; WINDOW];
+        let n5 = gather(d, t - 4, t, &mut last5);
+        last5[..n5]
+            .iter()
+            .filter(|v| (**v - baseline) / scale > 2.0)
+            .count() as f64
+            / 5.0
+    } else {
+        0.0
+    };
+    let recent_rise = if trend {
+        let mut before = [0.0; WINDOW];
+        let nb = gather(d, t - 9, t - 3, &mut before);
+        match (mean_of(d, t - 1, t), median_in_place(&mut before[..nb])) {
+            (Some(now), Some(before)) => (now - before) / scale,
+            _ => 0.0,
+        }
+    } else {
+        0.0
+    };
+    let slope = |on: bool, days: i64, min_points: usize| {
+        if on {
+            theil_sen(d, t - days + 1, t, min_points).unwrap_or(0.0)
+        } else {
+            0.0
+        }
+    };
     Some(MetricSignals {
         baseline,
         scale,
         level,
         z: (level - baseline) / scale,
         z_today,
-        slope_4d: theil_sen(&d, t - 3, t, 3).unwrap_or(0.0),
-        slope_7d: theil_sen(&d, t - 6, t, 4).unwrap_or(0.0),
-        slope_14d: theil_sen(&d, t - 13, t, 7).unwrap_or(0.0),
+        slope_4d: slope(short, 4, 3),
+        slope_7d: slope(trend, 7, 4),
+        slope_14d: slope(long, 14, 7),
         persistence,
-        recent_rise: match (
-            mean(&present(&d, t - 1, t)),
-            median(&present(&d, t - 9, t - 3)),
-        ) {
-            (Some(now), Some(before)) => (now - before) / scale,
-            _ => 0.0,
-        },
-        climb: climb(&d, t, scale),
+        recent_rise,
+        climb: if short { climb(d, t, scale) } else { 0.0 },
         seasonal_offset,
     })
 }
 
+/// Which of a metric's signals to compute: all of them, or only those the model's inputs
+/// and the reasons' phrases read (see [`SignalSource::lean_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    All,
+    /// All but the 14-day slope.
+    Latency,
+    /// The level, the 7-day slope and the recent rise.
+    Crash,
+    /// Baseline, scale, level and the two z-scores.
+    Level,
+}
+
 /// See [`MetricSignals::climb`]; `d` is deseasonalised, `scale` its noise.
 fn climb(d: &[Option<f64>], t: i64, scale: f64) -> f64 {
-    let (Some(now), Some(then)) = (mean(&present(d, t - 1, t)), mean(&present(d, t - 7, t - 6)))
-    else {
+    let (Some(now), Some(then)) = (mean_of(d, t - 1, t), mean_of(d, t - 7, t - 6)) else {
         return 0.0;
     };
     let biggest_jump = (t - 6..=t)
@@ -212,12 +330,27 @@ pub fn transformed(series: &FeatureSeries, metric: Metric) -> (Vec<Option<f64>>,
 
 /// Today's value over the median of the previous `days` days (half of them present).
 pub fn ratio_to_median(values: &[Option<f64>], t: usize, days: usize) -> Option<f64> {
+    const SMALL: usize = 32;
     let today = values[t]?;
-    let history = present(values, t as i64 - days as i64, t as i64 - 1);
-    if history.len() < days / 2 {
-        return None;
-    }
-    let base = median(&history)?;
+    let (from, to) = (t.saturating_sub(days), t);
+    let base = if days <= SMALL {
+        let mut history = [0.0; SMALL];
+        let mut n = 0;
+        for v in values[from..to].iter().flatten() {
+            history[n] = *v;
+            n += 1;
+        }
+        if n < days / 2 {
+            return None;
+        }
+        median_in_place(&mut history[..n])?
+    } else {
+        let history = present(values, t as i64 - days as i64, t as i64 - 1);
+        if history.len() < days / 2 {
+            return None;
+        }
+        median(&history)?
+    };
     (base > 0.0).then(|| today / base)
 }
 
@@ -232,6 +365,151 @@ pub fn monitor_ratio(series: &FeatureSeries, t: usize) -> Option<f64> {
     }
 }
 
+/// Sessions of `series` over the seven days ending on `t` (present days only).
+pub fn sessions_7d(series: &FeatureSeries, t: usize) -> f64 {
+    series.sessions[t.saturating_sub(6)..=t]
+        .iter()
+        .flatten()
+        .sum()
+}
+
+/// The metrics with signals, in the order of [`Signals`]' fields.
+const SIGNAL_METRICS: [Metric; 5] = [
+    Metric::LatencyP95,
+    Metric::CrashRate,
+    Metric::ErrorRate,
+    Metric::FeedbackScore,
+    Metric::Sessions,
+];
+
+/// How many days before `t` one day's signals read: the weekly profile's eight weeks
+/// (deviations of days `t-55..=t`), each from its own trailing week (six days more).
+const LOOK_BACK: usize = PROFILE_DAYS as usize - 1 + 6;
+
+/// One metric made ready: the transformed series and its weekly deviations (days outside
+/// the range and its look-back are gaps, never read), and the scale's floor.
+type PreparedMetric = (Vec<Option<f64>>, Vec<Option<f64>>, f64);
+
+/// One feature's (or cohort's) series made ready to give its signals day by day, for the
+/// days of a range: each metric on its analysis scale and its weekly deviations, over the
+/// range and the days before it that its signals read. Signals are not stored for every
+/// feature-day (they would be most of an analysis' memory): a caller asks for the days it
+/// needs, and reading days in order is the fastest (see [`WeeklyProfile`]).
+pub struct SignalSource<'a> {
+    series: &'a FeatureSeries,
+    events: &'a FeatureEvents,
+    total_sessions_7d: &'a [f64],
+    days: std::ops::Range<usize>,
+    metrics: Vec<PreparedMetric>,
+    profiles: [WeeklyProfile; 5],
+}
+
+impl<'a> SignalSource<'a> {
+    /// Ready for the days `days` (within the series). `total_sessions_7d[t]` is the sum
+    /// over all features, for the usage share.
+    pub fn new(
+        series: &'a FeatureSeries,
+        events: &'a FeatureEvents,
+        total_sessions_7d: &'a [f64],
+        days: std::ops::Range<usize>,
+    ) -> Self {
+        let n = series.sessions.len();
+        let end = days.end.min(n);
+        let from = days.start.saturating_sub(LOOK_BACK).min(end);
+        let metrics = SIGNAL_METRICS
+            .iter()
+            .map(|metric| {
+                let (f, floor) = transform(*metric);
+                let mut x = vec![None; n];
+                for (slot, v) in x[from..end]
+                    .iter_mut()
+                    .zip(&series.metric(*metric)[from..end])
+                {
+                    *slot = v.map(f);
+                }
+                let mut dev = vec![None; n];
+                for (s, slot) in dev.iter_mut().enumerate().take(end).skip(from + 6) {
+                    *slot = weekly_deviation(&x, s);
+                }
+                (x, dev, floor)
+            })
+            .collect();
+        SignalSource {
+            series,
+            events,
+            total_sessions_7d,
+            days: days.start..end,
+            metrics,
+            profiles: std::array::from_fn(|_| WeeklyProfile::new()),
+        }
+    }
+
+    /// The signals of day `t`, which must be in the range given to [`SignalSource::new`].
+    pub fn at(&mut self, t: usize) -> Signals {
+        self.signals(t, [Need::All; 5])
+    }
+
+    /// The signals of day `t` that the model's inputs
+    /// ([`crate::model::features::input_vector`]) and the reasons' phrases
+    /// ([`crate::model::features::describe`]) read, the others left at 0: the 14-day
+    /// slope; the crash rate's 4-day slope, persistence and climb; and of errors,
+    /// feedback and sessions everything but the baseline, scale, level and z-scores. The
+    /// rest is as [`SignalSource::at`] gives it, bit for bit. The analysis reads every
+    /// feature-day this way; the slopes it leaves out are most of the signals' cost.
+    pub fn lean_at(&mut self, t: usize) -> Signals {
+        self.signals(
+            t,
+            [
+                Need::Latency,
+                Need::Crash,
+                Need::Level,
+                Need::Level,
+                Need::Level,
+            ],
+        )
+    }
+
+    fn signals(&mut self, t: usize, needs: [Need; 5]) -> Signals {
+        assert!(self.days.contains(&t), "day {t} outside {:?}", self.days);
+        let mut per_metric = self
+            .metrics
+            .iter()
+            .zip(self.profiles.iter_mut())
+            .zip(needs)
+            .map(|(((x, dev, floor), profile), need)| {
+                metric_signals(x, dev, profile, t, *floor, need)
+            });
+        let latency_p95 = per_metric.next().flatten();
+        let crash_rate = per_metric.next().flatten();
+        let error_rate = per_metric.next().flatten();
+        let feedback = per_metric.next().flatten();
+        let sessions = per_metric.next().flatten();
+        let fall = feedback.map_or(0.0, |f| (-f.z).max(0.0));
+        let rise = latency_p95
+            .map_or(0.0, |l| l.z.max(0.0))
+            .max(crash_rate.map_or(0.0, |c| c.z.max(0.0)));
+        let last_deploy = self.events.last_deploy_at(t);
+        let sessions_7d = sessions_7d(self.series, t);
+        Signals {
+            latency_p95,
+            crash_rate,
+            error_rate,
+            feedback,
+            sessions,
+            divergence: (rise * fall).sqrt(),
+            days_since_deploy: last_deploy.map(|(day, _)| t as i64 - day),
+            last_deploy: last_deploy.map(|(_, title)| title.clone()),
+            sessions_7d,
+            usage_share: if self.total_sessions_7d[t] > 0.0 {
+                sessions_7d / self.total_sessions_7d[t]
+            } else {
+                0.0
+            },
+            monitor_ratio: monitor_ratio(self.series, t).unwrap_or(0.0),
+        }
+    }
+}
+
 /// Signals for every day of one feature. `total_sessions_7d[t]` is the sum over all
 /// features, for the usage share.
 pub fn feature_signals(
@@ -239,64 +517,9 @@ pub fn feature_signals(
     events: &FeatureEvents,
     total_sessions_7d: &[f64],
 ) -> Vec<Signals> {
-    let metrics = [
-        Metric::LatencyP95,
-        Metric::CrashRate,
-        Metric::ErrorRate,
-        Metric::FeedbackScore,
-        Metric::Sessions,
-    ];
-    let prepared: Vec<(Vec<Option<f64>>, f64)> =
-        metrics.iter().map(|m| transformed(series, *m)).collect();
     let days = series.sessions.len();
-    let first_present: Vec<usize> = prepared
-        .iter()
-        .map(|(x, _)| x.iter().position(Option::is_some).unwrap_or(usize::MAX))
-        .collect();
-    (0..days)
-        .map(|t| {
-            let mut per_metric = prepared
-                .iter()
-                .zip(&first_present)
-                .map(|((x, floor), first)| {
-                    if *first <= t {
-                        metric_signals(x, t, *floor)
-                    } else {
-                        None
-                    }
-                });
-            let latency_p95 = per_metric.next().flatten();
-            let crash_rate = per_metric.next().flatten();
-            let error_rate = per_metric.next().flatten();
-            let feedback = per_metric.next().flatten();
-            let sessions = per_metric.next().flatten();
-            let fall = feedback.map_or(0.0, |f| (-f.z).max(0.0));
-            let rise = latency_p95
-                .map_or(0.0, |l| l.z.max(0.0))
-                .max(crash_rate.map_or(0.0, |c| c.z.max(0.0)));
-            let last_deploy = events.last_deploy_at(t);
-            let sessions_7d: f64 = present(&series.sessions, t as i64 - 6, t as i64)
-                .iter()
-                .sum();
-            Signals {
-                latency_p95,
-                crash_rate,
-                error_rate,
-                feedback,
-                sessions,
-                divergence: (rise * fall).sqrt(),
-                days_since_deploy: last_deploy.map(|(day, _)| t as i64 - day),
-                last_deploy: last_deploy.map(|(_, title)| title.clone()),
-                sessions_7d,
-                usage_share: if total_sessions_7d[t] > 0.0 {
-                    sessions_7d / total_sessions_7d[t]
-                } else {
-                    0.0
-                },
-                monitor_ratio: monitor_ratio(series, t).unwrap_or(0.0),
-            }
-        })
-        .collect()
+    let mut source = SignalSource::new(series, events, total_sessions_7d, 0..days);
+    (0..days).map(|t| source.at(t)).collect()
 }
 
 #[cfg(test)]

@@ -19,11 +19,12 @@ pub fn examples(data: &SynthData, config: &Config) -> (Vec<[f64; N_INPUTS]>, Vec
     let horizon = config.model.horizon;
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for f in 0..dataset.features.len() {
-        for t in 0..dataset.days {
+        let inputs = analysis.model_inputs(f);
+        for (t, input) in inputs.into_iter().enumerate() {
             if degradations.label_known_on(t, horizon) < dataset.days
                 && eligible(&analysis.valid, degradations, f, t)
             {
-                x.push(analysis.model_input(f, t));
+                x.push(input);
                 y.push(degradations.label(f, t, horizon));
             }
         }

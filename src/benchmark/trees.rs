@@ -69,8 +69,9 @@ pub fn tree_inputs(analysis: &Analysis) -> Vec<Vec<[f64; TREE_INPUTS]>> {
     dataset
         .features
         .iter()
-        .zip(analysis.signals.iter())
-        .map(|(s, signals)| {
+        .enumerate()
+        .map(|(f, s)| {
+            let signals = analysis.feature_signals(f);
             (0..dataset.days)
                 .map(|t| {
                     let mut x = [0.0; TREE_INPUTS];

@@ -12,7 +12,8 @@ fn main() {
     )]
     struct Args {
         /// Which table to print: risk (the portfolio family), legacy (the earlier table: five
-        /// seeds of the default generator), detect, or all.
+        /// seeds of the default generator), detect, scaling (time and memory of `score` by
+        /// size, not part of all), or all.
         #[arg(long, default_value = "risk")]
         table: String,
         /// The family's members to run: report (the printed figures) or tune (for choosing
@@ -59,9 +60,22 @@ fn main() {
         /// print it as the constants of src/model/default_model.rs.
         #[arg(long)]
         fit_default: bool,
+        /// The scaling table's largest number of features: its sizes are 80 x 180 (the
+        /// bundled data), then 500, 1,000, 2,000, 5,000 and 10,000 features x 365 days,
+        /// up to this many.
+        #[arg(long, default_value_t = 2_000)]
+        scaling_max: usize,
+        /// (Internal) one run of the scaling table, in a process of its own, on the files
+        /// in this folder.
+        #[arg(long, hide = true)]
+        scaling_run: Option<std::path::PathBuf>,
     }
 
     let args = Args::parse();
+    if let Some(dir) = &args.scaling_run {
+        scaling_run(dir);
+        return;
+    }
     let mut config = feature_radar::Config::default();
     config.model.prior_strength = args.prior_strength;
     config.model.cohort_margin = args.cohort_margin;
@@ -84,9 +98,13 @@ fn main() {
         return;
     }
     let all = args.table == "all";
-    if !["risk", "legacy", "detect", "all"].contains(&args.table.as_str()) {
-        eprintln!("--table must be risk, legacy, detect or all");
+    if !["risk", "legacy", "detect", "scaling", "all"].contains(&args.table.as_str()) {
+        eprintln!("--table must be risk, legacy, detect, scaling or all");
         std::process::exit(2);
+    }
+    if args.table == "scaling" {
+        scaling_table(args.scaling_max);
+        return;
     }
     if all || args.table == "detect" {
         detect_table(&args.seeds);
@@ -543,6 +561,132 @@ fn detect_table(seeds: &[u64]) {
         println!("| {kind} | {} |", cells.join(" | "));
     }
     println!();
+}
+
+/// The scaling table: for each size, the default generator's data (seed 42) written to
+/// files, then loaded, analysed and scored as `feature-radar score` does (rows written to
+/// nowhere), each size in a process of its own so that its peak memory is its own.
+#[cfg(not(target_arch = "wasm32"))]
+fn scaling_table(max_features: usize) {
+    use feature_radar::synth::{generate, SynthParams};
+    use feature_radar::telemetry::{write_events_csv, write_telemetry_csv};
+
+    let sizes = [
+        (80, 180),
+        (500, 365),
+        (1_000, 365),
+        (2_000, 365),
+        (5_000, 365),
+        (10_000, 365),
+    ];
+    let exe = std::env::current_exe().expect("the benchmark knows where it is");
+    println!(
+        "Scaling: `feature-radar score` by size (load, analysis, score rows with reasons), one process per size. Peak memory is the process' VmHWM (reading the CSV files is the peak); the analysis' own is how far the analysis and the rows took the resident memory above what it was once the data was loaded (the dataset stays resident)."
+    );
+    println!();
+    println!("| features x days | feature-days | load s | analysis and rows s | total s | us per feature-day | peak MB | peak bytes per feature-day | analysis' own bytes per feature-day |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (features, days) in sizes.into_iter().filter(|(f, _)| *f <= max_features) {
+        let dir = std::env::temp_dir().join(format!(
+            "feature-radar-scaling-{}-{features}x{days}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        {
+            let data = generate(&SynthParams {
+                features,
+                days,
+                ..SynthParams::default()
+            });
+            std::fs::write(
+                dir.join("telemetry.csv"),
+                write_telemetry_csv(&data.telemetry),
+            )
+            .expect("writing the telemetry");
+            std::fs::write(dir.join("events.csv"), write_events_csv(&data.events))
+                .expect("writing the events");
+        }
+        let output = std::process::Command::new(&exe)
+            .arg("--scaling-run")
+            .arg(&dir)
+            .output()
+            .expect("the benchmark runs itself");
+        let _ = std::fs::remove_dir_all(&dir);
+        let text = String::from_utf8_lossy(&output.stdout);
+        let figures: Vec<f64> = text
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let [load, analysis, peak_kb, analysis_peak_kb] = figures[..] else {
+            eprintln!(
+                "{features} x {days}: the run failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            continue;
+        };
+        let cells = (features * days) as f64;
+        let total = load + analysis;
+        println!(
+            "| {features} x {days} | {cells} | {load:.2} | {analysis:.2} | {total:.2} | {:.1} | {:.0} | {:.0} | {:.0} |",
+            total * 1e6 / cells,
+            peak_kb / 1024.0,
+            peak_kb * 1024.0 / cells,
+            analysis_peak_kb * 1024.0 / cells,
+        );
+    }
+    println!();
+}
+
+/// One size of the scaling table: prints the load's and the analysis' seconds, the
+/// process' peak memory, and how far the analysis and the rows took the resident memory
+/// above what it was once the data was loaded, in KiB.
+#[cfg(not(target_arch = "wasm32"))]
+fn scaling_run(dir: &std::path::Path) {
+    use std::time::Instant;
+    let status_kb = |field: &str| -> f64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(field))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(f64::NAN)
+    };
+    let peak_kb = || status_kb("VmHWM:");
+    let open = |name: &str| std::fs::File::open(dir.join(name)).expect("the generated files");
+    let started = Instant::now();
+    let data = feature_radar::load(
+        "telemetry.csv",
+        std::io::BufReader::new(open("telemetry.csv")),
+        Some(("events.csv", std::io::BufReader::new(open("events.csv")))),
+    )
+    .expect("generated data loads");
+    let load = started.elapsed().as_secs_f64();
+    let load_peak = peak_kb();
+    // Resets the peak to the current resident size (Linux), so the next reading is the
+    // analysis' own peak with the dataset resident.
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let resident = status_kb("VmRSS:");
+    let started = Instant::now();
+    let config = feature_radar::Config::default();
+    let analysis = feature_radar::report::prepare_shared(
+        data.dataset.clone(),
+        &data.events,
+        &config.model,
+        &config.slo,
+    );
+    analysis
+        .write_scores_csv(&config.tiers, &config.impact, std::io::sink())
+        .expect("writing to nowhere");
+    let analysis_time = started.elapsed().as_secs_f64();
+    let after = peak_kb();
+    println!(
+        "{load} {analysis_time} {} {}",
+        load_peak.max(after),
+        if reset { after - resident } else { f64::NAN }
+    );
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -301,8 +301,25 @@ mod cli {
         match cli.command {
             Command::Score(args) => {
                 let (analysis, config) = run_prepared(&args.input)?;
-                let rows = analysis.score_rows(&config.tiers, &config.impact);
-                write_output(&args.output, &feature_radar::report::scores_csv(&rows))
+                // Written as the rows are made: all of them at once would be the largest
+                // thing the run holds.
+                let target = args.output.as_str();
+                let result = if target == "-" {
+                    analysis.write_scores_csv(
+                        &config.tiers,
+                        &config.impact,
+                        std::io::BufWriter::new(std::io::stdout().lock()),
+                    )
+                } else {
+                    std::fs::File::create(target).and_then(|file| {
+                        analysis.write_scores_csv(
+                            &config.tiers,
+                            &config.impact,
+                            std::io::BufWriter::new(file),
+                        )
+                    })
+                };
+                result.map_err(|e| Failure(format!("{target}: cannot write: {e}"), 2))
             }
             Command::Backtest(args) => {
                 let report = run_analysis(&args.input)?;

@@ -315,6 +315,8 @@ fn example_hash(x: &[f64; N_INPUTS]) -> u64 {
 
 /// Keeps every positive and at most about `max_negatives` negatives, chosen by each
 /// example's hash (`hashes`, from [`example_hash`]); returns the share of negatives kept.
+/// The walk-forward does the same on its pool as it grows (see [`walk_forward_by_day`]).
+#[cfg(test)]
 fn sample_negatives(
     x: &[[f64; N_INPUTS]],
     y: &[bool],
@@ -322,11 +324,9 @@ fn sample_negatives(
     max_negatives: usize,
 ) -> (Vec<[f64; N_INPUTS]>, Vec<bool>, f64) {
     let negatives = y.iter().filter(|v| !**v).count();
-    if negatives <= max_negatives || negatives == 0 {
+    let Some(cut) = sampling_cut(negatives, max_negatives) else {
         return (x.to_vec(), y.to_vec(), 1.0);
-    }
-    let rate = max_negatives as f64 / negatives as f64;
-    let cut = (rate * u64::MAX as f64) as u64;
+    };
     let (mut xs, mut ys, mut kept) = (Vec::new(), Vec::new(), 0usize);
     for ((row, &label), &hash) in x.iter().zip(y).zip(hashes) {
         if label || hash <= cut {
@@ -456,42 +456,120 @@ pub fn walk_forward_with_progress(
 ) -> WalkForward {
     let features = inputs.len();
     let days = inputs.first().map_or(0, Vec::len);
+    walk_forward_by_day(
+        params,
+        features,
+        days,
+        degradations,
+        &mut |t| Day {
+            inputs: inputs.iter().map(|x| x[t]).collect(),
+            valid: valid.iter().map(|v| v[t]).collect(),
+        },
+        progress,
+    )
+}
+
+/// The inputs of every feature on one day, and whether each one's signals exist.
+#[derive(Debug, Clone, Default)]
+pub struct Day {
+    pub inputs: Vec<[f64; N_INPUTS]>,
+    pub valid: Vec<bool>,
+}
+
+/// The share of negatives kept when a fit has `negatives` of them and may use about
+/// `max_negatives`, as the largest hash kept; None when every one is kept.
+fn sampling_cut(negatives: usize, max_negatives: usize) -> Option<u64> {
+    if negatives <= max_negatives || negatives == 0 {
+        return None;
+    }
+    let rate = max_negatives as f64 / negatives as f64;
+    Some((rate * u64::MAX as f64) as u64)
+}
+
+/// [`walk_forward_with_progress`] with the inputs asked for day by day: `day(t)` is
+/// called once for each day in order, so that no caller needs every feature-day's
+/// inputs at once. The run keeps a day's inputs until its label is known and it joins
+/// the training pool, and the pool keeps only the examples a fit can still sample: the
+/// share of negatives kept only falls as the pool grows, so a negative left out once is
+/// left out of every later fit. Memory is the pool (about `max_training_negatives` rows
+/// and the positives) and the days waiting for their labels, whatever the data's length.
+pub fn walk_forward_by_day(
+    params: &RiskModelParams,
+    features: usize,
+    days: usize,
+    degradations: &Degradations,
+    day: &mut dyn FnMut(usize) -> Day,
+    progress: &mut dyn FnMut(f64),
+) -> WalkForward {
     let horizon = params.horizon;
     let mut fits: Vec<FittedRiskModel> = Vec::new();
     let mut predictions: Vec<Vec<Prediction>> = vec![Vec::with_capacity(days); features];
     let retrain_every = params.retrain_every.max(1);
     let default = FittedRiskModel::default_model();
     fits.push(default.clone());
-    // Out-of-sample raw (uncalibrated) log-odds of every eligible scored day.
+    // Out-of-sample raw (uncalibrated) log-odds of every eligible scored day, kept only
+    // when Platt's calibration may read them.
+    let calibrating = params.calibration_min_positives > 0;
     let mut raw_log_odds: Vec<(usize, usize, f64)> = Vec::new();
     let mut failed_refits = 0;
     // The training examples: every eligible (feature, day) whose label is known, in day
-    // then feature order. A day's label, once known, never changes, so the pool only
-    // grows: each refit adds the days whose labels became known since the last one.
+    // then feature order, less the negatives no fit can sample any more. A day's label,
+    // once known, never changes, so the pool only grows: each refit adds the days whose
+    // labels became known since the last one.
     let (mut pool_x, mut pool_y, mut pool_hash) = (Vec::new(), Vec::new(), Vec::new());
+    let mut negatives = 0usize;
+    // Days `next_day..t` whose labels are not known yet, oldest first.
+    let mut waiting: std::collections::VecDeque<Day> = std::collections::VecDeque::new();
     let mut next_day = 0;
     for t in 0..days {
+        let today = day(t);
         if t > 0 && t % retrain_every == 0 {
             progress(t as f64 / days as f64);
             while next_day < days && degradations.label_known_on(next_day, horizon) <= t {
+                let known = if next_day < t {
+                    waiting
+                        .pop_front()
+                        .expect("every earlier day waits for its label")
+                } else {
+                    today.clone()
+                };
                 for f in 0..features {
-                    if eligible(valid, degradations, f, next_day) {
-                        let x = inputs[f][next_day];
+                    if known.valid[f] && !degradations.active[f][next_day] {
+                        let x = known.inputs[f];
+                        let label = degradations.label(f, next_day, horizon);
+                        negatives += usize::from(!label);
                         pool_hash.push(example_hash(&x));
                         pool_x.push(x);
-                        pool_y.push(degradations.label(f, next_day, horizon));
+                        pool_y.push(label);
                     }
                 }
                 next_day += 1;
             }
+            let kept = match sampling_cut(negatives, params.max_training_negatives) {
+                Some(cut) => {
+                    let mut k = 0;
+                    for i in 0..pool_y.len() {
+                        if pool_y[i] || pool_hash[i] <= cut {
+                            pool_x[k] = pool_x[i];
+                            pool_y[k] = pool_y[i];
+                            pool_hash[k] = pool_hash[i];
+                            k += 1;
+                        }
+                    }
+                    pool_x.truncate(k);
+                    pool_y.truncate(k);
+                    pool_hash.truncate(k);
+                    let kept_negatives = pool_y.iter().filter(|l| !**l).count();
+                    kept_negatives.max(1) as f64 / negatives as f64
+                }
+                None => 1.0,
+            };
             if !pool_y.is_empty() {
-                let (x, y, kept) =
-                    sample_negatives(&pool_x, &pool_y, &pool_hash, params.max_training_negatives);
-                let weights: Vec<f64> = y
+                let weights: Vec<f64> = pool_y
                     .iter()
                     .map(|label| if *label { 1.0 } else { 1.0 / kept })
                     .collect();
-                match FittedRiskModel::fit(params, &default, t, &x, &y, &weights) {
+                match FittedRiskModel::fit(params, &default, t, &pool_x, &pool_y, &weights) {
                     Some(mut model) => {
                         if let Some((slope, offset)) =
                             platt_on_held_out(params, &raw_log_odds, degradations, t)
@@ -506,9 +584,10 @@ pub fn walk_forward_with_progress(
         }
         let model = fits.last().expect("the default model is always there");
         for f in 0..features {
-            let (risk, _) = model.predict(&inputs[f][t]);
-            if eligible(valid, degradations, f, t) {
-                let log_odds = model.log_odds(&inputs[f][t]);
+            let x = &today.inputs[f];
+            let (risk, _) = model.predict(x);
+            if calibrating && today.valid[f] && !degradations.active[f][t] {
+                let log_odds = model.log_odds(x);
                 let raw = match model.calibration {
                     Some((slope, offset)) => (log_odds - offset) / slope,
                     None => log_odds,
@@ -519,6 +598,9 @@ pub fn walk_forward_with_progress(
                 risk,
                 model: Some((fits.len() - 1) as u32),
             });
+        }
+        if next_day <= t {
+            waiting.push_back(today);
         }
     }
     WalkForward {

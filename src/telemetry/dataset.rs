@@ -211,12 +211,20 @@ impl Dataset {
             let acc = per_feature
                 .entry(r.feature.as_str())
                 .or_insert_with(|| FeatureAccumulator {
-                    cohort_rows: vec![DayAccumulator::default(); days],
-                    total_rows: vec![DayAccumulator::default(); days],
+                    cohort_rows: Vec::new(),
+                    total_rows: Vec::new(),
                     cohorts: BTreeMap::new(),
                 });
+            // Each kind of row's days are allocated when the feature first has one (most
+            // files have only one kind).
+            let days_of = |rows: &mut Vec<DayAccumulator>| {
+                if rows.is_empty() {
+                    *rows = vec![DayAccumulator::default(); days];
+                }
+            };
             match &r.cohort {
                 Some(cohort) if !cohort.is_total() => {
+                    days_of(&mut acc.cohort_rows);
                     acc.cohort_rows[day].add(r);
                     for dimension in 0..COHORT_DIMENSIONS.len() {
                         if let Some(value) = cohort.value(dimension) {
@@ -227,7 +235,10 @@ impl Dataset {
                         }
                     }
                 }
-                _ => acc.total_rows[day].add(r),
+                _ => {
+                    days_of(&mut acc.total_rows);
+                    acc.total_rows[day].add(r)
+                }
             }
         }
         let had_cohorts = records.iter().any(|r| r.cohort.is_some());
@@ -240,11 +251,17 @@ impl Dataset {
         let mut cohorts = Vec::with_capacity(per_feature.len());
         for (name, acc) in per_feature {
             // A day's total row, when given, is the feature's figure for that day.
-            let days_of_feature: Vec<DayAccumulator> = acc
-                .total_rows
-                .iter()
-                .zip(&acc.cohort_rows)
-                .map(|(total, parts)| if total.rows > 0 { *total } else { *parts })
+            let none = DayAccumulator::default();
+            let days_of_feature: Vec<DayAccumulator> = (0..days)
+                .map(|t| {
+                    let total = acc.total_rows.get(t).unwrap_or(&none);
+                    let parts = acc.cohort_rows.get(t).unwrap_or(&none);
+                    if total.rows > 0 {
+                        *total
+                    } else {
+                        *parts
+                    }
+                })
                 .collect();
             let feature_sessions: f64 = acc.cohort_rows.iter().map(|a| a.sessions).sum();
             let mut kept: Vec<(f64, CohortSeries)> = acc
