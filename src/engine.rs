@@ -53,7 +53,8 @@ pub struct Knobs {
 pub enum Request {
     /// Read or generate the data and analyse it.
     Analyse { source: SourceSpec, knobs: Knobs },
-    /// Refit the model for another horizon (the signals and labels are reused).
+    /// Refit the model for another horizon (labels, views and the latest signals are
+    /// reused; the model's inputs are recomputed from the data, which is cheaper to hold).
     Refit { knobs: Knobs },
     /// The report under other tiers or weights (no refit).
     Report { knobs: Knobs },
@@ -160,8 +161,8 @@ impl Engine {
                     progress("Analysing", 10.0);
                     let analysis = analyse(&data, &knobs, &mut |stage, share| {
                         let (from, span) = match stage {
-                            Stage::Signals => (10.0, 40.0),
-                            Stage::Fitting => (50.0, 50.0),
+                            Stage::Signals => (10.0, 5.0),
+                            Stage::Fitting => (15.0, 85.0),
                         };
                         progress(stage.describe(), from + span * share);
                     });

@@ -158,7 +158,7 @@ await check("a horizon change refits the model, and the ranking stays", async ()
       horizon,
       { timeout: 60000 },
     );
-    // A figure, not an assertion: the refit reuses the signals.
+    // A figure, not an assertion: the refit reuses the labels and views.
     if (!back) console.log(`     (horizon change to ranking: ${Date.now() - started} ms)`);
     const rows = await page.$$("[data-testid=ranking-row]");
     expect(rows.length === features, `${rows.length} rows after the horizon change`);
