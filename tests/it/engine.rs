@@ -433,3 +433,39 @@ fn the_generator_makes_the_bundled_files_byte_for_byte() {
     assert!(telemetry == std::fs::read_to_string(root.join("telemetry.csv")).unwrap());
     assert!(events == std::fs::read_to_string(root.join("events.csv")).unwrap());
 }
+
+/// The engine's results on a fixed data set, the bundled one, to the accuracy `score`
+/// writes (risk to 4 decimals, impact to 0.1): every feature's risk, impact and tier on
+/// every tenth day and the last, kept in `tests/it/expected/bundled_scores.csv`. A change
+/// meant to be invisible (speed, memory) must leave it as it is; a change of the model
+/// updates it on purpose (`UPDATE_EXPECT=1 cargo test --test it`) and says so.
+#[test]
+fn the_bundled_data_scores_as_recorded() {
+    let telemetry = std::fs::read("data/telemetry.csv").unwrap();
+    let events = std::fs::read("data/events.csv").unwrap();
+    let data = feature_radar::load(
+        "telemetry.csv",
+        telemetry.as_slice(),
+        Some(("events.csv", events.as_slice())),
+    )
+    .unwrap();
+    let config = feature_radar::Config::default();
+    let analysis =
+        feature_radar::report::prepare(&data.dataset, &data.events, &config.model, &config.slo);
+    let last = data.dataset.end();
+    let mut text = String::from("date,feature,risk,impact,tier\n");
+    for row in analysis.score_rows(&config.tiers, &config.impact) {
+        let day = (row.date - data.dataset.start).num_days();
+        if day % 10 == 0 || row.date == last {
+            text.push_str(&format!(
+                "{},{},{:.4},{:.1},{}\n",
+                row.date,
+                row.feature,
+                row.risk,
+                row.impact,
+                row.tier.as_str()
+            ));
+        }
+    }
+    expect_test::expect_file!["expected/bundled_scores.csv"].assert_eq(&text);
+}
