@@ -142,7 +142,11 @@ fn on_message(serial: u64, event: web_sys::MessageEvent) {
             let waiting = CLIENT.with_borrow_mut(|client| {
                 if client.pending.as_ref().is_some_and(|(_, p)| *p == id) {
                     if let Some((handle, _)) = client.pending.take() {
-                        // The old worker is terminated as it drops.
+                        // The old worker goes, with what was still asked of it (its
+                        // answers would be about the old data); it is terminated as it drops.
+                        if let Some(old) = client.current.as_ref().map(|h| h.serial) {
+                            client.waiting.retain(|_, w| w.serial != old);
+                        }
                         client.current = Some(handle);
                         client.refitting = None;
                     }

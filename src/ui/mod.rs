@@ -378,7 +378,12 @@ pub fn App() -> impl IntoView {
                 {move || match (state.view.with(|v| v.view), state.report.get()) {
                     (View::Data, _) => view! { <data_source::DataPanel/> }.into_any(),
                     (View::Series, _) => view! { <series::SeriesView/> }.into_any(),
-                    (_, None) => view! { <p class="muted">"Waiting for data…"</p> }.into_any(),
+                    (_, None) if state.busy.with(Option::is_some) => view! { <p class="muted">"Waiting for the first results…"</p> }.into_any(),
+                    (_, None) => view! {
+                        <p data-testid="no-data">"No data is analysed yet. "
+                            <button on:click=move |_| data_source::load_bundled(state)>"Analyse the bundled dataset"</button>
+                            " or load your own on the Data view."</p>
+                    }.into_any(),
                     (View::Overview, Some(report)) => view! { <overview::Overview report=report/> }.into_any(),
                     (View::Feature, Some(report)) => view! { <feature::FeatureView report=report/> }.into_any(),
                     (View::ModelCard, Some(report)) => view! { <model_card::ModelCardView report=report/> }.into_any(),
