@@ -60,6 +60,8 @@ pub enum Request {
     Report { knobs: Knobs },
     /// One feature's detail, for its status in the page's report.
     Detail { status: Box<FeatureStatus> },
+    /// The whole last report (with every signal contribution), as pretty JSON.
+    ReportJson,
     /// One metric series scored for anomalies, as `feature-radar detect` scores it.
     Series { source: SeriesSource },
 }
@@ -113,6 +115,7 @@ pub enum Reply {
     Report(Box<Report>),
     Detail(Box<FeatureDetail>),
     Series(Box<ScoredSeries>),
+    Text(String),
     /// The request could not be done; whatever the engine held before is unchanged.
     Failed(String),
     /// The engine stopped on an internal error while doing the request; its state is lost.
@@ -143,6 +146,20 @@ pub struct Engine {
     /// The tiers' daily cut-offs of the last report, for the tiers they were made with:
     /// most of a report's cost, reused when only the weights change.
     cutoffs: Option<(TierThresholds, Vec<RiskCutoffs>)>,
+    /// The last report, whole; the page was sent its [`for_page`] copy.
+    shown: Option<Report>,
+}
+
+/// The page's copy of a report: without each feature's signal contributions, most of its
+/// bytes (about 90% of a 1,000-feature report), which the page's table and overview do
+/// not read. A feature's detail gets them back from the worker's whole copy, and the JSON
+/// export asks for the whole report.
+pub fn for_page(report: &Report) -> Report {
+    let mut lean = report.clone();
+    for status in &mut lean.ranking {
+        status.contributions = Vec::new();
+    }
+    lean
 }
 
 impl Engine {
@@ -169,7 +186,7 @@ impl Engine {
                     let summary = summarise(label, source, &data);
                     self.analysis = Some(analysis);
                     self.cutoffs = None;
-                    let report = self.report(&knobs);
+                    let report = self.shown_report(&knobs);
                     Reply::Analysed {
                         source: Box::new(summary),
                         report: Box::new(report),
@@ -188,10 +205,16 @@ impl Engine {
                 });
                 self.analysis = Some(refitted);
                 self.cutoffs = None;
-                Reply::Report(Box::new(self.report(&knobs)))
+                Reply::Report(Box::new(self.shown_report(&knobs)))
             }
             Request::Report { knobs } => match self.analysis {
-                Some(_) => Reply::Report(Box::new(self.report(&knobs))),
+                Some(_) => Reply::Report(Box::new(self.shown_report(&knobs))),
+                None => Reply::Failed(NOTHING_YET.into()),
+            },
+            Request::ReportJson => match &self.shown {
+                Some(report) => Reply::Text(
+                    serde_json::to_string_pretty(report).expect("a report always serialises"),
+                ),
                 None => Reply::Failed(NOTHING_YET.into()),
             },
             Request::Series { source } => match series(&source, files) {
@@ -200,12 +223,29 @@ impl Engine {
             },
             Request::Detail { status } => match &self.analysis {
                 Some(analysis) => match analysis.dataset.feature_index(&status.feature) {
+                    // The whole status, with its contributions, from the report shown.
+                    Some(f) if status.contributions.is_empty() => {
+                        let whole = self
+                            .shown
+                            .as_ref()
+                            .and_then(|r| r.ranking.iter().find(|s| s.feature == status.feature))
+                            .unwrap_or(&status);
+                        Reply::Detail(Box::new(analysis.feature_detail(f, whole)))
+                    }
                     Some(f) => Reply::Detail(Box::new(analysis.feature_detail(f, &status))),
                     None => Reply::Failed(format!("no feature named {:?}", status.feature)),
                 },
                 None => Reply::Failed(NOTHING_YET.into()),
             },
         }
+    }
+
+    /// The report under `knobs`, kept whole; the page's copy is returned.
+    fn shown_report(&mut self, knobs: &Knobs) -> Report {
+        let report = self.report(knobs);
+        let page = for_page(&report);
+        self.shown = Some(report);
+        page
     }
 
     /// The report of the analysis held under `knobs`' tiers and weights (the cut-offs of

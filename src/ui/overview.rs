@@ -2,6 +2,7 @@
 //! feature), the exports, and the ranked table.
 
 use super::{browser, ranking::RankingTable, AppState, Shared};
+use crate::engine::{Reply, Request};
 use crate::insights::human_count;
 use crate::report::Report;
 use leptos::prelude::*;
@@ -43,10 +44,29 @@ pub fn Overview(report: Shared<Report>) -> impl IntoView {
         d.features, d.start, d.end, d.degradations, d.deploys, report.config.model.horizon
     );
     let csv_report = report.clone();
-    let json_report = report.clone();
     let export = move |name: &str, mime: &str, text: String| {
         if let Err(e) = browser::download_text(name, mime, &text) {
             leptos::logging::warn!("export: {e}");
+        }
+    };
+    // The page holds the report without the signal contributions; the whole report is
+    // the worker's.
+    let export_json = move |_| {
+        let asked = super::engine::ask(
+            Request::ReportJson,
+            |_, _| {},
+            move |reply| match reply {
+                Reply::Text(json) => export("feature-radar-report.json", "application/json", json),
+                Reply::Failed(message) | Reply::Crashed(message) => state.load_error.set(Some(
+                    format!("The report could not be exported: {message}."),
+                )),
+                _ => {}
+            },
+        );
+        if !asked {
+            state.load_error.set(Some(
+                "The report could not be exported: the analysis is being made again.".into(),
+            ));
         }
     };
     view! {
@@ -85,11 +105,7 @@ pub fn Overview(report: Shared<Report>) -> impl IntoView {
                     <button on:click=move |_| export("feature-radar-ranking.csv", "text/csv", csv_report.ranking_csv())>
                         "Export table (CSV)"
                     </button>
-                    <button on:click=move |_| export(
-                        "feature-radar-report.json",
-                        "application/json",
-                        serde_json::to_string_pretty(&*json_report.0).unwrap_or_default(),
-                    )>
+                    <button on:click=export_json>
                         "Export report (JSON)"
                     </button>
                 </div>

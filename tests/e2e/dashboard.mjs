@@ -220,6 +220,8 @@ await check("exports: the table as CSV, the report as JSON, a chart as PNG", asy
   const json = await download(() => page.click("text=Export report (JSON)"));
   const report = JSON.parse(json.bytes.toString("utf8"));
   expect(report.ranking.length === features && report.model_card.roc_auc > 0.5, "JSON report");
+  // The whole report, from the engine's worker: each feature's signal contributions too.
+  expect(report.ranking.every((r) => r.contributions.length > 0), "JSON report without contributions");
   await page.click("[data-testid=ranking-row] >> nth=0");
   await page.waitForFunction(() => document.querySelectorAll(".chart-canvas canvas").length >= 5);
   const png = await download(() => page.click("figure.chart button >> nth=0"));

@@ -2,7 +2,9 @@
 //! progress and replies out, messages that survive their trip as bytes, and uploads that
 //! fail while the data analysed before stays.
 
-use feature_radar::engine::{Engine, Envelope, Knobs, Reply, Request, SeriesSource, SourceSpec};
+use feature_radar::engine::{
+    for_page, Engine, Envelope, Knobs, Reply, Request, SeriesSource, SourceSpec,
+};
 use feature_radar::report::{prepare, FeatureStatus, Report};
 use feature_radar::telemetry::{Dataset, Granularity};
 use feature_radar::view_state::ViewState;
@@ -93,7 +95,16 @@ fn the_bundled_data_gives_the_same_report_as_the_command_line_with_progress_to_t
     let config = Config::default();
     let direct = prepare(&data.dataset, &data.events, &config.model, &config.slo);
     let k = knobs();
-    assert_eq!(*report, direct.report(&k.tiers, &k.weights));
+    let whole = direct.report(&k.tiers, &k.weights);
+    assert_eq!(*report, for_page(&whole));
+    assert!(report.ranking.iter().all(|s| s.contributions.is_empty()));
+    assert!(whole.ranking.iter().all(|s| !s.contributions.is_empty()));
+
+    // The JSON export is the whole report, contributions included.
+    let Reply::Text(json) = ask(&mut engine, Request::ReportJson, &[]).0 else {
+        panic!("no JSON");
+    };
+    assert_eq!(json, serde_json::to_string_pretty(&whole).unwrap());
 
     assert!(progress.len() >= 5, "{progress:?}");
     assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
@@ -161,7 +172,8 @@ fn controls_and_horizon_answer_from_the_analysis_held() {
     let mut model = Config::default().model;
     model.horizon = 14;
     let fresh = prepare(&data.dataset, &data.events, &model, &Config::default().slo);
-    assert_eq!(refitted, fresh.report(&longer.tiers, &longer.weights));
+    let whole = fresh.report(&longer.tiers, &longer.weights);
+    assert_eq!(refitted, for_page(&whole));
 
     // A feature's detail is for the feature asked.
     let status = refitted.ranking[2].clone();
@@ -176,6 +188,10 @@ fn controls_and_horizon_answer_from_the_analysis_held() {
         panic!("no detail: {reply:?}");
     };
     assert_eq!(detail.feature, status.feature);
+    // The page's status has no contributions; the detail has the whole status's.
+    assert!(status.contributions.is_empty());
+    assert_eq!(detail.contributions, whole.ranking[2].contributions);
+    assert!(!detail.contributions.is_empty());
     assert_eq!(detail.dates.len(), data.dataset.days);
     let mut unknown = status;
     unknown.feature = "no such feature".into();
@@ -353,6 +369,10 @@ fn reports_for_changing_tiers_and_weights_are_those_of_the_analysis() {
             _ => k.tiers.investigate += 1.0,
         }
         let report = report_of(ask(&mut engine, Request::Report { knobs: k }, &[]).0);
-        assert_eq!(report, direct.report(&k.tiers, &k.weights), "step {step}");
+        assert_eq!(
+            report,
+            for_page(&direct.report(&k.tiers, &k.weights)),
+            "step {step}"
+        );
     }
 }
