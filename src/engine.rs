@@ -15,6 +15,7 @@ use crate::series_summary::{summarize, SeriesSummary};
 use crate::synth::series::labelled_series;
 use crate::synth::SynthParams;
 use crate::telemetry::{parse_series, Dataset, Granularity, SeriesPoint};
+use crate::view_state::ViewState;
 use crate::{load, Config, LoadedData};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,26 @@ pub struct Knobs {
     pub horizon: usize,
     pub tiers: TierThresholds,
     pub weights: ImpactWeights,
+}
+
+impl Knobs {
+    /// The settings a dashboard view asks for.
+    pub fn of_view(view: &ViewState) -> Knobs {
+        Knobs {
+            horizon: view.horizon,
+            tiers: view.tiers,
+            weights: view.weights,
+        }
+    }
+
+    /// The settings a report was made with.
+    pub fn of_report(report: &Report) -> Knobs {
+        Knobs {
+            horizon: report.config.model.horizon,
+            tiers: report.config.tiers,
+            weights: report.config.impact,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

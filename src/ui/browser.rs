@@ -12,6 +12,15 @@ fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
 }
 
+/// A new element `tag`, as its type `T`.
+fn create<T: JsCast>(document: &web_sys::Document, tag: &str) -> Result<T, String> {
+    document
+        .create_element(tag)
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(|_| format!("not a <{tag}> element"))
+}
+
 /// The page's query string, with its `?`.
 pub fn query() -> String {
     web_sys::window()
@@ -77,11 +86,7 @@ pub fn download_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
 /// Offers a URL (for example a data: URL) as a download.
 pub fn download_url(name: &str, url: &str) -> Result<(), String> {
     let document = document().ok_or("no document")?;
-    let anchor: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(describe)?
-        .dyn_into()
-        .map_err(|_| "not an anchor".to_string())?;
+    let anchor: web_sys::HtmlAnchorElement = create(&document, "a")?;
     anchor.set_href(url);
     anchor.set_download(name);
     anchor.click();
@@ -117,11 +122,7 @@ pub async fn ensure_echarts() -> Result<(), String> {
             .dyn_into()
             .map_err(|_| "not a script".to_string())?,
         None => {
-            let script: web_sys::HtmlScriptElement = document
-                .create_element("script")
-                .map_err(describe)?
-                .dyn_into()
-                .map_err(|_| "not a script".to_string())?;
+            let script: web_sys::HtmlScriptElement = create(&document, "script")?;
             script.set_id(ID);
             script.set_src(SRC);
             document

@@ -87,14 +87,6 @@ pub struct AppState {
     asked: StoredValue<Option<Knobs>>,
 }
 
-fn knobs_of(report: &Report) -> Knobs {
-    Knobs {
-        horizon: report.config.model.horizon,
-        tiers: report.config.tiers,
-        weights: report.config.impact,
-    }
-}
-
 impl AppState {
     pub fn new(initial: ViewState) -> Self {
         AppState {
@@ -113,11 +105,7 @@ impl AppState {
 
     /// The settings the view asks for.
     pub fn knobs(&self) -> Knobs {
-        self.view.with_untracked(|v| Knobs {
-            horizon: v.horizon,
-            tiers: v.tiers,
-            weights: v.weights,
-        })
+        self.view.with_untracked(Knobs::of_view)
     }
 
     /// Opens the feature view of `feature`.
@@ -152,7 +140,7 @@ impl AppState {
                     Reply::Analysed { source, report } => {
                         self.files.set_value(kept);
                         self.load_error.set(None);
-                        self.asked.set_value(Some(knobs_of(&report)));
+                        self.asked.set_value(Some(Knobs::of_report(&report)));
                         self.source.set(Some(Shared(Arc::new(*source))));
                         self.report.set(Some(Shared(Arc::new(*report))));
                     }
@@ -203,7 +191,7 @@ impl AppState {
                 // The refit took the analysis with it: back to the results' horizon, and
                 // the same data analysed again in the background.
                 if let Some(report) = self.report.get_untracked() {
-                    let knobs = knobs_of(&report);
+                    let knobs = Knobs::of_report(&report);
                     self.view.update(|v| v.horizon = knobs.horizon);
                     self.reanalyse("Restoring the analysis after the cancelled refit");
                 }
@@ -224,13 +212,7 @@ impl AppState {
     /// worker for a new report (no refit), a horizon asks for a refit (the signals are
     /// reused). Requests queue in the worker, so the last answer is the latest ask.
     fn follow_controls(self) {
-        let wanted = Memo::new(move |_| {
-            self.view.with(|v| Knobs {
-                horizon: v.horizon,
-                tiers: v.tiers,
-                weights: v.weights,
-            })
-        });
+        let wanted = Memo::new(move |_| self.view.with(Knobs::of_view));
         Effect::new(move |_| {
             let wanted = wanted.get();
             let Some(report) = self.report.get() else {
@@ -239,7 +221,10 @@ impl AppState {
             let pending = self
                 .busy
                 .with_untracked(|b| b.as_ref().and_then(|b| b.cancel) == Some(Cancel::Analysis));
-            let asked = self.asked.get_value().unwrap_or_else(|| knobs_of(&report));
+            let asked = self
+                .asked
+                .get_value()
+                .unwrap_or_else(|| Knobs::of_report(&report));
             if pending || asked == wanted {
                 return;
             }

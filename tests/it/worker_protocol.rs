@@ -11,12 +11,7 @@ use feature_radar::view_state::ViewState;
 use feature_radar::{load, Config, LoadedData};
 
 fn knobs() -> Knobs {
-    let v = ViewState::default();
-    Knobs {
-        horizon: v.horizon,
-        tiers: v.tiers,
-        weights: v.weights,
-    }
+    Knobs::of_view(&ViewState::default())
 }
 
 /// Handles `request`, returning the reply and the progress percentages reported.
