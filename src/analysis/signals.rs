@@ -10,7 +10,10 @@
 //! crash and error rates as `ln(1 + 1000 x rate)` (relative, but calm near zero);
 //! feedback in rating points.
 
-use super::stats::{mean, median, median_in_place, present, theil_sen, MAD_TO_SIGMA};
+use super::stats::{
+    mean, median, median_and_mad_of_sorted, median_in_place, median_of_sorted, present, theil_sen,
+    SlidingSorted, MAD_TO_SIGMA,
+};
 use super::FeatureEvents;
 use crate::telemetry::{FeatureSeries, Metric};
 use serde::Serialize;
@@ -207,11 +210,13 @@ fn mean_of(d: &[Option<f64>], from: i64, to: i64) -> Option<f64> {
 }
 
 /// Signals of one metric at day `t`, from the transformed series `x`, its weekly
-/// deviations `dev` and the weekday medians read so far.
+/// deviations `dev`, the weekday medians read so far and the baseline window as sorted
+/// for the day before.
 fn metric_signals(
     x: &[Option<f64>],
     dev: &[Option<f64>],
     profile: &mut WeeklyProfile,
+    baseline_window: &mut SlidingSorted,
     t: usize,
     scale_floor: f64,
     need: Need,
@@ -228,20 +233,16 @@ fn metric_signals(
     }
     let d = &days[..(t - from + 1) as usize];
     let seasonal_offset = offsets[(t % 7) as usize];
-    let t = t - from;
-    let mut window = [0.0; WINDOW];
-    let n = gather(d, 0, t - BASELINE_GAP, &mut window);
-    if n < BASELINE_MIN_PRESENT {
+    // The baseline window, days `from..=t - BASELINE_GAP`, deseasonalised as `d` is.
+    let window = baseline_window.sorted(from, t - BASELINE_GAP, |s| {
+        x[s as usize].map(|v| v - offsets[(s % 7) as usize])
+    });
+    if window.len() < BASELINE_MIN_PRESENT {
         return None;
     }
-    let window = &window[..n];
-    let mut work = [0.0; WINDOW];
-    work[..n].copy_from_slice(window);
-    let baseline = median_in_place(&mut work[..n])?;
-    for (slot, v) in work.iter_mut().zip(window) {
-        *slot = (v - baseline).abs();
-    }
-    let scale = (median_in_place(&mut work[..n])? * MAD_TO_SIGMA).max(scale_floor);
+    let (baseline, mad) = median_and_mad_of_sorted(window)?;
+    let t = t - from;
+    let scale = (mad * MAD_TO_SIGMA).max(scale_floor);
     let level = mean_of(d, t - 2, t)?;
     let z_today = d[t as usize].map_or(0.0, |v| (v - baseline) / scale);
     let (short, trend, long) = match need {
@@ -354,12 +355,36 @@ pub fn ratio_to_median(values: &[Option<f64>], t: usize, days: usize) -> Option<
     (base > 0.0).then(|| today / base)
 }
 
+/// [`ratio_to_median`] for days read in order, the history kept sorted in `window`
+/// from one day to the next.
+fn sliding_ratio_to_median(
+    values: &[Option<f64>],
+    t: usize,
+    days: usize,
+    window: &mut SlidingSorted,
+) -> Option<f64> {
+    let today = values[t]?;
+    let from = t.saturating_sub(days) as i64;
+    let history = window.sorted(from, t as i64 - 1, |s| values[s as usize]);
+    if history.len() < days / 2 {
+        return None;
+    }
+    let base = median_of_sorted(history);
+    (base > 0.0).then(|| today / base)
+}
+
 /// The threshold monitor's view of day `t`: the larger of p95 latency / (1.5 x its 28-day
 /// median) and crash rate / (2 x its 28-day median).
 pub fn monitor_ratio(series: &FeatureSeries, t: usize) -> Option<f64> {
-    let latency = ratio_to_median(&series.latency_p95_ms, t, 28).map(|r| r / 1.5);
-    let crash = ratio_to_median(&series.crash_rate, t, 28).map(|r| r / 2.0);
-    match (latency, crash) {
+    monitor_of(
+        ratio_to_median(&series.latency_p95_ms, t, 28),
+        ratio_to_median(&series.crash_rate, t, 28),
+    )
+}
+
+/// The threshold monitor's figure from the two ratios to their medians.
+fn monitor_of(latency: Option<f64>, crash: Option<f64>) -> Option<f64> {
+    match (latency.map(|r| r / 1.5), crash.map(|r| r / 2.0)) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     }
@@ -402,6 +427,10 @@ pub struct SignalSource<'a> {
     days: std::ops::Range<usize>,
     metrics: Vec<PreparedMetric>,
     profiles: [WeeklyProfile; 5],
+    /// Per metric, its baseline window as sorted for the last day read.
+    baselines: [SlidingSorted; 5],
+    /// The threshold monitor's 28-day histories of p95 latency and crash rate, sorted.
+    monitor: [SlidingSorted; 2],
 }
 
 impl<'a> SignalSource<'a> {
@@ -441,6 +470,8 @@ impl<'a> SignalSource<'a> {
             days: days.start..end,
             metrics,
             profiles: std::array::from_fn(|_| WeeklyProfile::new()),
+            baselines: Default::default(),
+            monitor: Default::default(),
         }
     }
 
@@ -474,10 +505,10 @@ impl<'a> SignalSource<'a> {
         let mut per_metric = self
             .metrics
             .iter()
-            .zip(self.profiles.iter_mut())
+            .zip(self.profiles.iter_mut().zip(self.baselines.iter_mut()))
             .zip(needs)
-            .map(|(((x, dev, floor), profile), need)| {
-                metric_signals(x, dev, profile, t, *floor, need)
+            .map(|(((x, dev, floor), (profile, window)), need)| {
+                metric_signals(x, dev, profile, window, t, *floor, need)
             });
         let latency_p95 = per_metric.next().flatten();
         let crash_rate = per_metric.next().flatten();
@@ -505,7 +536,11 @@ impl<'a> SignalSource<'a> {
             } else {
                 0.0
             },
-            monitor_ratio: monitor_ratio(self.series, t).unwrap_or(0.0),
+            monitor_ratio: monitor_of(
+                sliding_ratio_to_median(&self.series.latency_p95_ms, t, 28, &mut self.monitor[0]),
+                sliding_ratio_to_median(&self.series.crash_rate, t, 28, &mut self.monitor[1]),
+            )
+            .unwrap_or(0.0),
         }
     }
 }

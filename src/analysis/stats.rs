@@ -27,6 +27,111 @@ pub fn median_in_place(v: &mut [f64]) -> Option<f64> {
     })
 }
 
+/// The median of values sorted by `f64::total_cmp` (not empty).
+pub fn median_of_sorted(v: &[f64]) -> f64 {
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// The median and the median absolute deviation around it of values sorted by
+/// `f64::total_cmp`; None when empty. Around the median, the deviations of the values
+/// below it grow leftwards and of those above it rightwards, so the middle deviation is
+/// found by merging the two runs, without sorting again.
+pub fn median_and_mad_of_sorted(v: &[f64]) -> Option<(f64, f64)> {
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    let centre = median_of_sorted(v);
+    let split = v.partition_point(|x| *x < centre);
+    let (mut left, mut right) = (split, split);
+    let mut next = || -> f64 {
+        let below = (left > 0).then(|| (v[left - 1] - centre).abs());
+        let above = (right < n).then(|| (v[right] - centre).abs());
+        match (below, above) {
+            (Some(b), Some(a)) if a.total_cmp(&b).is_lt() => {
+                right += 1;
+                a
+            }
+            (Some(b), _) => {
+                left -= 1;
+                b
+            }
+            (None, Some(a)) => {
+                right += 1;
+                a
+            }
+            (None, None) => f64::NAN,
+        }
+    };
+    // The deviations in increasing order: the (n/2)-th, and for even n the one before.
+    let mut previous = f64::NAN;
+    for _ in 0..n / 2 {
+        previous = next();
+    }
+    let middle = next();
+    let mad = if n % 2 == 1 {
+        middle
+    } else {
+        (previous + middle) / 2.0
+    };
+    Some((centre, mad))
+}
+
+/// The present values of a window of days that slides forward, kept sorted from one day
+/// to the next. A day's value may change from one call to the next (a deseasonalised
+/// series whose weekly offsets move), so every call reads the window's values again and
+/// sorts them by insertion from the last call's order: when the window moves by a day
+/// and the order barely changes, that costs a pass and one insertion, not a sort.
+#[derive(Debug, Clone, Default)]
+pub struct SlidingSorted {
+    /// The first and last day of the last window.
+    range: Option<(i64, i64)>,
+    /// The window's present days, in the order of their values at the last call.
+    days: Vec<i64>,
+    values: Vec<f64>,
+}
+
+impl SlidingSorted {
+    /// The present values of days `lo..=hi`, sorted by `f64::total_cmp`; `value(s)` is day
+    /// `s`'s value (None: a gap), and whether a day is present must not change between
+    /// calls.
+    pub fn sorted(&mut self, lo: i64, hi: i64, value: impl Fn(i64) -> Option<f64>) -> &[f64] {
+        match self.range {
+            Some((a, b)) if a <= lo && lo <= b + 1 && b <= hi => {
+                self.days.retain(|s| *s >= lo);
+                self.days
+                    .extend(((b + 1).max(lo)..=hi).filter(|s| value(*s).is_some()));
+            }
+            _ => {
+                self.days.clear();
+                self.days.extend((lo..=hi).filter(|s| value(*s).is_some()));
+            }
+        }
+        self.range = (lo <= hi).then_some((lo, hi));
+        self.values.clear();
+        self.values
+            .extend(self.days.iter().map(|s| value(*s).unwrap_or(f64::NAN)));
+        let (days, values) = (&mut self.days, &mut self.values);
+        for i in 1..values.len() {
+            let (x, day) = (values[i], days[i]);
+            let mut j = i;
+            while j > 0 && x.total_cmp(&values[j - 1]).is_lt() {
+                values[j] = values[j - 1];
+                days[j] = days[j - 1];
+                j -= 1;
+            }
+            values[j] = x;
+            days[j] = day;
+        }
+        &self.values
+    }
+}
+
 /// Median absolute deviation around `center`.
 pub fn mad(values: &[f64], center: f64) -> Option<f64> {
     let deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
@@ -103,6 +208,74 @@ pub fn theil_sen(series: &[Option<f64>], from: i64, to: i64, min_points: usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_and_mad_of_sorted_values_equal_the_two_selections() {
+        let mut state = 7u64;
+        let mut draw = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 10.0
+        };
+        for n in 1..90 {
+            for round in 0..20 {
+                let values: Vec<f64> = (0..n)
+                    .map(|i| match round % 3 {
+                        0 => draw(),
+                        1 => (draw() * 2.0).round() / 2.0,
+                        _ => [0.0, -0.0, 1.0][i % 3],
+                    })
+                    .collect();
+                // The median by selection, as for long windows.
+                let by_selection = |mut v: Vec<f64>| -> f64 {
+                    let n = v.len();
+                    let (below, middle, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+                    let middle = *middle;
+                    match below.iter().copied().max_by(f64::total_cmp) {
+                        Some(lower) if n.is_multiple_of(2) => (lower + middle) / 2.0,
+                        _ => middle,
+                    }
+                };
+                let centre = by_selection(values.clone());
+                let deviations = values.iter().map(|v| (v - centre).abs()).collect();
+                let expected = (centre, by_selection(deviations));
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                let got = median_and_mad_of_sorted(&sorted).unwrap();
+                assert_eq!(got.0.to_bits(), expected.0.to_bits(), "{values:?}");
+                assert_eq!(got.1.to_bits(), expected.1.to_bits(), "{values:?}");
+            }
+        }
+        assert_eq!(median_and_mad_of_sorted(&[]), None);
+    }
+
+    #[test]
+    fn a_sliding_window_sorts_as_a_fresh_sort_whatever_its_moves() {
+        let series: Vec<Option<f64>> = (0..200)
+            .map(|i| (i % 11 != 3).then(|| ((i * 37 % 101) as f64).sin() * 5.0))
+            .collect();
+        let mut window = SlidingSorted::default();
+        // Forward by one day, with values that shift by weekday, then a jump back, a
+        // jump ahead, an empty window and windows clipped at the start.
+        let moves = (0..120).map(|t| (t - 28, t, (t % 5) as f64)).chain([
+            (10, 40, 0.5),
+            (150, 190, 1.0),
+            (60, 50, 0.0),
+            (-5, 20, 2.0),
+        ]);
+        for (lo, hi, shift) in moves {
+            let value = |s: i64| {
+                (0..200)
+                    .contains(&s)
+                    .then(|| series[s as usize].map(|v| v + shift * (s % 7) as f64))
+                    .flatten()
+            };
+            let mut expected: Vec<f64> = (lo..=hi).filter_map(value).collect();
+            expected.sort_by(f64::total_cmp);
+            assert_eq!(window.sorted(lo, hi, value), &expected[..], "{lo}..={hi}");
+        }
+    }
 
     #[test]
     fn median_and_mad() {
