@@ -79,6 +79,11 @@ pub enum Request {
     Refit { knobs: Knobs },
     /// The report under other tiers or weights (no refit).
     Report { knobs: Knobs },
+    /// The page has applied other impact weights to its copy of the report
+    /// ([`Report::reweighted`]); the engine does the same to its whole copy, so that a
+    /// feature's detail and the JSON export agree with the page. Answered with
+    /// [`Reply::Done`].
+    Reweight { weights: ImpactWeights },
     /// One feature's detail, for its status in the page's report.
     Detail { status: Box<FeatureStatus> },
     /// The whole last report (with every signal contribution), as pretty JSON.
@@ -137,6 +142,8 @@ pub enum Reply {
     Detail(Box<FeatureDetail>),
     Series(Box<ScoredSeries>),
     Text(String),
+    /// Done, with nothing to send back.
+    Done,
     /// The request could not be done; whatever the engine held before is unchanged.
     Failed(String),
     /// The engine stopped on an internal error while doing the request; its state is lost.
@@ -230,6 +237,13 @@ impl Engine {
             }
             Request::Report { knobs } => match self.analysis {
                 Some(_) => Reply::Report(Box::new(self.shown_report(&knobs))),
+                None => Reply::Failed(NOTHING_YET.into()),
+            },
+            Request::Reweight { weights } => match &self.shown {
+                Some(report) => {
+                    self.shown = Some(report.reweighted(&weights));
+                    Reply::Done
+                }
                 None => Reply::Failed(NOTHING_YET.into()),
             },
             Request::ReportJson => match &self.shown {

@@ -16,6 +16,7 @@ use crate::model::{
 use crate::telemetry::{Dataset, EventKind, EventRecord, FeatureSeries, Granularity};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Everything a user can change about the analysis.
@@ -1091,12 +1092,7 @@ impl Analysis {
                 })
             })
             .collect();
-        ranking.sort_by(|a, b| {
-            a.tier
-                .cmp(&b.tier)
-                .then(b.impact.total_cmp(&a.impact))
-                .then(a.feature.cmp(&b.feature))
-        });
+        ranking.sort_by(ranking_order);
 
         let cutoffs_today = cutoffs.last().copied().unwrap_or(RiskCutoffs::NONE);
         let insights = build_insights(dataset, &ranking, &self.latest, &config, &cutoffs_today);
@@ -1138,6 +1134,14 @@ impl Analysis {
             cutoffs_today,
         }
     }
+}
+
+/// The ranking's order: tier, then impact (highest first), then name.
+fn ranking_order(a: &FeatureStatus, b: &FeatureStatus) -> std::cmp::Ordering {
+    a.tier
+        .cmp(&b.tier)
+        .then(b.impact.total_cmp(&a.impact))
+        .then(a.feature.cmp(&b.feature))
 }
 
 fn build_insights(
@@ -1414,6 +1418,35 @@ pub fn scores_csv(rows: &[ScoreRow]) -> String {
 }
 
 impl Report {
+    /// The same report under other impact weights: each feature's impact again and the
+    /// ranking's order, with the sentences about features in the new order. Nothing else
+    /// in a report reads the weights (the tiers come from the risk alone), so this equals
+    /// [`Analysis::report`] under the new weights, and the page applies it at once,
+    /// without asking the engine.
+    pub fn reweighted(&self, weights: &ImpactWeights) -> Report {
+        let mut report = self.clone();
+        report.config.impact = *weights;
+        for status in &mut report.ranking {
+            status.impact = weights.score(status.risk, status.sessions_7d);
+        }
+        report.ranking.sort_by(ranking_order);
+        let position: HashMap<&str, usize> = report
+            .ranking
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.feature.as_str(), i))
+            .collect();
+        let mut insights = std::mem::take(&mut report.insights);
+        // The overview's sentence first, then each feature's in ranking order.
+        insights.sort_by_key(|i| {
+            i.feature.as_deref().map_or(0, |f| {
+                1 + position.get(f).copied().unwrap_or(usize::MAX - 1)
+            })
+        });
+        report.insights = insights;
+        report
+    }
+
     pub fn headline(&self) -> Headline {
         let count = |t: Tier| self.ranking.iter().filter(|r| r.tier == t).count();
         Headline {

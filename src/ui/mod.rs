@@ -208,9 +208,10 @@ impl AppState {
         }
     }
 
-    /// Keeps the report in step with the controls: tiers and weights ask the current
-    /// worker for a new report (no refit), a horizon asks for a refit (the signals are
-    /// reused). Requests queue in the worker, so the last answer is the latest ask.
+    /// Keeps the report in step with the controls: weights are applied to the report
+    /// shown at once ([`crate::report::Report::reweighted`]); tiers ask the current worker
+    /// for a new report (no refit), a horizon asks for a refit (the signals are reused).
+    /// Requests queue in the worker, so the last answer is the latest ask.
     fn follow_controls(self) {
         let wanted = Memo::new(move |_| self.view.with(Knobs::of_view));
         Effect::new(move |_| {
@@ -230,6 +231,25 @@ impl AppState {
             }
             let refit = wanted.horizon != asked.horizon;
             self.asked.set_value(Some(wanted));
+            // Weights alone change only impacts and the order: applied here at once when
+            // the report shown is the last one asked for, and the engine's copy follows.
+            let settled = Knobs::of_report(&report.0) == asked;
+            if settled && !refit && wanted.tiers == asked.tiers {
+                self.report
+                    .set(Some(Shared(Arc::new(report.0.reweighted(&wanted.weights)))));
+                let request = Request::Reweight {
+                    weights: wanted.weights,
+                };
+                if !engine::ask(
+                    request,
+                    |_, _| {},
+                    move |reply| self.take_report(reply, false),
+                ) {
+                    self.asked.set_value(None);
+                    self.reanalyse("Analysing again");
+                }
+                return;
+            }
             if refit {
                 self.busy.set(Some(Busy {
                     message: format!("Refitting the model for a {}-day horizon…", wanted.horizon),

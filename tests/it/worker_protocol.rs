@@ -371,3 +371,40 @@ fn reports_for_changing_tiers_and_weights_are_those_of_the_analysis() {
         );
     }
 }
+
+#[test]
+fn weights_applied_by_the_page_give_the_report_the_engine_would_make() {
+    let mut engine = Engine::default();
+    let shown = analysed_bundled(&mut engine);
+    let mut k = knobs();
+    for usage in [0.0, 0.3, 1.0, 0.6] {
+        k.weights.usage = usage;
+        // What the page shows at once, from its own copy.
+        let applied = shown.reweighted(&k.weights);
+        let (reply, _) = ask(&mut engine, Request::Reweight { weights: k.weights }, &[]);
+        assert_eq!(reply, Reply::Done);
+        // The engine's whole copy followed: the JSON export is the report under the new
+        // weights, and so is a fresh report from the analysis.
+        let json = match ask(&mut engine, Request::ReportJson, &[]).0 {
+            Reply::Text(json) => json,
+            other => panic!("expected JSON, got {other:?}"),
+        };
+        let exported: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let fresh = report_of(ask(&mut engine, Request::Report { knobs: k }, &[]).0);
+        assert_eq!(applied, fresh, "usage weight {usage}");
+        let ranked: Vec<&str> = exported["ranking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["feature"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = fresh.ranking.iter().map(|s| s.feature.as_str()).collect();
+        assert_eq!(ranked, expected, "usage weight {usage}");
+    }
+    // The order does move with the weight (the test would see nothing otherwise).
+    let by_risk = shown.reweighted(&feature_radar::impact::ImpactWeights { usage: 0.0 });
+    let by_harm = shown.reweighted(&feature_radar::impact::ImpactWeights { usage: 1.0 });
+    let names =
+        |r: &Report| -> Vec<String> { r.ranking.iter().map(|s| s.feature.clone()).collect() };
+    assert_ne!(names(&by_risk), names(&by_harm));
+}
