@@ -3,6 +3,18 @@
 // resolved against the page's own address, so the site works from any sub-path. A file
 // rather than Trunk's inline script, so the Content-Security-Policy allows no inline script.
 const boot = document.querySelector("script[data-wasm]");
+// The engine's worker starts at once, so that its WebAssembly loads beside the page's;
+// the app takes it, with whatever it said meanwhile, when it first needs an engine
+// (src/ui/engine.rs). If it cannot start here, the app starts its own and says so.
+try {
+  const worker = new Worker(new URL("feature-radar-worker_loader.js", document.baseURI));
+  const early = { worker, events: [] };
+  worker.onmessage = (event) => early.events.push(event);
+  worker.onerror = (event) => early.events.push(event);
+  window.featureRadarEngine = early;
+} catch {
+  // Left to the app.
+}
 try {
   const { default: init } = await import(new URL(boot.dataset.js, document.baseURI).href);
   await init({ module_or_path: new URL(boot.dataset.wasm, document.baseURI) });

@@ -5,6 +5,8 @@
 
 use feature_radar::charts::lead_time_chart;
 use feature_radar::engine::{SourceSpec, SourceSummary};
+use feature_radar::impact::ImpactWeights;
+use feature_radar::insights::human_count;
 use feature_radar::report::prepare;
 use feature_radar::synth::{generate, SynthParams};
 use feature_radar::telemetry::{Dataset, Granularity};
@@ -98,11 +100,10 @@ async fn the_table_sorts_by_a_column_and_filters_by_tier_and_text() {
         report.model_card.fits > 0,
         "the model scores these days, so risks differ"
     );
-    let ranking = report.ranking.clone();
     let root = container();
     let view = state.view;
     let _handle = leptos::mount::mount_to(root.clone(), move || {
-        view! { <RankingTable ranking=ranking.clone() view=view on_open=Callback::new(|_: String| {})/> }
+        view! { <RankingTable report=state.report.into() view=view on_open=Callback::new(|_: String| {})/> }
     });
     let priority = row_names(&root);
     assert_eq!(priority.len(), 30);
@@ -152,6 +153,58 @@ async fn the_table_sorts_by_a_column_and_filters_by_tier_and_text() {
 
 /// The slider sets the weight the engine is asked for; Reset brings the default back.
 /// (The reordering itself is the engine's: tests/it/worker_protocol.rs and the e2e run.)
+#[wasm_bindgen_test]
+async fn a_new_report_moves_the_rows_and_updates_their_figures() {
+    let state = analysed_state(30);
+    let report = state.report.get_untracked().unwrap();
+    let root = container();
+    let view = state.view;
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <RankingTable report=state.report.into() view=view on_open=Callback::new(|_: String| {})/> }
+    });
+    let rows_before = all(&root, "[data-testid=ranking-row]");
+    // Risk alone orders the features differently from risk times usage.
+    let by_risk = report.reweighted(&ImpactWeights { usage: 0.0 });
+    assert_ne!(
+        by_risk
+            .ranking
+            .iter()
+            .map(|s| &s.feature)
+            .collect::<Vec<_>>(),
+        report
+            .ranking
+            .iter()
+            .map(|s| &s.feature)
+            .collect::<Vec<_>>()
+    );
+    state.report.set(Some(Shared(Arc::new(by_risk.clone()))));
+    tick().await;
+    let expected: Vec<String> = by_risk.ranking.iter().map(|s| s.feature.clone()).collect();
+    assert_eq!(row_names(&root), expected, "the new order");
+    let rows_after = all(&root, "[data-testid=ranking-row]");
+    for (status, row) in by_risk.ranking.iter().zip(&rows_after) {
+        // The same row element, moved, with the new impact in its cells.
+        let before = rows_before
+            .iter()
+            .find(|r| {
+                r.query_selector("th")
+                    .unwrap()
+                    .unwrap()
+                    .text_content()
+                    .unwrap()
+                    == status.feature
+            })
+            .unwrap();
+        assert!(
+            before.is_same_node(Some(row)),
+            "{} kept its row",
+            status.feature
+        );
+        let text = row.text_content().unwrap();
+        assert!(text.contains(&human_count(status.impact)), "{text}");
+    }
+}
+
 #[wasm_bindgen_test]
 async fn the_usage_slider_and_reset_set_the_weight() {
     let state = analysed_state(5);

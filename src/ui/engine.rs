@@ -186,9 +186,51 @@ fn on_error(serial: u64, event: web_sys::Event) {
     }
 }
 
+/// The worker `boot.js` started while the page's own WebAssembly loaded, with the events
+/// it sent meanwhile (taken once; None without one, as in the browser tests).
+fn claim_early_worker() -> Option<(web_sys::Worker, Vec<web_sys::Event>)> {
+    let window = web_sys::window()?;
+    let key = JsValue::from_str("featureRadarEngine");
+    let early = js_sys::Reflect::get(&window, &key).ok()?;
+    if early.is_undefined() {
+        return None;
+    }
+    let _ = js_sys::Reflect::delete_property(window.unchecked_ref::<js_sys::Object>(), &key);
+    let worker = js_sys::Reflect::get(&early, &"worker".into())
+        .ok()?
+        .dyn_into::<web_sys::Worker>()
+        .ok()?;
+    let events = js_sys::Reflect::get(&early, &"events".into())
+        .ok()?
+        .dyn_into::<js_sys::Array>()
+        .ok()?;
+    let events = events
+        .iter()
+        .filter_map(|e| e.dyn_into::<web_sys::Event>().ok())
+        .collect();
+    Some((worker, events))
+}
+
 fn spawn(serial: u64) -> Result<Handle, String> {
-    let worker = web_sys::Worker::new(WORKER_URL)
-        .map_err(|e| format!("the engine's worker could not start ({e:?})"))?;
+    let (worker, early) = match claim_early_worker() {
+        Some(claimed) => claimed,
+        None => (
+            web_sys::Worker::new(WORKER_URL)
+                .map_err(|e| format!("the engine's worker could not start ({e:?})"))?,
+            Vec::new(),
+        ),
+    };
+    if !early.is_empty() {
+        // Handled as they would have been, once the handle is in place (a task later).
+        wasm_bindgen_futures::spawn_local(async move {
+            for event in early {
+                match event.dyn_into::<web_sys::MessageEvent>() {
+                    Ok(message) => on_message(serial, message),
+                    Err(other) => on_error(serial, other),
+                }
+            }
+        });
+    }
     let on_message_closure =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e| on_message(serial, e));
     let on_error_closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |e| on_error(serial, e));

@@ -313,6 +313,9 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| browser::replace_query(&state.view.with(|v| v.to_query())));
     Effect::new(move |_| browser::set_theme(state.dark.get()));
     data_source::load_bundled(state);
+    // What decides which view is drawn: the tab, and whether there is a report.
+    let current = Memo::new(move |_| state.view.with(|v| v.view));
+    let has_report = Memo::new(move |_| state.report.with(Option::is_some));
 
     let tab = move |view: View, label: &'static str| {
         view! {
@@ -380,18 +383,26 @@ pub fn App() -> impl IntoView {
                     </div>
                 })}
                 <div class="results" class:stale=move || state.busy.with(Option::is_some)>
-                {move || match (state.view.with(|v| v.view), state.report.get()) {
+                {move || match (current.get(), has_report.get()) {
                     (View::Data, _) => view! { <data_source::DataPanel/> }.into_any(),
                     (View::Series, _) => view! { <series::SeriesView/> }.into_any(),
-                    (_, None) if state.busy.with(Option::is_some) => view! { <p class="muted">"Waiting for the first results…"</p> }.into_any(),
-                    (_, None) => view! {
+                    (_, false) if state.busy.with(Option::is_some) => view! { <p class="muted">"Waiting for the first results…"</p> }.into_any(),
+                    (_, false) => view! {
                         <p data-testid="no-data">"No data is analysed yet. "
                             <button on:click=move |_| data_source::load_bundled(state)>"Analyse the bundled dataset"</button>
                             " or load your own on the Data view."</p>
                     }.into_any(),
-                    (View::Overview, Some(report)) => view! { <overview::Overview report=report/> }.into_any(),
-                    (View::Feature, Some(report)) => view! { <feature::FeatureView report=report/> }.into_any(),
-                    (View::ModelCard, Some(report)) => view! { <model_card::ModelCardView report=report/> }.into_any(),
+                    // The overview stays while reports and controls change (its table
+                    // follows them); the other views are drawn again for each.
+                    (View::Overview, true) => view! { <overview::Overview/> }.into_any(),
+                    (View::Feature, true) => (move || {
+                        state.view.track();
+                        state.report.get().map(|report| view! { <feature::FeatureView report=report/> })
+                    }).into_any(),
+                    (View::ModelCard, true) => (move || {
+                        state.view.track();
+                        state.report.get().map(|report| view! { <model_card::ModelCardView report=report/> })
+                    }).into_any(),
                 }}
                 </div>
             </main>

@@ -7,8 +7,73 @@ use crate::insights::human_count;
 use crate::report::Report;
 use leptos::prelude::*;
 
+/// The overview of the report shown. Its summary is drawn again for each new report; the
+/// ranked table stays and follows it (see [`RankingTable`]).
 #[component]
-pub fn Overview(report: Shared<Report>) -> impl IntoView {
+pub fn Overview() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let summary = move || {
+        state
+            .report
+            .get()
+            .map(|report| view! { <Summary report=report/> })
+    };
+    let export = move |name: &str, mime: &str, text: String| {
+        if let Err(e) = browser::download_text(name, mime, &text) {
+            leptos::logging::warn!("export: {e}");
+        }
+    };
+    let export_csv = move |_| {
+        if let Some(report) = state.report.get_untracked() {
+            export(
+                "feature-radar-ranking.csv",
+                "text/csv",
+                report.ranking_csv(),
+            );
+        }
+    };
+    // The page holds the report without the signal contributions; the whole report is
+    // the worker's.
+    let export_json = move |_| {
+        let asked = super::engine::ask(
+            Request::ReportJson,
+            |_, _| {},
+            move |reply| match reply {
+                Reply::Text(json) => export("feature-radar-report.json", "application/json", json),
+                Reply::Failed(message) | Reply::Crashed(message) => state.load_error.set(Some(
+                    format!("The report could not be exported: {message}."),
+                )),
+                _ => {}
+            },
+        );
+        if !asked {
+            state.load_error.set(Some(
+                "The report could not be exported: the analysis is being made again.".into(),
+            ));
+        }
+    };
+    view! {
+        {summary}
+        <section aria-labelledby="ranking-title">
+            <div class="section-head">
+                <h2 id="ranking-title">"Ranking"</h2>
+                <div class="exports">
+                    <button on:click=export_csv>"Export table (CSV)"</button>
+                    <button on:click=export_json>"Export report (JSON)"</button>
+                </div>
+            </div>
+            <RankingTable
+                report=state.report.into()
+                view=state.view
+                on_open=Callback::new(move |f| state.open_feature(f))
+            />
+        </section>
+    }
+}
+
+/// The headline figures, the most important sentences and what the data is.
+#[component]
+fn Summary(report: Shared<Report>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let h = report.headline();
     let changed = if h.changed.is_empty() {
@@ -43,32 +108,6 @@ pub fn Overview(report: Shared<Report>) -> impl IntoView {
         "Data: {} features, {} to {}; {} degradations and {} deploys. Risk is the chance that a degradation starts within {} days.",
         d.features, d.start, d.end, d.degradations, d.deploys, report.config.model.horizon
     );
-    let csv_report = report.clone();
-    let export = move |name: &str, mime: &str, text: String| {
-        if let Err(e) = browser::download_text(name, mime, &text) {
-            leptos::logging::warn!("export: {e}");
-        }
-    };
-    // The page holds the report without the signal contributions; the whole report is
-    // the worker's.
-    let export_json = move |_| {
-        let asked = super::engine::ask(
-            Request::ReportJson,
-            |_, _| {},
-            move |reply| match reply {
-                Reply::Text(json) => export("feature-radar-report.json", "application/json", json),
-                Reply::Failed(message) | Reply::Crashed(message) => state.load_error.set(Some(
-                    format!("The report could not be exported: {message}."),
-                )),
-                _ => {}
-            },
-        );
-        if !asked {
-            state.load_error.set(Some(
-                "The report could not be exported: the analysis is being made again.".into(),
-            ));
-        }
-    };
     view! {
         <section aria-labelledby="overview-title">
             <h2 id="overview-title">"What needs attention"</h2>
@@ -97,20 +136,6 @@ pub fn Overview(report: Shared<Report>) -> impl IntoView {
                     .collect_view()}
             </ol>
             <p class="muted small">{data_line}</p>
-        </section>
-        <section aria-labelledby="ranking-title">
-            <div class="section-head">
-                <h2 id="ranking-title">"Ranking"</h2>
-                <div class="exports">
-                    <button on:click=move |_| export("feature-radar-ranking.csv", "text/csv", csv_report.ranking_csv())>
-                        "Export table (CSV)"
-                    </button>
-                    <button on:click=export_json>
-                        "Export report (JSON)"
-                    </button>
-                </div>
-            </div>
-            <RankingTable ranking=report.ranking.clone() view=state.view on_open=Callback::new(move |f| state.open_feature(f))/>
         </section>
     }
 }

@@ -1,9 +1,10 @@
 //! The prioritised table: sortable by any column, filterable by tier and text, navigable
 //! by keyboard (arrow keys move between rows, Enter opens one).
 
+use super::Shared;
 use crate::impact::Tier;
 use crate::insights::human_count;
-use crate::report::FeatureStatus;
+use crate::report::{FeatureStatus, Report};
 use crate::view_state::{SortKey, ViewState};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -63,11 +64,11 @@ pub const ROWS_PER_PAGE: usize = 100;
 
 #[component]
 pub fn RankingTable(
-    ranking: Vec<FeatureStatus>,
+    /// The report whose ranking is shown (None before the first one).
+    report: Signal<Option<Shared<Report>>>,
     view: RwSignal<ViewState>,
     on_open: Callback<String>,
 ) -> impl IntoView {
-    let ranking = StoredValue::new(ranking);
     let header = move |key: SortKey, label: &'static str, numeric: bool| {
         let sorted = move || view.with(|v| v.sort == key);
         view! {
@@ -102,66 +103,99 @@ pub fn RankingTable(
             </th>
         }
     };
-    // The filtered, sorted rows, computed once per change of the view state.
+    // The filtered, sorted rows, computed once per change of the ranking or the view.
     let table = Memo::new(move |_| {
-        ranking.with_value(|ranking| {
-            view.with(|v| v.table(ranking).into_iter().cloned().collect::<Vec<_>>())
+        report.with(|report| {
+            report.as_ref().map_or_else(Vec::new, |report| {
+                view.with(|v| {
+                    v.table(&report.0.ranking)
+                        .into_iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+            })
+        })
+    });
+    // Where each feature's row is in the table.
+    let index = Memo::new(move |_| {
+        table.with(|rows| {
+            rows.iter()
+                .enumerate()
+                .map(|(i, r)| (r.feature.clone(), i))
+                .collect::<std::collections::HashMap<_, _>>()
         })
     });
     // Rows are drawn a page at a time, so that a portfolio of thousands of features stays
-    // quick to sort and filter; the rest are a click away.
+    // quick to sort and filter; the rest are a click away. Each row is keyed by its
+    // feature and its cells follow the feature's status, so a new report or another
+    // order moves rows and changes their text rather than drawing the table again.
     let limit = RwSignal::new(ROWS_PER_PAGE);
-    let rows = move || {
+    let drawn = move || {
         let limit = limit.get();
         table.with(|rows| {
             rows.iter()
                 .take(limit)
-                .map(|r| {
-                    let tier = r.tier.as_str();
-                    let change = r.risk_7d_ago.map_or(String::new(), |old| {
-                        let points = ((r.risk - old) * 100.0).round();
-                        if points == 0.0 {
-                            "unchanged".to_string()
-                        } else {
-                            format!("{points:+.0} pts")
-                        }
-                    });
-                    let feature = r.feature.clone();
-                    let open = feature.clone();
-                    let open_key = feature.clone();
-                    view! {
-                        <tr
-                            data-testid="ranking-row"
-                            class=format!("tier-{tier}")
-                            tabindex="0"
-                            aria-label=format!("{feature}: {tier}, risk {:.0}%", r.risk * 100.0)
-                            on:click=move |_| on_open.run(open.clone())
-                            on:keydown=move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
-                                "Enter" | " " => {
-                                    ev.prevent_default();
-                                    on_open.run(open_key.clone());
-                                }
-                                "ArrowDown" => move_focus(&ev, true),
-                                "ArrowUp" => move_focus(&ev, false),
-                                _ => {}
-                            }
-                        >
-                            <th scope="row">{feature.clone()}</th>
-                            <td><span class=format!("badge {tier}")>{tier}</span></td>
-                            <td class="num">{format!("{:.0}%", r.risk * 100.0)}</td>
-                            <td class="num muted">{change}</td>
-                            <td class="num">{human_count(r.impact)}</td>
-                            <td class="num">{human_count(r.sessions_7d)}</td>
-                            <td class="reasons">{r.reasons.iter().take(2).cloned().collect::<Vec<_>>().join("; ")}</td>
-                            <td>{sparkline(&r.latency_p95_28d)}</td>
-                        </tr>
-                    }
-                })
-                .collect_view()
+                .map(|r| r.feature.clone())
+                .collect::<Vec<_>>()
         })
     };
+    let row = move |feature: String| {
+        let key = feature.clone();
+        let status = Memo::new(move |_| {
+            index
+                .with(|i| i.get(&key).copied())
+                .and_then(|k| table.with(|rows| rows.get(k).cloned()))
+        });
+        let cell = move |text: fn(&FeatureStatus) -> String| {
+            move || status.with(|s| s.as_ref().map(text).unwrap_or_default())
+        };
+        let latency = Memo::new(move |_| {
+            status.with(|s| {
+                s.as_ref()
+                    .map(|s| s.latency_p95_28d.clone())
+                    .unwrap_or_default()
+            })
+        });
+        let tier = move || status.with(|s| s.as_ref().map_or("monitor", |s| s.tier.as_str()));
+        let (open, open_key, name) = (feature.clone(), feature.clone(), feature.clone());
+        view! {
+            <tr
+                data-testid="ranking-row"
+                class=move || format!("tier-{}", tier())
+                tabindex="0"
+                aria-label=move || status.with(|s| s.as_ref().map(|s| format!("{}: {}, risk {:.0}%", s.feature, s.tier.as_str(), s.risk * 100.0)).unwrap_or_default())
+                on:click=move |_| on_open.run(open.clone())
+                on:keydown=move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
+                    "Enter" | " " => {
+                        ev.prevent_default();
+                        on_open.run(open_key.clone());
+                    }
+                    "ArrowDown" => move_focus(&ev, true),
+                    "ArrowUp" => move_focus(&ev, false),
+                    _ => {}
+                }
+            >
+                <th scope="row">{name}</th>
+                <td><span class=move || format!("badge {}", tier())>{tier}</span></td>
+                <td class="num">{cell(|r| format!("{:.0}%", r.risk * 100.0))}</td>
+                <td class="num muted">{cell(|r| r.risk_7d_ago.map_or(String::new(), |old| {
+                    let points = ((r.risk - old) * 100.0).round();
+                    if points == 0.0 {
+                        "unchanged".to_string()
+                    } else {
+                        format!("{points:+.0} pts")
+                    }
+                }))}</td>
+                <td class="num">{cell(|r| human_count(r.impact))}</td>
+                <td class="num">{cell(|r| human_count(r.sessions_7d))}</td>
+                <td class="reasons">{cell(|r| r.reasons.iter().take(2).cloned().collect::<Vec<_>>().join("; "))}</td>
+                <td>{move || latency.with(|values| sparkline(values))}</td>
+            </tr>
+        }
+    };
+    let rows = view! { <For each=drawn key=|feature| feature.clone() children=row/> };
     let shown = move || table.with(Vec::len);
-    let total = ranking.with_value(Vec::len);
+    let total = move || report.with(|r| r.as_ref().map_or(0, |r| r.0.ranking.len()));
     view! {
         <div class="filters" role="search">
             <label for="tier-filter">"Tier"</label>
@@ -194,7 +228,7 @@ pub fn RankingTable(
                 prop:value=move || view.with(|v| v.text_filter.clone())
                 on:input=move |ev| view.update(|v| v.text_filter = event_target_value(&ev))
             />
-            <span class="muted" aria-live="polite">{move || format!("{} of {total} features", shown())}</span>
+            <span class="muted" aria-live="polite">{move || format!("{} of {} features", shown(), total())}</span>
         </div>
         <div class="table-wrap">
             <table class="ranking" data-testid="ranking">
