@@ -30,6 +30,11 @@ compile_error!(
     "the feature `web` builds the page's binaries, which run in the browser only: build them \
      for wasm32 with Trunk (see README.md); the command-line tool is `feature-radar`"
 );
+#[cfg(all(feature = "cli", target_arch = "wasm32"))]
+compile_error!(
+    "the feature `cli` (on by default) builds the command-line tool and the benchmark, which \
+     run natively only: build for wasm32 with `--no-default-features --features web`"
+);
 pub mod view_state;
 
 pub use report::{analyze, Config, Report};

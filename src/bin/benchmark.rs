@@ -2,7 +2,6 @@
 //! baselines on the same data, and prints one table. `cargo run --release --bin
 //! benchmark -- --help` for options.
 
-#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     use clap::Parser;
 
@@ -137,7 +136,6 @@ fn main() {
 /// The risk table on the portfolio family: per member a row per method, then the median
 /// and the worst member per figure. Members run on `jobs` threads; the table is printed in
 /// member order, so it does not depend on them.
-#[cfg(not(target_arch = "wasm32"))]
 fn family_table(
     split: feature_radar::synth::family::Split,
     only: Option<&str>,
@@ -370,13 +368,11 @@ fn family_table(
     );
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn fmt3(value: Option<f64>) -> String {
     value.map_or("n/a".into(), |v| format!("{v:.3}"))
 }
 
 /// The earlier risk table: five seeds of the default generator, figures pooled.
-#[cfg(not(target_arch = "wasm32"))]
 fn legacy_table(seeds: &[u64], features: usize, days: usize) {
     use feature_radar::benchmark::{
         ceiling_scores, dataset_of, feature_radar_scores, measure, snapshot_scores,
@@ -501,7 +497,6 @@ fn legacy_table(seeds: &[u64], features: usize, days: usize) {
 
 /// The anomaly detector against two baselines on labelled series, one of each kind per
 /// seed.
-#[cfg(not(target_arch = "wasm32"))]
 fn detect_table(seeds: &[u64]) {
     use feature_radar::benchmark::detect::{method_scores, DetectFigures, ALARM, METHODS};
     use feature_radar::synth::series::{labelled_series, SERIES_KINDS};
@@ -566,7 +561,6 @@ fn detect_table(seeds: &[u64]) {
 /// The scaling table: for each size, the default generator's data (seed 42) written to
 /// files, then loaded, analysed and scored as `feature-radar score` does (rows written to
 /// nowhere), each size in a process of its own so that its peak memory is its own.
-#[cfg(not(target_arch = "wasm32"))]
 fn scaling_table(max_features: usize) {
     use feature_radar::synth::{generate, SynthParams};
     use feature_radar::telemetry::{write_events_csv, write_telemetry_csv};
@@ -640,7 +634,6 @@ fn scaling_table(max_features: usize) {
 /// One size of the scaling table: prints the load's and the analysis' seconds, the
 /// process' peak memory, and how far the analysis and the rows took the resident memory
 /// above what it was once the data was loaded, in KiB.
-#[cfg(not(target_arch = "wasm32"))]
 fn scaling_run(dir: &std::path::Path) {
     use std::time::Instant;
     let status_kb = |field: &str| -> f64 {
@@ -688,6 +681,3 @@ fn scaling_run(dir: &std::path::Path) {
         if reset { after - resident } else { f64::NAN }
     );
 }
-
-#[cfg(target_arch = "wasm32")]
-fn main() {}

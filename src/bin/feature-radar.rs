@@ -1,7 +1,6 @@
 //! The `feature-radar` command-line tool: parses flags, reads files, calls the core,
 //! writes CSV. All analysis lives in the library; this file is the shell around it.
 
-#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use clap::{Args, Parser, Subcommand};
     use feature_radar::analysis::detect::score_timed_series;
@@ -441,10 +440,6 @@ mod cli {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     cli::main()
 }
-
-#[cfg(target_arch = "wasm32")]
-fn main() {}

@@ -407,7 +407,7 @@ await check("1,000 features x 365 days are analysed in the worker, the controls 
   await page.click("[data-testid=cancel]");
   await page.waitForFunction(() => document.querySelector("[data-testid=horizon]").value === "7");
   await page.waitForFunction(() => !document.querySelector("[data-testid=status]"), null, { timeout: 300000 });
-  expect(await page.$$eval("[data-testid=ranking-row]", (r) => r.length) === 100, "the ranking went");
+  expect(await page.$$eval("[data-testid=ranking-row]", (r) => r.length) === 200, "the ranking stays as it was drawn (two pages of rows)");
   expect(!(await page.$("[data-testid=error]")), await page.textContent("[data-testid=error]").catch(() => ""));
   await page.click("[data-testid=ranking-row]");
   await page.waitForSelector("[data-testid=feature-sentence]", { timeout: 30000 });
