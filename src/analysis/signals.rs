@@ -228,15 +228,15 @@ fn metric_signals(
     // `d[s - from]`. Slopes are per index step, so the shift changes nothing.
     let from = (t - BASELINE_GAP - BASELINE_DAYS + 1).max(0);
     let mut days = [None; WINDOW];
-    for (slot, s) in days.iter_mut().zip(from..=t) {
-        *slot = x[s as usize].map(|v| v - offsets[(s % 7) as usize]);
+    let mut weekday = (from % 7) as usize;
+    for (slot, v) in days.iter_mut().zip(&x[from as usize..=t as usize]) {
+        *slot = v.map(|v| v - offsets[weekday]);
+        weekday = if weekday == 6 { 0 } else { weekday + 1 };
     }
     let d = &days[..(t - from + 1) as usize];
     let seasonal_offset = offsets[(t % 7) as usize];
     // The baseline window, days `from..=t - BASELINE_GAP`, deseasonalised as `d` is.
-    let window = baseline_window.sorted(from, t - BASELINE_GAP, |s| {
-        x[s as usize].map(|v| v - offsets[(s % 7) as usize])
-    });
+    let window = baseline_window.sorted(from, t - BASELINE_GAP, |s| d[(s - from) as usize]);
     if window.len() < BASELINE_MIN_PRESENT {
         return None;
     }
