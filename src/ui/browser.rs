@@ -1,6 +1,7 @@
 //! The few browser calls the page makes: URL query, theme, downloads, file reading,
 //! fetching, chart images. Everything here degrades to a no-op or an error message.
 
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -28,8 +29,9 @@ pub fn query() -> String {
         .unwrap_or_default()
 }
 
-/// Replaces the URL's query without reloading or adding history.
-pub fn replace_query(query: &str) {
+/// Sets the URL's query without reloading: as a new history entry (so that Back returns
+/// to the one before), or in place of the current one.
+pub fn set_query(query: &str, new_entry: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -40,8 +42,23 @@ pub fn replace_query(query: &str) {
         format!("{path}?{query}")
     };
     if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+        let _ = if new_entry {
+            history.push_state_with_url(&JsValue::NULL, "", Some(&url))
+        } else {
+            history.replace_state_with_url(&JsValue::NULL, "", Some(&url))
+        };
     }
+}
+
+/// Calls `moved` with the URL's query each time the person goes Back or Forward in the
+/// page's history (for as long as the page lives).
+pub fn on_history(moved: impl Fn(String) + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |_| moved(query()));
+    let _ = window.add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
+    listener.forget();
 }
 
 pub fn prefers_dark() -> bool {

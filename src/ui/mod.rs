@@ -310,7 +310,26 @@ pub fn App() -> impl IntoView {
     let state = AppState::new(ViewState::from_query(&browser::query()));
     provide_context(state);
     state.follow_controls();
-    Effect::new(move |_| browser::replace_query(&state.view.with(|v| v.to_query())));
+    // The address follows the view. Opening another page (a tab, a feature) adds a history
+    // entry, so that Back and Forward move between them; other changes (filters, sorting,
+    // settings) replace the current entry. Going Back or Forward restores that entry's view.
+    let restoring = StoredValue::new(false);
+    Effect::new(move |last: Option<(View, Option<String>)>| {
+        let (query, place) = state
+            .view
+            .with(|v| (v.to_query(), (v.view, v.feature.clone())));
+        let restored = std::mem::take(&mut *restoring.write_value());
+        let moved = last.as_ref().is_some_and(|last| *last != place);
+        browser::set_query(&query, moved && !restored);
+        place
+    });
+    browser::on_history(move |query| {
+        let view = ViewState::from_query(&query);
+        if state.view.with_untracked(|v| *v != view) {
+            restoring.set_value(true);
+            state.view.set(view);
+        }
+    });
     Effect::new(move |_| browser::set_theme(state.dark.get()));
     data_source::load_bundled(state);
     // What decides which view is drawn: the tab, and whether there is a report.

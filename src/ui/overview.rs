@@ -2,7 +2,7 @@
 //! feature), the exports, and the ranked table.
 
 use super::{browser, ranking::RankingTable, AppState, Shared};
-use crate::engine::{Reply, Request};
+use crate::engine::{Reply, Request, SourceSpec};
 use crate::insights::human_count;
 use crate::report::Report;
 use leptos::prelude::*;
@@ -108,8 +108,37 @@ fn Summary(report: Shared<Report>) -> impl IntoView {
         "Data: {} features, {} to {}; {} degradations and {} deploys. Risk is the chance that a degradation starts within {} days.",
         d.features, d.start, d.end, d.degradations, d.deploys, report.config.model.horizon
     );
+    // What the data is and how recent: demo data is never mistaken for one's own.
+    let end = report.dataset.end;
+    let source = move || {
+        state.source.with(|source| {
+            let (kind, what) = match source.as_ref().map(|s| &s.0.spec) {
+                Some(SourceSpec::Bundled) | None => (
+                    "demo",
+                    "Demo data: the synthetic dataset bundled with the page".to_string(),
+                ),
+                Some(SourceSpec::Generated { seed, .. }) => (
+                    "demo",
+                    format!("Demo data: a generated synthetic dataset (seed {seed})"),
+                ),
+                Some(SourceSpec::Files { telemetry, events }) => (
+                    "own",
+                    match events {
+                        Some(events) => format!("Your data: {telemetry} and {events}"),
+                        None => format!("Your data: {telemetry}"),
+                    },
+                ),
+            };
+            view! {
+                <p class=format!("data-source {kind}") data-testid="data-source">
+                    {format!("{what}, telemetry up to {end}.")}
+                </p>
+            }
+        })
+    };
     view! {
         <section aria-labelledby="overview-title">
+            {source}
             <h2 id="overview-title">"What needs attention"</h2>
             <dl class="figures" data-testid="headline">
                 <div><dt>"Features monitored"</dt><dd>{h.features}</dd></div>

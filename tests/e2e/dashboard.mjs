@@ -111,6 +111,18 @@ await check("picking the top feature opens its charts, explanation and action", 
   await page.screenshot({ path: `${artifacts}/feature.png`, fullPage: true });
 });
 
+await check("Back and Forward move between the overview and a feature; the overview says the data is a demo and how recent it is", async () => {
+  await page.goBack();
+  await page.waitForSelector("[data-testid=ranking-row]");
+  expect(!page.url().includes("feature="), `Back left the feature in the URL: ${page.url()}`);
+  const source = await page.textContent("[data-testid=data-source]");
+  expect(/demo data/i.test(source) && /up to \d{4}-\d{2}-\d{2}/.test(source), source);
+  await page.goForward();
+  await page.waitForSelector("[data-testid=feature-view]");
+  const title = await page.textContent("#feature-title");
+  expect(title.includes(topFeature), `Forward opened ${title}, not ${topFeature}`);
+});
+
 await check("the feature view has no serious or critical accessibility findings", async () => {
   await accessibility("feature view");
 });
