@@ -54,60 +54,20 @@ pub struct LoadedData {
     pub ignored_columns: Vec<(String, String)>,
 }
 
-/// Refuses telemetry whose analysis would cost more than the limits allow, before any
-/// per-day series is built.
-fn check_size(file: &str, records: &[telemetry::TelemetryRecord]) -> Result<(), IngestError> {
-    let dates = records.iter().map(|r| r.period_start.date());
-    let (Some(first), Some(last)) = (dates.clone().min(), dates.max()) else {
-        return Ok(());
-    };
-    let days = (last - first).num_days() + 1;
-    if days > telemetry::MAX_SPAN_DAYS {
-        return Err(IngestError::TooLong {
-            file: file.to_string(),
-            days,
-            first,
-            last,
-            max: telemetry::MAX_SPAN_DAYS,
-        });
-    }
-    let features = records
-        .iter()
-        .map(|r| r.feature.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len();
-    let cells = features as i64 * days;
-    if cells > telemetry::MAX_FEATURE_DAYS {
-        return Err(IngestError::TooLarge {
-            file: file.to_string(),
-            features,
-            days,
-            cells,
-            max: telemetry::MAX_FEATURE_DAYS,
-        });
-    }
-    Ok(())
-}
-
 /// Reads telemetry.csv and, optionally, events.csv. `*_name` names each file in messages.
 pub fn load<T: Read, E: Read>(
     telemetry_name: &str,
     telemetry: T,
     events: Option<(&str, E)>,
 ) -> Result<LoadedData, IngestError> {
-    let parsed = telemetry::parse_telemetry(telemetry_name, telemetry)?;
-    check_size(telemetry_name, &parsed.records)?;
-    let mut problems = parsed.problems;
-    let mut ignored: Vec<(String, String)> = parsed
+    let read = telemetry::read_telemetry(telemetry_name, telemetry)?;
+    let mut problems = read.problems;
+    let mut ignored: Vec<(String, String)> = read
         .ignored_columns
         .into_iter()
         .map(|c| (telemetry_name.to_string(), c))
         .collect();
-    let dataset = Dataset::from_records(&parsed.records, parsed.granularity).ok_or_else(|| {
-        IngestError::Empty {
-            file: telemetry_name.to_string(),
-        }
-    })?;
+    let dataset = read.dataset;
     let mut event_records = Vec::new();
     if let Some((name, reader)) = events {
         let parsed = telemetry::parse_events(name, reader)?;

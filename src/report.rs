@@ -482,8 +482,14 @@ fn fit_on<'a>(
 }
 
 /// Days of signals computed at once for every feature: a block's inputs are all that is
-/// held of them (the walk-forward keeps each day's until its label is known).
-const BLOCK_DAYS: usize = 28;
+/// held of them (the walk-forward keeps each day's until its label is known), with
+/// natively as many days made ahead, waiting for the fits. Two weeks hold half the
+/// inputs of four for about the same work (each block redoes its signals' look-back, a
+/// small part of their cost).
+const BLOCK_DAYS: usize = 14;
+
+/// One feature-day's model inputs, whether they are valid, and the view they are of.
+type DayInputs = ([f64; N_INPUTS], bool, u8);
 
 /// The views and validity of an earlier analysis, per feature and day.
 type Fixed<'a> = (&'a [Vec<u8>], &'a [Vec<bool>]);
@@ -501,9 +507,11 @@ struct Inputs<'a> {
     margin: f64,
     /// The views and validity of an earlier analysis, for a refit.
     fixed: Option<Fixed<'a>>,
-    /// The first day of `block`, and the days of the block not handed out yet.
+    /// The first day of `block`, and per feature the block's inputs, validity and view
+    /// (each day's [`Day`] is gathered when it is handed out; the block is dropped with
+    /// its last day).
     block_start: usize,
-    block: Vec<Day>,
+    block: Vec<Vec<DayInputs>>,
     view: Vec<Vec<u8>>,
     valid: Vec<Vec<bool>>,
     latest: Vec<Option<LatestSignals>>,
@@ -542,11 +550,20 @@ impl<'a> Inputs<'a> {
 
     /// Day `t`'s inputs; days are asked for in order.
     fn day(&mut self, t: usize) -> Day {
-        if t < self.block_start || t >= self.block_start + self.block.len() {
+        let block_days = self.block.first().map_or(0, Vec::len);
+        if t < self.block_start || t >= self.block_start + block_days {
             let end = (t + BLOCK_DAYS).min(self.dataset.days);
             self.compute(t..end);
         }
-        std::mem::take(&mut self.block[t - self.block_start])
+        let i = t - self.block_start;
+        let day = Day {
+            inputs: self.block.iter().map(|days| days[i].0).collect(),
+            valid: self.block.iter().map(|days| days[i].1).collect(),
+        };
+        if self.block.first().is_some_and(|days| i + 1 == days.len()) {
+            self.block = Vec::new();
+        }
+        day
     }
 
     fn compute(&mut self, days: std::ops::Range<usize>) {
@@ -601,28 +618,22 @@ impl<'a> Inputs<'a> {
                     }
                 }
             }
-            (out, latest)
+            // Boxed: most features have none in a block, and the block's list of
+            // features should not carry a day's signals for each.
+            (out, latest.map(Box::new))
         });
         self.block_start = a;
-        self.block = (a..b)
-            .map(|_| Day {
-                inputs: Vec::with_capacity(features),
-                valid: Vec::with_capacity(features),
-            })
-            .collect();
         let choosing = self.fixed.is_none();
+        self.block = Vec::with_capacity(features);
         for (f, (days, latest)) in per_feature.into_iter().enumerate() {
-            for (i, (x, ok, view)) in days.into_iter().enumerate() {
-                self.block[i].inputs.push(x);
-                self.block[i].valid.push(ok);
-                if choosing {
-                    self.view[f].push(view);
-                    self.valid[f].push(ok);
-                }
+            if choosing {
+                self.view[f].extend(days.iter().map(|d| d.2));
+                self.valid[f].extend(days.iter().map(|d| d.1));
             }
-            if latest.is_some() {
-                self.latest[f] = latest;
+            if let Some(latest) = latest {
+                self.latest[f] = Some(*latest);
             }
+            self.block.push(days);
         }
     }
 }

@@ -575,7 +575,7 @@ fn scaling_table(max_features: usize) {
     ];
     let exe = std::env::current_exe().expect("the benchmark knows where it is");
     println!(
-        "Scaling: `feature-radar score` by size (load, analysis, score rows with reasons), one process per size. Peak memory is the process' VmHWM (reading the CSV files is the peak); the analysis' own is how far the analysis and the rows took the resident memory above what it was once the data was loaded (the dataset stays resident)."
+        "Scaling: `feature-radar score` by size (load, analysis, score rows with reasons), one process per size. Peak memory is the process' VmHWM (the analysis, on top of the dataset, is the peak); the analysis' own is how far the analysis and the rows took the resident memory above what it was once the data was loaded (the dataset stays resident)."
     );
     println!();
     println!("| features x days | feature-days | load s | analysis and rows s | total s | us per feature-day | peak MB | peak bytes per feature-day | analysis' own bytes per feature-day |");

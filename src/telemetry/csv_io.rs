@@ -4,6 +4,7 @@
 //! validates row by row: a bad cell is reported with its file, line and column, the row
 //! is skipped, and reading goes on, so a messy export still yields its good rows.
 
+use super::dataset::{CohortValues, Values};
 use super::limits::{
     self, Limited, MAX_COHORT_CHARS, MAX_EVENT_ROWS, MAX_FEATURES, MAX_FEATURE_CHARS,
     MAX_TELEMETRY_ROWS, MAX_TITLE_CHARS, PLAUSIBLE_MAX,
@@ -13,7 +14,7 @@ use super::{
     TelemetryRecord, COHORT_DIMENSIONS,
 };
 use chrono::{NaiveDateTime, Timelike};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Read;
 
 /// The result of reading telemetry.csv: valid rows, problems, and what was ignored.
@@ -53,11 +54,11 @@ const EVENTS_REQUIRED: [&str; 4] = ["timestamp", "feature", "kind", "title"];
 const EVENTS_OPTIONAL: [&str; 2] = ["severity", "end"];
 
 /// The header of a file: where each named column is, and which columns are ignored.
-struct Header {
+pub(super) struct Header {
     file: String,
     names: Vec<String>,
     index: HashMap<String, usize>,
-    ignored: Vec<String>,
+    pub(super) ignored: Vec<String>,
 }
 
 impl Header {
@@ -107,7 +108,7 @@ impl Header {
     }
 
     /// A problem in `column` (by name) of the row at `line`.
-    fn problem(&self, line: u64, column: &str, message: String) -> Problem {
+    pub(super) fn problem(&self, line: u64, column: &str, message: String) -> Problem {
         let position = self.index.get(column).copied().unwrap_or(0);
         Problem {
             file: self.file.clone(),
@@ -315,21 +316,63 @@ fn for_each_row<R: Read>(
     }
 }
 
-/// Reads telemetry.csv. `file` names the file in messages.
-///
-/// The file's granularity is read from its dates: it is hourly when any row names a time
-/// of day other than midnight (in the row's own offset), daily otherwise. In a daily
-/// file a row's period is the calendar day as written, whatever its offset
-/// (`2026-01-01T00:00:00+02:00` is 1 January). In an hourly file a row's period is its
-/// hour in UTC, which must be a whole hour, and a bare date (`2026-01-01`) is refused:
-/// a file has one granularity.
-pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry, IngestError> {
+/// One valid row of telemetry.csv. Its period is not decided yet: that needs the whole
+/// file's granularity (see [`parse_telemetry`]).
+pub(super) struct TelemetryRow<'a> {
+    pub stamp: Stamp,
+    pub feature: &'a str,
+    /// Features are numbered from 0 in the order they first come.
+    pub feature_number: usize,
+    pub sessions: u64,
+    pub latency_p95_ms: f64,
+    pub crash_rate: f64,
+    pub latency_p50_ms: Option<f64>,
+    pub error_rate: Option<f64>,
+    pub feedback_score: Option<f64>,
+    pub feedback_count: Option<u64>,
+    /// Each cohort dimension's value, when the file has cohort columns.
+    pub cohort: CohortValues<'a>,
+    pub line: u64,
+}
+
+impl TelemetryRow<'_> {
+    pub(super) fn values(&self) -> Values {
+        Values {
+            sessions: self.sessions as f64,
+            latency_p95_ms: self.latency_p95_ms,
+            crash_rate: self.crash_rate,
+            latency_p50_ms: self.latency_p50_ms,
+            error_rate: self.error_rate,
+            feedback_score: self.feedback_score,
+            feedback_count: self.feedback_count.map(|c| c as f64),
+        }
+    }
+}
+
+/// What reading telemetry.csv's rows leaves, besides the rows.
+pub(super) struct TelemetryRows {
+    pub header: Header,
+    /// Problems with single rows and cells, in file order.
+    pub problems: Vec<Problem>,
+    /// The features' ids, by number.
+    pub features: Vec<Box<str>>,
+}
+
+/// Reads telemetry.csv's header, then validates its rows one by one, giving each valid
+/// row to `take` (with the header, to name columns in messages) and keeping the problems
+/// of the others. Stops at the first row past the row or feature limits.
+pub(super) fn read_telemetry_rows<R: Read>(
+    file: &str,
+    input: R,
+    mut take: impl FnMut(&Header, TelemetryRow<'_>) -> Result<(), IngestError>,
+) -> Result<TelemetryRows, IngestError> {
     let mut reader = reader_for(input);
     let header = Header::read(file, &mut reader, &TELEMETRY_REQUIRED, &TELEMETRY_OPTIONAL)?;
     let has_cohorts = COHORT_DIMENSIONS.iter().any(|c| header.has(c));
-    let mut rows: Vec<(TelemetryRecord, Stamp)> = Vec::new();
     let mut problems = Vec::new();
-    let mut features: HashSet<String> = HashSet::new();
+    let mut valid_rows = 0;
+    let mut numbers: HashMap<Box<str>, usize> = HashMap::new();
+    let mut features: Vec<Box<str>> = Vec::new();
 
     for_each_row(
         file,
@@ -377,14 +420,7 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
                     );
                 }
             }
-            let cohort = has_cohorts.then(|| {
-                let value = |c: &str| row.cell(c).map(str::to_string);
-                Cohort {
-                    platform: value("platform"),
-                    app_version: value("app_version"),
-                    region: value("region"),
-                }
-            });
+            let cohort = has_cohorts.then(|| COHORT_DIMENSIONS.map(|c| row.cell(c)));
             let failed = !row.problems.is_empty();
             problems.append(&mut row.problems);
             if failed {
@@ -395,19 +431,27 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
             else {
                 return Ok(());
             };
-            if rows.len() == MAX_TELEMETRY_ROWS {
+            if valid_rows == MAX_TELEMETRY_ROWS {
                 return Err(too_many(file, line, "rows", MAX_TELEMETRY_ROWS));
             }
-            if !features.contains(feature) {
-                if features.len() == MAX_FEATURES {
-                    return Err(too_many(file, line, "features", MAX_FEATURES));
+            valid_rows += 1;
+            let feature_number = match numbers.get(feature) {
+                Some(&number) => number,
+                None => {
+                    if features.len() == MAX_FEATURES {
+                        return Err(too_many(file, line, "features", MAX_FEATURES));
+                    }
+                    numbers.insert(feature.into(), features.len());
+                    features.push(feature.into());
+                    features.len() - 1
                 }
-                features.insert(feature.to_string());
-            }
-            rows.push((
-                TelemetryRecord {
-                    period_start: stamp.utc,
-                    feature: feature.to_string(),
+            };
+            take(
+                &header,
+                TelemetryRow {
+                    stamp,
+                    feature,
+                    feature_number,
                     sessions,
                     latency_p95_ms: p95,
                     crash_rate: crash,
@@ -418,12 +462,60 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
                     cohort,
                     line,
                 },
-                stamp,
-            ));
-            Ok(())
+            )
         },
         &mut problems,
     )?;
+    Ok(TelemetryRows {
+        header,
+        problems,
+        features,
+    })
+}
+
+/// Reads telemetry.csv into records. `file` names the file in messages.
+///
+/// The file's granularity is read from its dates: it is hourly when any row names a time
+/// of day other than midnight (in the row's own offset), daily otherwise. In a daily
+/// file a row's period is the calendar day as written, whatever its offset
+/// (`2026-01-01T00:00:00+02:00` is 1 January). In an hourly file a row's period is its
+/// hour in UTC, which must be a whole hour, and a bare date (`2026-01-01`) is refused:
+/// a file has one granularity. Of rows with the same period, feature and cohort, the
+/// first is kept and the others are problems.
+///
+/// This keeps every row; [`crate::load`] reads the file straight into its daily series
+/// instead ([`read_telemetry`](super::read_telemetry)), with the same rules.
+pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry, IngestError> {
+    let mut rows: Vec<(TelemetryRecord, Stamp)> = Vec::new();
+    let read = read_telemetry_rows(file, input, |_, row| {
+        let owned = |value: Option<&str>| value.map(str::to_string);
+        rows.push((
+            TelemetryRecord {
+                period_start: row.stamp.utc,
+                feature: row.feature.to_string(),
+                sessions: row.sessions,
+                latency_p95_ms: row.latency_p95_ms,
+                crash_rate: row.crash_rate,
+                latency_p50_ms: row.latency_p50_ms,
+                error_rate: row.error_rate,
+                feedback_score: row.feedback_score,
+                feedback_count: row.feedback_count,
+                cohort: row.cohort.map(|[platform, app_version, region]| Cohort {
+                    platform: owned(platform),
+                    app_version: owned(app_version),
+                    region: owned(region),
+                }),
+                line: row.line,
+            },
+            row.stamp,
+        ));
+        Ok(())
+    })?;
+    let TelemetryRows {
+        header,
+        mut problems,
+        ..
+    } = read;
 
     let granularity = periods(&header, &mut rows, &mut problems)?;
     let mut seen: HashMap<(NaiveDateTime, &str, Option<&Cohort>), u64> = HashMap::new();
@@ -619,7 +711,7 @@ pub fn parse_events<R: Read>(file: &str, input: R) -> Result<ParsedEvents, Inges
     })
 }
 
-fn format_timestamp(t: NaiveDateTime) -> String {
+pub(super) fn format_timestamp(t: NaiveDateTime) -> String {
     if t.time().num_seconds_from_midnight() == 0 {
         t.format("%Y-%m-%d").to_string()
     } else {

@@ -12,11 +12,17 @@
 //! hourly p95s, an approximation the README states); the hours themselves are kept as
 //! well, per feature, for the hourly analysis (`analysis::hourly`). A day without rows is
 //! a gap (None), never a zero.
+//!
+//! [`DatasetBuilder`] takes the rows one at a time, so that a file need not be held as
+//! records: `telemetry::read_telemetry` feeds it as it reads, and
+//! [`Dataset::from_records`] from records already read. A day keeps its only row's values
+//! (64 bytes), and an accumulator once a second row comes; the series are made, feature by
+//! feature, when the last row is in.
 
 use super::{Granularity, TelemetryRecord, COHORT_DIMENSIONS};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One metric of a feature's series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +148,84 @@ impl WeightedMean {
     }
 }
 
+/// The figures of one telemetry row that the series combine, counts as the `f64`s they
+/// are combined as.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Values {
+    pub sessions: f64,
+    pub latency_p95_ms: f64,
+    pub crash_rate: f64,
+    pub latency_p50_ms: Option<f64>,
+    pub error_rate: Option<f64>,
+    pub feedback_score: Option<f64>,
+    pub feedback_count: Option<f64>,
+}
+
+impl Values {
+    pub(super) fn of(r: &TelemetryRecord) -> Self {
+        Values {
+            sessions: r.sessions as f64,
+            latency_p95_ms: r.latency_p95_ms,
+            crash_rate: r.crash_rate,
+            latency_p50_ms: r.latency_p50_ms,
+            error_rate: r.error_rate,
+            feedback_score: r.feedback_score,
+            feedback_count: r.feedback_count.map(|c| c as f64),
+        }
+    }
+}
+
+/// [`Values`] in 7 numbers and a mask of which optional ones are given (a row kept while
+/// its day has no other row, or while the file's granularity is not yet known).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PackedValues {
+    numbers: [f64; 7],
+}
+
+impl PackedValues {
+    /// The values and the 4-bit mask of their optional figures.
+    pub(super) fn pack(v: &Values) -> (Self, u8) {
+        let optional = [
+            v.latency_p50_ms,
+            v.error_rate,
+            v.feedback_score,
+            v.feedback_count,
+        ];
+        let mut mask = 0;
+        for (bit, value) in optional.iter().enumerate() {
+            if value.is_some() {
+                mask |= 1 << bit;
+            }
+        }
+        let packed = PackedValues {
+            numbers: [
+                v.sessions,
+                v.latency_p95_ms,
+                v.crash_rate,
+                optional[0].unwrap_or(0.0),
+                optional[1].unwrap_or(0.0),
+                optional[2].unwrap_or(0.0),
+                optional[3].unwrap_or(0.0),
+            ],
+        };
+        (packed, mask)
+    }
+
+    pub(super) fn unpack(&self, mask: u8) -> Values {
+        let n = &self.numbers;
+        let given = |bit: u8| mask & (1 << bit) != 0;
+        Values {
+            sessions: n[0],
+            latency_p95_ms: n[1],
+            crash_rate: n[2],
+            latency_p50_ms: given(0).then_some(n[3]),
+            error_rate: given(1).then_some(n[4]),
+            feedback_score: given(2).then_some(n[5]),
+            feedback_count: given(3).then_some(n[6]),
+        }
+    }
+}
+
 #[derive(Default, Clone, Copy)]
 struct DayAccumulator {
     rows: usize,
@@ -155,48 +239,345 @@ struct DayAccumulator {
 }
 
 impl DayAccumulator {
-    fn add(&mut self, r: &TelemetryRecord) {
+    fn add(&mut self, r: &Values) {
         // Rows with zero sessions still carry measurements; give them a small weight so
         // that a day whose rows all have zero sessions keeps its plain mean.
-        let w = (r.sessions as f64).max(1e-9);
+        let w = r.sessions.max(1e-9);
         self.rows += 1;
-        self.sessions += r.sessions as f64;
+        self.sessions += r.sessions;
         self.p95.add(Some(r.latency_p95_ms), w);
         self.p50.add(r.latency_p50_ms, w);
         self.crash.add(Some(r.crash_rate), w);
         self.error.add(r.error_rate, w);
-        let feedback_weight = r.feedback_count.map_or(w, |c| c as f64);
+        let feedback_weight = r.feedback_count.unwrap_or(w);
         self.feedback.add(r.feedback_score, feedback_weight);
         if let Some(c) = r.feedback_count {
-            *self.feedback_count.get_or_insert(0.0) += c as f64;
+            *self.feedback_count.get_or_insert(0.0) += c;
+        }
+    }
+
+    fn of(r: &Values) -> Self {
+        let mut day = DayAccumulator::default();
+        day.add(r);
+        day
+    }
+}
+
+/// One day of a [`Grid`], in 64 bytes: empty, the day's only row so far (its values and
+/// line), or the index of the day's accumulator once a second row came.
+#[derive(Clone, Copy)]
+struct Slot {
+    values: PackedValues,
+    line: u32,
+    /// 0: empty; 1 + mask: one row, with that mask of optional values; [`Slot::MANY`]:
+    /// `line` is the index of the day's accumulator in [`Grid::many`].
+    tag: u32,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        values: PackedValues { numbers: [0.0; 7] },
+        line: 0,
+        tag: 0,
+    };
+    const MANY: u32 = 1 << 8;
+}
+
+/// Days of a grid allocated together.
+const CHUNK_DAYS: usize = 16;
+
+/// One series' days while rows come, in any order and over a range not known in advance:
+/// chunks of [`CHUNK_DAYS`] days allocated when a row first falls in them. A day with one
+/// row keeps that row's values (most days of most files), a day with more an accumulator;
+/// either way the day's figures are computed exactly as an accumulator fed the same rows
+/// in the same order computes them.
+#[derive(Default)]
+struct Grid {
+    /// The chunk number (day number / [`CHUNK_DAYS`]) of `chunks[0]`.
+    first_chunk: i64,
+    chunks: Vec<Option<Box<[Slot; CHUNK_DAYS]>>>,
+    many: Vec<DayAccumulator>,
+}
+
+impl Grid {
+    fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn slot(&self, day: i64) -> Option<&Slot> {
+        let chunk = day.div_euclid(CHUNK_DAYS as i64) - self.first_chunk;
+        let chunk = self.chunks.get(usize::try_from(chunk).ok()?)?.as_ref()?;
+        Some(&chunk[day.rem_euclid(CHUNK_DAYS as i64) as usize])
+    }
+
+    fn slot_mut(&mut self, day: i64) -> &mut Slot {
+        let chunk = day.div_euclid(CHUNK_DAYS as i64);
+        if self.chunks.is_empty() {
+            self.first_chunk = chunk;
+        } else if chunk < self.first_chunk {
+            let before = (self.first_chunk - chunk) as usize;
+            self.chunks.splice(0..0, std::iter::repeat_n(None, before));
+            self.first_chunk = chunk;
+        }
+        let index = (chunk - self.first_chunk) as usize;
+        if index >= self.chunks.len() {
+            self.chunks.resize(index + 1, None);
+        }
+        let chunk = self.chunks[index].get_or_insert_with(|| Box::new([Slot::EMPTY; CHUNK_DAYS]));
+        &mut chunk[day.rem_euclid(CHUNK_DAYS as i64) as usize]
+    }
+
+    fn add(&mut self, day: i64, values: &Values, line: u32) {
+        let next = self.many.len() as u32;
+        let slot = self.slot_mut(day);
+        match slot.tag {
+            0 => {
+                let (packed, mask) = PackedValues::pack(values);
+                *slot = Slot {
+                    values: packed,
+                    line,
+                    tag: 1 + u32::from(mask),
+                };
+            }
+            tag if tag < Slot::MANY => {
+                let mut day = DayAccumulator::of(&slot.values.unpack((tag - 1) as u8));
+                day.add(values);
+                slot.tag = Slot::MANY;
+                slot.line = next;
+                self.many.push(day);
+            }
+            _ => {
+                let index = slot.line as usize;
+                self.many[index].add(values);
+            }
+        }
+    }
+
+    /// The line of the day's row, when the day has exactly one.
+    fn only_line(&self, day: i64) -> Option<u32> {
+        self.slot(day)
+            .filter(|s| s.tag > 0 && s.tag < Slot::MANY)
+            .map(|s| s.line)
+    }
+
+    /// The day's figures so far.
+    fn day(&self, day: i64) -> DayAccumulator {
+        match self.slot(day) {
+            None => DayAccumulator::default(),
+            Some(s) if s.tag == 0 => DayAccumulator::default(),
+            Some(s) if s.tag < Slot::MANY => {
+                DayAccumulator::of(&s.values.unpack((s.tag - 1) as u8))
+            }
+            Some(s) => self.many[s.line as usize],
         }
     }
 }
 
-/// The daily series of accumulated days.
-fn series_of(name: &str, accs: &[DayAccumulator]) -> FeatureSeries {
-    let present = |a: &DayAccumulator| a.rows > 0;
-    FeatureSeries {
+/// The daily series of `days` days from day number `first`, each day's figures from
+/// `day_of`.
+fn series_of(
+    name: &str,
+    first: i64,
+    days: usize,
+    day_of: impl Fn(i64) -> DayAccumulator,
+) -> FeatureSeries {
+    let column = || Vec::with_capacity(days);
+    let mut series = FeatureSeries {
         name: name.to_string(),
-        sessions: accs
-            .iter()
-            .map(|a| present(a).then_some(a.sessions))
-            .collect(),
-        latency_p95_ms: accs.iter().map(|a| a.p95.get()).collect(),
-        latency_p50_ms: accs.iter().map(|a| a.p50.get()).collect(),
-        crash_rate: accs.iter().map(|a| a.crash.get()).collect(),
-        error_rate: accs.iter().map(|a| a.error.get()).collect(),
-        feedback_score: accs.iter().map(|a| a.feedback.get()).collect(),
-        feedback_count: accs.iter().map(|a| a.feedback_count).collect(),
+        sessions: column(),
+        latency_p95_ms: column(),
+        latency_p50_ms: column(),
+        crash_rate: column(),
+        error_rate: column(),
+        feedback_score: column(),
+        feedback_count: column(),
+    };
+    for t in 0..days as i64 {
+        let a = day_of(first + t);
+        series.sessions.push((a.rows > 0).then_some(a.sessions));
+        series.latency_p95_ms.push(a.p95.get());
+        series.latency_p50_ms.push(a.p50.get());
+        series.crash_rate.push(a.crash.get());
+        series.error_rate.push(a.error.get());
+        series.feedback_score.push(a.feedback.get());
+        series.feedback_count.push(a.feedback_count);
+    }
+    series
+}
+
+/// One feature's rows so far: its days from its total rows and from its cohort rows,
+/// each cohort value's days, and (hourly files) its hours.
+#[derive(Default)]
+struct FeatureAccumulator {
+    total_rows: Grid,
+    cohort_rows: Grid,
+    /// Per cohort dimension, by value.
+    cohorts: [BTreeMap<Box<str>, Grid>; COHORT_DIMENSIONS.len()],
+    hours: BTreeMap<i64, [WeightedMean; 3]>,
+}
+
+impl FeatureAccumulator {
+    fn is_empty(&self) -> bool {
+        self.total_rows.is_empty() && self.cohort_rows.is_empty()
     }
 }
 
-/// Accumulators of one feature: the feature's days from its cohort rows, from its total
-/// rows, and each cohort value's days.
-struct FeatureAccumulator {
-    cohort_rows: Vec<DayAccumulator>,
-    total_rows: Vec<DayAccumulator>,
-    cohorts: BTreeMap<(usize, String), Vec<DayAccumulator>>,
+/// A row's cohort for [`DatasetBuilder::add`]: its value in each of [`COHORT_DIMENSIONS`],
+/// or `None` when the file has no cohort columns.
+pub(super) type CohortValues<'a> = Option<[Option<&'a str>; COHORT_DIMENSIONS.len()]>;
+
+/// Builds a [`Dataset`] from rows given one at a time, in file order, without keeping
+/// them: each row goes into its feature's days (and, for hourly files, hours) as it
+/// comes. Features are numbered by the caller; days are day numbers
+/// (`NaiveDate::num_days_from_ce`), so the dataset's range need not be known until
+/// [`DatasetBuilder::finish`].
+#[derive(Default)]
+pub(super) struct DatasetBuilder {
+    features: Vec<FeatureAccumulator>,
+}
+
+impl DatasetBuilder {
+    /// Adds one row of feature number `feature` on `day` (and, in an hourly file, in the
+    /// hour starting at `hour`, seconds since 1970).
+    pub(super) fn add(
+        &mut self,
+        feature: usize,
+        cohort: CohortValues<'_>,
+        day: i64,
+        hour: Option<i64>,
+        values: &Values,
+        line: u32,
+    ) {
+        if self.features.len() <= feature {
+            self.features
+                .resize_with(feature + 1, FeatureAccumulator::default);
+        }
+        let acc = &mut self.features[feature];
+        match cohort {
+            Some(values_of) if values_of.iter().any(Option::is_some) => {
+                acc.cohort_rows.add(day, values, line);
+                for (dimension, value) in values_of.iter().enumerate() {
+                    if let Some(value) = value {
+                        let grids = &mut acc.cohorts[dimension];
+                        if !grids.contains_key(*value) {
+                            grids.insert((*value).into(), Grid::default());
+                        }
+                        grids
+                            .get_mut(*value)
+                            .expect("just inserted")
+                            .add(day, values, line);
+                    }
+                }
+            }
+            _ => acc.total_rows.add(day, values, line),
+        }
+        if let Some(time) = hour {
+            let hour = acc.hours.entry(time).or_default();
+            let w = values.sessions.max(1e-9);
+            hour[0].add(Some(values.latency_p95_ms), w);
+            hour[1].add(Some(values.crash_rate), w);
+            hour[2].add(values.error_rate, w);
+        }
+    }
+
+    /// The line of feature `feature`'s total row on `day`, when it has exactly one.
+    pub(super) fn total_row_line(&self, feature: usize, day: i64) -> Option<u32> {
+        self.features.get(feature)?.total_rows.only_line(day)
+    }
+
+    /// The dataset of the `days` days from day number `first`, with the features that have
+    /// rows, named by `name_of` (features numbered as given to [`Self::add`]). Each
+    /// feature's rows are freed as its series are made.
+    pub(super) fn finish<'a>(
+        self,
+        name_of: impl Fn(usize) -> &'a str,
+        first: i64,
+        days: usize,
+        granularity: Granularity,
+        had_cohorts: bool,
+    ) -> Dataset {
+        let mut order: Vec<usize> = (0..self.features.len())
+            .filter(|&f| !self.features[f].is_empty())
+            .collect();
+        order.sort_by(|&a, &b| name_of(a).cmp(name_of(b)));
+        let mut accumulators: Vec<Option<FeatureAccumulator>> =
+            self.features.into_iter().map(Some).collect();
+        let mut features = Vec::with_capacity(order.len());
+        let mut cohorts = Vec::with_capacity(order.len());
+        let mut hourly = Vec::new();
+        for f in order {
+            let acc = accumulators[f].take().expect("each feature once");
+            let name = name_of(f);
+            // A day's total row, when given, is the feature's figure for that day.
+            features.push(series_of(name, first, days, |d| {
+                let total = acc.total_rows.day(d);
+                if total.rows > 0 {
+                    total
+                } else {
+                    acc.cohort_rows.day(d)
+                }
+            }));
+            let sessions_of = |grid: &Grid| -> f64 {
+                let counted = if grid.is_empty() { 0 } else { days as i64 };
+                (first..first + counted).map(|d| grid.day(d).sessions).sum()
+            };
+            let feature_sessions = sessions_of(&acc.cohort_rows);
+            let mut kept: Vec<(f64, CohortSeries)> = Vec::new();
+            for (dimension, grids) in acc.cohorts.iter().enumerate() {
+                for (value, grid) in grids {
+                    let sessions = sessions_of(grid);
+                    // A value that is the whole feature says nothing the feature does not.
+                    if sessions >= MIN_COHORT_SHARE * feature_sessions
+                        && sessions < 0.999 * feature_sessions
+                    {
+                        kept.push((
+                            sessions,
+                            CohortSeries {
+                                dimension: COHORT_DIMENSIONS[dimension],
+                                value: value.to_string(),
+                                series: series_of(name, first, days, |d| grid.day(d)),
+                            },
+                        ));
+                    }
+                }
+            }
+            kept.sort_by(|a, b| b.0.total_cmp(&a.0));
+            kept.truncate(MAX_COHORTS);
+            cohorts.push(kept.into_iter().map(|(_, c)| c).collect());
+            if granularity == Granularity::Hours {
+                let mut series = HourlySeries::default();
+                for (time, acc) in &acc.hours {
+                    series.times.push(*time);
+                    series.latency_p95_ms.push(acc[0].get());
+                    series.crash_rate.push(acc[1].get());
+                    series.error_rate.push(acc[2].get());
+                }
+                hourly.push(series);
+            }
+        }
+        Dataset {
+            start: day_date(first),
+            days,
+            features,
+            granularity,
+            had_cohorts,
+            cohorts,
+            hourly,
+        }
+    }
+}
+
+/// The date of a day number (`NaiveDate::num_days_from_ce`).
+pub(super) fn day_date(day: i64) -> NaiveDate {
+    i32::try_from(day)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .expect("a day number made from a date")
+}
+
+/// The day number of a date.
+pub(super) fn day_number(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce())
 }
 
 impl Dataset {
@@ -205,99 +586,38 @@ impl Dataset {
         let start = records.iter().map(|r| r.period_start.date()).min()?;
         let end = records.iter().map(|r| r.period_start.date()).max()?;
         let days = (end - start).num_days() as usize + 1;
-        let mut per_feature: BTreeMap<&str, FeatureAccumulator> = BTreeMap::new();
+        let mut numbers: HashMap<&str, usize> = HashMap::new();
+        let mut names: Vec<&str> = Vec::new();
+        let mut builder = DatasetBuilder::default();
         for r in records {
-            let day = (r.period_start.date() - start).num_days() as usize;
-            let acc = per_feature
-                .entry(r.feature.as_str())
-                .or_insert_with(|| FeatureAccumulator {
-                    cohort_rows: Vec::new(),
-                    total_rows: Vec::new(),
-                    cohorts: BTreeMap::new(),
-                });
-            // Each kind of row's days are allocated when the feature first has one (most
-            // files have only one kind).
-            let days_of = |rows: &mut Vec<DayAccumulator>| {
-                if rows.is_empty() {
-                    *rows = vec![DayAccumulator::default(); days];
-                }
-            };
-            match &r.cohort {
-                Some(cohort) if !cohort.is_total() => {
-                    days_of(&mut acc.cohort_rows);
-                    acc.cohort_rows[day].add(r);
-                    for dimension in 0..COHORT_DIMENSIONS.len() {
-                        if let Some(value) = cohort.value(dimension) {
-                            acc.cohorts
-                                .entry((dimension, value.to_string()))
-                                .or_insert_with(|| vec![DayAccumulator::default(); days])[day]
-                                .add(r);
-                        }
-                    }
-                }
-                _ => {
-                    days_of(&mut acc.total_rows);
-                    acc.total_rows[day].add(r)
-                }
-            }
+            let feature = *numbers.entry(r.feature.as_str()).or_insert_with(|| {
+                names.push(r.feature.as_str());
+                names.len() - 1
+            });
+            let cohort = r
+                .cohort
+                .as_ref()
+                .map(|c| std::array::from_fn(|dimension| c.value(dimension)));
+            let hour =
+                (granularity == Granularity::Hours).then(|| r.period_start.and_utc().timestamp());
+            let line = u32::try_from(r.line).unwrap_or(u32::MAX);
+            builder.add(
+                feature,
+                cohort,
+                day_number(r.period_start.date()),
+                hour,
+                &Values::of(r),
+                line,
+            );
         }
         let had_cohorts = records.iter().any(|r| r.cohort.is_some());
-        let hourly = if granularity == Granularity::Hours {
-            hourly_series(records, per_feature.keys().copied())
-        } else {
-            Vec::new()
-        };
-        let mut features = Vec::with_capacity(per_feature.len());
-        let mut cohorts = Vec::with_capacity(per_feature.len());
-        for (name, acc) in per_feature {
-            // A day's total row, when given, is the feature's figure for that day.
-            let none = DayAccumulator::default();
-            let days_of_feature: Vec<DayAccumulator> = (0..days)
-                .map(|t| {
-                    let total = acc.total_rows.get(t).unwrap_or(&none);
-                    let parts = acc.cohort_rows.get(t).unwrap_or(&none);
-                    if total.rows > 0 {
-                        *total
-                    } else {
-                        *parts
-                    }
-                })
-                .collect();
-            let feature_sessions: f64 = acc.cohort_rows.iter().map(|a| a.sessions).sum();
-            let mut kept: Vec<(f64, CohortSeries)> = acc
-                .cohorts
-                .iter()
-                .map(|((dimension, value), accs)| {
-                    let sessions: f64 = accs.iter().map(|a| a.sessions).sum();
-                    (
-                        sessions,
-                        CohortSeries {
-                            dimension: COHORT_DIMENSIONS[*dimension],
-                            value: value.clone(),
-                            series: series_of(name, accs),
-                        },
-                    )
-                })
-                // A value that is the whole feature says nothing the feature does not.
-                .filter(|(sessions, _)| {
-                    *sessions >= MIN_COHORT_SHARE * feature_sessions
-                        && *sessions < 0.999 * feature_sessions
-                })
-                .collect();
-            kept.sort_by(|a, b| b.0.total_cmp(&a.0));
-            kept.truncate(MAX_COHORTS);
-            cohorts.push(kept.into_iter().map(|(_, c)| c).collect());
-            features.push(series_of(name, &days_of_feature));
-        }
-        Some(Dataset {
-            start,
+        Some(builder.finish(
+            |f| names[f],
+            day_number(start),
             days,
-            features,
             granularity,
             had_cohorts,
-            cohorts,
-            hourly,
-        })
+        ))
     }
 
     pub fn date(&self, day: usize) -> NaiveDate {
@@ -321,34 +641,6 @@ impl Dataset {
             .binary_search_by(|f| f.name.as_str().cmp(name))
             .ok()
     }
-}
-
-/// Each feature's hours, cohorts combined weighted by sessions, for `names` in order.
-fn hourly_series<'a>(
-    records: &[TelemetryRecord],
-    names: impl Iterator<Item = &'a str>,
-) -> Vec<HourlySeries> {
-    let mut hours: BTreeMap<(&str, i64), [WeightedMean; 3]> = BTreeMap::new();
-    for r in records {
-        let time = r.period_start.and_utc().timestamp();
-        let acc = hours.entry((r.feature.as_str(), time)).or_default();
-        let w = (r.sessions as f64).max(1e-9);
-        acc[0].add(Some(r.latency_p95_ms), w);
-        acc[1].add(Some(r.crash_rate), w);
-        acc[2].add(r.error_rate, w);
-    }
-    names
-        .map(|name| {
-            let mut series = HourlySeries::default();
-            for ((_, time), acc) in hours.range((name, i64::MIN)..=(name, i64::MAX)) {
-                series.times.push(*time);
-                series.latency_p95_ms.push(acc[0].get());
-                series.crash_rate.push(acc[1].get());
-                series.error_rate.push(acc[2].get());
-            }
-            series
-        })
-        .collect()
 }
 
 #[cfg(test)]

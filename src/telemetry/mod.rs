@@ -9,18 +9,22 @@
 mod csv_io;
 mod dataset;
 pub mod limits;
+mod stream;
 
 pub use csv_io::{
     parse_events, parse_telemetry, write_events_csv, write_telemetry_csv, ParsedEvents,
     ParsedTelemetry,
 };
-pub use dataset::{Dataset, FeatureSeries, HourlySeries, Metric};
+pub use dataset::{
+    CohortSeries, Dataset, FeatureSeries, HourlySeries, Metric, MAX_COHORTS, MIN_COHORT_SHARE,
+};
 pub use limits::{
     MAX_COHORT_CHARS, MAX_EVENT_ROWS, MAX_FEATURES, MAX_FEATURE_CHARS, MAX_FEATURE_DAYS,
     MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_SERIES_ROWS, MAX_SPAN_DAYS, MAX_TELEMETRY_ROWS,
     MAX_TITLE_CHARS, PLAUSIBLE_MAX,
 };
 pub use series::{parse_instant, parse_series, write_scored_series, SeriesPoint};
+pub use stream::{read_telemetry, ReadTelemetry};
 
 mod series;
 

@@ -6,6 +6,7 @@
 mod cli;
 mod engine;
 mod properties;
+mod reading;
 mod worker_protocol;
 
 use feature_radar::synth::{generate, SynthData, SynthParams};

@@ -26,7 +26,7 @@ use std::collections::HashSet;
 // ---------------------------------------------------------------------------------------
 // Reading any file
 
-const TELEMETRY_COLUMNS: [&str; 12] = [
+pub(crate) const TELEMETRY_COLUMNS: [&str; 12] = [
     "date",
     "feature",
     "sessions",
@@ -313,7 +313,7 @@ fn junk_cell() -> impl Strategy<Value = String> {
 /// A CSV file built from `columns` (a few missing, a few unknown, in any order), with rows
 /// of mostly valid cells, some rows short, long or repeated, blank lines, any line ending,
 /// a BOM or not.
-fn csv_file(columns: &'static [&'static str]) -> impl Strategy<Value = String> {
+pub(crate) fn csv_file(columns: &'static [&'static str]) -> impl Strategy<Value = String> {
     let header = (
         Just(columns.to_vec()).prop_shuffle(),
         prop::collection::vec(prop::bool::weighted(0.92), columns.len()),
