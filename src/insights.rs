@@ -13,6 +13,12 @@ pub struct Insight {
     pub text: String,
 }
 
+/// A count with its noun in the number it takes: `counted(1, "day", "days")` is "1 day",
+/// `counted(3, "day", "days")` "3 days".
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// 1234 -> "1.2k", 1_250_000 -> "1.25M": counts as people say them.
 pub fn human_count(value: f64) -> String {
     // Sums of nothing are -0.0 in Rust; people read 0.
@@ -119,6 +125,13 @@ pub fn feature_sentence(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_number_of_their_noun() {
+        assert_eq!(counted(0, "change", "changes"), "0 changes");
+        assert_eq!(counted(1, "change", "changes"), "1 change");
+        assert_eq!(counted(2, "feature", "features"), "2 features");
+    }
     use crate::analysis::signals::MetricSignals;
     use expect_test::expect;
 

@@ -5,7 +5,7 @@ use crate::analysis::labels::{Degradations, LabelSource, SloRule};
 use crate::analysis::signals::{feature_signals, sessions_7d, SignalSource, Signals};
 use crate::analysis::{events_by_feature, map_indices, stats::present, FeatureEvents};
 use crate::impact::{daily_cutoffs, ImpactWeights, RiskCutoffs, Tier, TierThresholds};
-use crate::insights::{feature_sentence, human_count, Insight};
+use crate::insights::{counted, feature_sentence, human_count, Insight};
 use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
 };
@@ -1171,9 +1171,10 @@ fn build_insights(
         feature: None,
         tier: None,
         text: format!(
-            "{} of {} features are in the investigate tier (the riskiest {} per 100 feature-days: today a risk of at least {:.1}% of a degradation within {} days), with {} weekly sessions between them.",
+            "{} of {} {} in the investigate tier (the riskiest {} per 100 feature-days: today a risk of at least {:.1}% of a degradation within {} days), with {} weekly sessions between them.",
             investigate.len(),
-            ranking.len(),
+            counted(ranking.len(), "feature", "features"),
+            if investigate.len() == 1 { "is" } else { "are" },
             config.tiers.investigate,
             cutoffs.investigate * 100.0,
             config.model.horizon,

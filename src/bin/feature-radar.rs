@@ -4,6 +4,7 @@
 mod cli {
     use clap::{Args, Parser, Subcommand};
     use feature_radar::analysis::detect::score_timed_series;
+    use feature_radar::insights::counted;
     use feature_radar::report::{prepare_shared, Analysis, Report};
     use feature_radar::synth::{generate, write_truth_csv, SynthParams};
     use feature_radar::telemetry::{
@@ -241,13 +242,13 @@ mod cli {
         let c = &report.model_card;
         let d = &report.dataset;
         let mut out = format!(
-            "Data: {} features, {} to {} ({} days), {} degradations, {} deploys\nDegradations are {}.\n",
-            d.features,
+            "Data: {}, {} to {} ({}), {}, {}\nDegradations are {}.\n",
+            counted(d.features, "feature", "features"),
             d.start,
             d.end,
-            d.days,
-            d.degradations,
-            d.deploys,
+            counted(d.days, "day", "days"),
+            counted(d.degradations, "degradation", "degradations"),
+            counted(d.deploys, "deploy", "deploys"),
             d.label_source.describe(&report.config.slo)
         );
         for note in &c.label_notes {

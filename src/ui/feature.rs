@@ -7,7 +7,7 @@ use super::{AppState, Shared};
 use crate::charts::{contributions_chart, metric_chart, risk_chart};
 use crate::detail::FeatureDetail;
 use crate::engine::{Reply, Request};
-use crate::insights::human_count;
+use crate::insights::{counted, human_count};
 use crate::report::FeatureStatus;
 use crate::report::Report;
 use crate::telemetry::EventKind;
@@ -111,14 +111,22 @@ fn render(
         .map(|panel| {
             let last = panel.values.iter().rev().flatten().next().copied();
             let alt = format!(
-                "{} of {} over {} days; latest {}; {} anomalous days, {} days with an anomalous hour and {} sustained changes (level or trend) marked{}.",
+                "{} of {} over {}; latest {}; {}, {} and {} (level or trend) marked{}.",
                 panel.title,
                 detail.feature,
-                detail.dates.len(),
+                counted(detail.dates.len(), "day", "days"),
                 last.map_or("none".into(), |v| format!("{v:.2} {}", panel.unit)),
-                panel.anomalies.len(),
-                panel.anomalous_hours.len(),
-                panel.changepoints.len(),
+                counted(panel.anomalies.len(), "anomalous day", "anomalous days"),
+                counted(
+                    panel.anomalous_hours.len(),
+                    "day with an anomalous hour",
+                    "days with an anomalous hour"
+                ),
+                counted(
+                    panel.changepoints.len(),
+                    "sustained change",
+                    "sustained changes"
+                ),
                 if panel.changepoints.is_empty() {
                     String::new()
                 } else {

@@ -4,6 +4,7 @@
 use super::chart::ChartView;
 use super::Shared;
 use crate::charts::{calibration_chart, lead_time_chart};
+use crate::insights::counted;
 use crate::report::Report;
 use leptos::prelude::*;
 
@@ -57,13 +58,15 @@ pub fn BacktestTable(
 #[component]
 pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
     let c = &report.model_card;
+    let refits = match c.first_fit {
+        Some(first) => format!("{}, the first on {first}", counted(c.fits, "refit", "refits")),
+        None => "no refit yet: no degradation's label was known early enough, so the shipped model scored every day".to_string(),
+    };
     let trained = format!(
-        "A logistic regression over {} signals that starts from a shipped default model and is refitted every {} days on this data's known degradations ({} refits, the first on {}). Each day is scored by the latest model fitted on or before it, using only degradations that were already known then; every figure below is measured on those walk-forward scores ({} feature-days, {} of them followed by a degradation within {} days).",
-        c.coefficients.len(),
+        "A logistic regression over {} that starts from a shipped default model and is refitted every {} days on this data's known degradations ({refits}). Each day is scored by the latest model fitted on or before it, using only degradations that were already known then; every figure below is measured on those walk-forward scores ({}, {} followed by a degradation within {} days).",
+        counted(crate::model::features::N_INPUTS, "signal", "signals"),
         c.retrain_every_days,
-        c.fits,
-        c.first_fit.map_or("(not yet)".into(), |d| d.to_string()),
-        c.evaluated_rows,
+        counted(c.evaluated_rows, "feature-day", "feature-days"),
         c.evaluated_positives,
         c.horizon_days,
     );

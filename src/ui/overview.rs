@@ -3,7 +3,7 @@
 
 use super::{browser, ranking::RankingTable, AppState, Shared};
 use crate::engine::{Reply, Request, SourceSpec};
-use crate::insights::human_count;
+use crate::insights::{counted, human_count};
 use crate::report::Report;
 use leptos::prelude::*;
 
@@ -105,8 +105,13 @@ fn Summary(report: Shared<Report>) -> impl IntoView {
         .collect();
     let d = &report.dataset;
     let data_line = format!(
-        "Data: {} features, {} to {}; {} degradations and {} deploys. Risk is the chance that a degradation starts within {} days.",
-        d.features, d.start, d.end, d.degradations, d.deploys, report.config.model.horizon
+        "Data: {}, {} to {}; {} and {}. Risk is the chance that a degradation starts within {} days.",
+        counted(d.features, "feature", "features"),
+        d.start,
+        d.end,
+        counted(d.degradations, "degradation", "degradations"),
+        counted(d.deploys, "deploy", "deploys"),
+        report.config.model.horizon
     );
     // What the data is and how recent: demo data is never mistaken for one's own.
     let end = report.dataset.end;
