@@ -86,6 +86,22 @@ pub struct DatasetSummary {
     pub deploys: usize,
 }
 
+impl DatasetSummary {
+    /// What the data is, in words: "80 features, 2026-05-30 to 2026-11-25 (180 days), 103
+    /// degradations and 1097 deploys".
+    pub fn describe(&self) -> String {
+        format!(
+            "{}, {} to {} ({}), {} and {}",
+            counted(self.features, "feature", "features"),
+            self.start,
+            self.end,
+            counted(self.days, "day", "days"),
+            counted(self.degradations, "degradation", "degradations"),
+            counted(self.deploys, "deploy", "deploys"),
+        )
+    }
+}
+
 /// How early the model warned before degradations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadTime {

@@ -4,7 +4,6 @@
 mod cli {
     use clap::{Args, Parser, Subcommand};
     use feature_radar::analysis::detect::score_timed_series;
-    use feature_radar::insights::counted;
     use feature_radar::report::{prepare_shared, Analysis, Report};
     use feature_radar::synth::{generate, write_truth_csv, SynthParams};
     use feature_radar::telemetry::{
@@ -242,13 +241,8 @@ mod cli {
         let c = &report.model_card;
         let d = &report.dataset;
         let mut out = format!(
-            "Data: {}, {} to {} ({}), {}, {}\nDegradations are {}.\n",
-            counted(d.features, "feature", "features"),
-            d.start,
-            d.end,
-            counted(d.days, "day", "days"),
-            counted(d.degradations, "degradation", "degradations"),
-            counted(d.deploys, "deploy", "deploys"),
+            "Data: {}\nDegradations are {}.\n",
+            d.describe(),
             d.label_source.describe(&report.config.slo)
         );
         for note in &c.label_notes {

@@ -3,7 +3,7 @@
 
 use super::{browser, ranking::RankingTable, AppState, Shared};
 use crate::engine::{Reply, Request, SourceSpec};
-use crate::insights::{counted, human_count};
+use crate::insights::human_count;
 use crate::report::Report;
 use leptos::prelude::*;
 
@@ -103,14 +103,9 @@ fn Summary(report: Shared<Report>) -> impl IntoView {
         .take(5)
         .map(|i| (i.feature.clone(), i.text.clone()))
         .collect();
-    let d = &report.dataset;
     let data_line = format!(
-        "Data: {}, {} to {}; {} and {}. Risk is the chance that a degradation starts within {} days.",
-        counted(d.features, "feature", "features"),
-        d.start,
-        d.end,
-        counted(d.degradations, "degradation", "degradations"),
-        counted(d.deploys, "deploy", "deploys"),
+        "Data: {}. Risk is the chance that a degradation starts within {} days.",
+        report.dataset.describe(),
         report.config.model.horizon
     );
     // What the data is and how recent: demo data is never mistaken for one's own.
