@@ -194,7 +194,7 @@ impl FittedRiskModel {
         // `curvature`, also the Hessian, whose data part is the Gram matrix of the rows
         // scaled by the square roots of their curvatures: a matrix product (ndarray's,
         // blocked and vectorised).
-        let mut scaled = vec![0.0; if n > 0 { n * P } else { 0 }];
+        let mut scaled = vec![0.0; n * P];
         let mut evaluate = |theta: &[f64; P], curvature: bool| -> Evaluation<P> {
             let mut value = 0.0;
             let mut data_gradient = [0.0; P];
