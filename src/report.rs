@@ -11,7 +11,7 @@ use crate::model::evaluate::{
 };
 use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
 use crate::model::{
-    eligible, walk_forward_by_day, Day, FittedRiskModel, RiskModelParams, WalkForward,
+    eligible, walk_forward_by_day, Day, FittedRiskModel, RiskModelParams, ScoredDay, WalkForward,
 };
 use crate::telemetry::{Dataset, EventKind, EventRecord, FeatureSeries, Granularity};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -308,6 +308,37 @@ impl LatestSignals {
     }
 }
 
+/// Writes `score` rows as CSV one by one (the header first): for rows handed out by a
+/// callback, which cannot stop at an error, it keeps the first error for
+/// [`ScoresWriter::finish`] and writes nothing after it.
+pub struct ScoresWriter<W: std::io::Write> {
+    writer: csv::Writer<W>,
+    result: std::io::Result<()>,
+}
+
+impl<W: std::io::Write> ScoresWriter<W> {
+    pub fn new(out: W) -> Self {
+        let mut writer = csv::Writer::from_writer(out);
+        let result = writer.write_record(SCORE_HEADER).map_err(Into::into);
+        ScoresWriter { writer, result }
+    }
+
+    pub fn write(&mut self, row: &ScoreRow) {
+        if self.result.is_ok() {
+            self.result = self
+                .writer
+                .write_record(score_record(row))
+                .map_err(Into::into);
+        }
+    }
+
+    /// Flushes the rows, or gives the first error.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.result?;
+        self.writer.flush()
+    }
+}
+
 /// The expensive part of an analysis: signals, labels and the walk-forward model. It
 /// depends on the data, the model's settings and the service-level rule; the tiers and
 /// the impact weights are applied afterwards by [`Analysis::report`], cheaply, so that
@@ -390,6 +421,54 @@ pub fn prepare_with_progress(
     slo: &SloRule,
     progress: &mut dyn FnMut(Stage, f64),
 ) -> Analysis {
+    prepare_making_rows(shared, events, model, slo, progress, None)
+}
+
+/// [`prepare_shared`] that also makes the contract's `score` rows under `tiers` and
+/// `weights` (the rows [`Analysis::for_each_score_row`] makes, in the same order) and
+/// hands them to `emit` as soon as each day is scored: the signals behind a day's reasons
+/// are the ones its risk was computed from, so they are computed once. Hourly data's
+/// rows (an hour reads the day before) are made after the analysis.
+pub fn prepare_scoring(
+    shared: Arc<Dataset>,
+    events: &[EventRecord],
+    model: &RiskModelParams,
+    slo: &SloRule,
+    tiers: &TierThresholds,
+    weights: &ImpactWeights,
+    emit: &mut dyn FnMut(ScoreRow),
+) -> Analysis {
+    if shared.granularity == Granularity::Hours && !shared.hourly.is_empty() {
+        let analysis = prepare_shared(shared, events, model, slo);
+        analysis.for_each_score_row(tiers, weights, emit);
+        return analysis;
+    }
+    prepare_making_rows(
+        shared,
+        events,
+        model,
+        slo,
+        &mut |_, _| {},
+        Some((tiers, weights, emit)),
+    )
+}
+
+/// What [`prepare_making_rows`] makes rows with: the tiers, the weights and where the
+/// rows go.
+type RowSink<'a> = (
+    &'a TierThresholds,
+    &'a ImpactWeights,
+    &'a mut dyn FnMut(ScoreRow),
+);
+
+fn prepare_making_rows(
+    shared: Arc<Dataset>,
+    events: &[EventRecord],
+    model: &RiskModelParams,
+    slo: &SloRule,
+    progress: &mut dyn FnMut(Stage, f64),
+    mut rows: Option<RowSink>,
+) -> Analysis {
     let dataset: &Dataset = &shared;
     progress(Stage::Signals, 0.0);
     let feature_events = events_by_feature(dataset, events);
@@ -404,10 +483,57 @@ pub fn prepare_with_progress(
         &total_sessions_7d,
         model.cohort_margin,
         None,
+        rows.is_some(),
     );
-    let (run, inputs) = fit_on(model, dataset, &degradations, inputs, &mut |share| {
-        progress(Stage::Fitting, share)
-    });
+    // The last days' risks that count in the alert budget, for each day's cut-offs.
+    let mut window: std::collections::VecDeque<Vec<f64>> = Default::default();
+    let mut scratch = Vec::new();
+    let (run, inputs) = fit_on(
+        model,
+        dataset,
+        &degradations,
+        inputs,
+        &mut |t, day, seen, so_far| {
+            let (Some((tiers, weights, emit)), Some(seen)) = (rows.as_mut(), seen) else {
+                return;
+            };
+            let budget = (0..dataset.features.len()).filter(|&f| {
+                dataset.features[f].sessions[t].is_some()
+                    && day.valid[f]
+                    && !degradations.active[f][t]
+            });
+            window.push_back(budget.map(|f| so_far.predictions[f][t].risk).collect());
+            if window.len() > crate::impact::WINDOW_DAYS {
+                window.pop_front();
+            }
+            scratch.clear();
+            window.iter().for_each(|d| scratch.extend_from_slice(d));
+            let cutoffs = tiers.cutoffs(&mut scratch);
+            for (f, series) in dataset.features.iter().enumerate() {
+                if series.sessions[t].is_none() {
+                    continue;
+                }
+                let p = &so_far.predictions[f][t];
+                let (view, signals) = &seen[f];
+                let fit = &so_far.fits[p.model.unwrap_or(0) as usize];
+                emit(day_row(
+                    dataset,
+                    f,
+                    t,
+                    p.risk,
+                    &cutoffs,
+                    weights,
+                    reasons(
+                        &fit.predict(&day.inputs[f]).1,
+                        signals,
+                        cohort_label(dataset, f, *view).as_deref(),
+                        degradations.active[f][t],
+                    ),
+                ));
+            }
+        },
+        &mut |share| progress(Stage::Fitting, share),
+    );
     progress(Stage::Fitting, 1.0);
     let Inputs {
         view,
@@ -430,6 +556,35 @@ pub fn prepare_with_progress(
     }
 }
 
+/// The cohort that view `view` of feature `f` reads, as people read it (None: the whole
+/// feature).
+fn cohort_label(dataset: &Dataset, f: usize, view: u8) -> Option<String> {
+    let c = view.checked_sub(1)?;
+    Some(dataset.cohorts[f][c as usize].label())
+}
+
+/// Feature `f`'s `score` row of day `t`.
+fn day_row(
+    dataset: &Dataset,
+    f: usize,
+    t: usize,
+    risk: f64,
+    cutoffs: &RiskCutoffs,
+    weights: &ImpactWeights,
+    reasons: Vec<String>,
+) -> ScoreRow {
+    let series = &dataset.features[f];
+    ScoreRow {
+        date: dataset.date(t),
+        hour: None,
+        feature: series.name.clone(),
+        risk,
+        impact: weights.score(risk, sessions_7d(series, t)),
+        tier: cutoffs.tier(risk),
+        reasons,
+    }
+}
+
 /// Sessions of all features over the seven days ending on each day.
 fn total_sessions_7d(dataset: &Dataset) -> Vec<f64> {
     (0..dataset.days)
@@ -449,20 +604,26 @@ fn total_sessions_7d(dataset: &Dataset) -> Vec<f64> {
 
 /// The walk-forward on the inputs `inputs` makes. Natively the inputs are made on a thread
 /// of their own, a block of days ahead of the fits, so that the fits (one thread) and the
-/// signals overlap; in the browser they take turns. Returns the inputs' maker, with what
-/// it recorded.
+/// signals overlap; in the browser they take turns. `scored` is told each day once it is
+/// scored, with the signals behind its inputs when `inputs` keeps them. Returns the
+/// inputs' maker, with what it recorded.
 fn fit_on<'a>(
     model: &RiskModelParams,
     dataset: &Dataset,
     degradations: &Degradations,
     mut inputs: Inputs<'a>,
+    scored: &mut OnScored,
     progress: &mut dyn FnMut(f64),
 ) -> (WalkForward, Inputs<'a>) {
     let (features, days) = (dataset.features.len(), dataset.days);
+    // The signals of the day last handed out, until it is scored.
+    let seen: std::cell::RefCell<Option<Seen>> = Default::default();
     #[cfg(not(target_arch = "wasm32"))]
     {
         std::thread::scope(|scope| {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<Day>(BLOCK_DAYS);
+            // Days made ahead wait here; with their signals kept, only one does.
+            let ahead = if inputs.kept.is_some() { 1 } else { BLOCK_DAYS };
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<(Day, Option<Seen>)>(ahead);
             let maker = scope.spawn(move || {
                 for t in 0..days {
                     if sender.send(inputs.day(t)).is_err() {
@@ -476,7 +637,13 @@ fn fit_on<'a>(
                 features,
                 days,
                 degradations,
-                &mut |_| receiver.recv().expect("the inputs' thread makes every day"),
+                &mut |_| {
+                    let (day, signals) =
+                        receiver.recv().expect("the inputs' thread makes every day");
+                    *seen.borrow_mut() = signals;
+                    day
+                },
+                &mut |t, day, so_far| scored(t, day, seen.borrow_mut().take(), so_far),
                 progress,
             );
             drop(receiver);
@@ -490,7 +657,12 @@ fn fit_on<'a>(
             features,
             days,
             degradations,
-            &mut |t| inputs.day(t),
+            &mut |t| {
+                let (day, signals) = inputs.day(t);
+                *seen.borrow_mut() = signals;
+                day
+            },
+            &mut |t, day, so_far| scored(t, day, seen.borrow_mut().take(), so_far),
             progress,
         );
         (run, inputs)
@@ -506,6 +678,14 @@ const BLOCK_DAYS: usize = 14;
 
 /// One feature-day's model inputs, whether they are valid, and the view they are of.
 type DayInputs = ([f64; N_INPUTS], bool, u8);
+
+/// Every feature's view on one day and the signals of that view (what the day's reasons
+/// read), for the `score` rows made as the analysis runs.
+type Seen = Vec<(u8, Signals)>;
+
+/// What [`fit_on`] tells of each day once it is scored: the day, its inputs, their
+/// signals when kept, and the walk-forward so far.
+type OnScored<'s> = dyn FnMut(usize, &Day, Option<Seen>, ScoredDay) + 's;
 
 /// The views and validity of an earlier analysis, per feature and day.
 type Fixed<'a> = (&'a [Vec<u8>], &'a [Vec<bool>]);
@@ -528,6 +708,10 @@ struct Inputs<'a> {
     /// its last day).
     block_start: usize,
     block: Vec<Vec<DayInputs>>,
+    /// Days in a block.
+    block_days: usize,
+    /// Per feature, the signals of the block's views, when they are kept for the rows.
+    kept: Option<Vec<Vec<Option<Signals>>>>,
     view: Vec<Vec<u8>>,
     valid: Vec<Vec<bool>>,
     latest: Vec<Option<LatestSignals>>,
@@ -541,6 +725,7 @@ impl<'a> Inputs<'a> {
         total_sessions_7d: &'a [f64],
         margin: f64,
         fixed: Option<Fixed<'a>>,
+        keep_signals: bool,
     ) -> Self {
         let features = dataset.features.len();
         let choosing = fixed.is_none();
@@ -553,6 +738,14 @@ impl<'a> Inputs<'a> {
             fixed,
             block_start: 0,
             block: Vec::new(),
+            // A block's signals are about 600 bytes per feature-day: fewer days the more
+            // features, so that they stay a small part of the analysis.
+            block_days: if keep_signals {
+                (16_384 / features.max(1)).clamp(4, BLOCK_DAYS)
+            } else {
+                BLOCK_DAYS
+            },
+            kept: keep_signals.then(Vec::new),
             view: vec![Vec::with_capacity(if choosing { dataset.days } else { 0 }); features],
             valid: vec![Vec::with_capacity(if choosing { dataset.days } else { 0 }); features],
             latest: vec![None; features],
@@ -564,11 +757,12 @@ impl<'a> Inputs<'a> {
         }
     }
 
-    /// Day `t`'s inputs; days are asked for in order.
-    fn day(&mut self, t: usize) -> Day {
+    /// Day `t`'s inputs, and each feature's view and its signals when they are kept;
+    /// days are asked for in order.
+    fn day(&mut self, t: usize) -> (Day, Option<Seen>) {
         let block_days = self.block.first().map_or(0, Vec::len);
         if t < self.block_start || t >= self.block_start + block_days {
-            let end = (t + BLOCK_DAYS).min(self.dataset.days);
+            let end = (t + self.block_days).min(self.dataset.days);
             self.compute(t..end);
         }
         let i = t - self.block_start;
@@ -576,10 +770,22 @@ impl<'a> Inputs<'a> {
             inputs: self.block.iter().map(|days| days[i].0).collect(),
             valid: self.block.iter().map(|days| days[i].1).collect(),
         };
+        let seen = self.kept.as_mut().map(|kept| {
+            kept.iter_mut()
+                .zip(&self.block)
+                .map(|(signals, days)| {
+                    let signals = signals[i].take().expect("each day is handed out once");
+                    (days[i].2, signals)
+                })
+                .collect()
+        });
         if self.block.first().is_some_and(|days| i + 1 == days.len()) {
             self.block = Vec::new();
+            if let Some(kept) = self.kept.as_mut() {
+                kept.clear();
+            }
         }
-        day
+        (day, seen)
     }
 
     fn compute(&mut self, days: std::ops::Range<usize>) {
@@ -589,13 +795,15 @@ impl<'a> Inputs<'a> {
         let (events, totals) = (self.events, self.total_sessions_7d);
         let (default, margin, fixed) = (&self.default, self.margin, self.fixed);
         let latest_day = &self.latest_day;
-        // Each feature's days: inputs, validity, view, and its latest signals when the
-        // latest day is in the block.
+        let keep = self.kept.is_some();
+        // Each feature's days: inputs, validity, view, its latest signals when the
+        // latest day is in the block, and the views' signals when they are kept.
         let per_feature = map_indices(features, |f| {
             let series = &dataset.features[f];
             let cohorts = dataset.cohorts.get(f).map_or(&[][..], Vec::as_slice);
             let source = |s: &'a FeatureSeries| SignalSource::new(s, &events[f], totals, a..b);
             let mut out = Vec::with_capacity(b - a);
+            let mut kept = Vec::with_capacity(if keep { b - a } else { 0 });
             let mut latest = None;
             match fixed {
                 Some((view, valid)) => {
@@ -610,7 +818,11 @@ impl<'a> Inputs<'a> {
                                 &cohorts[v - 1].series
                             })
                         });
-                        out.push((input_vector(&s.lean_at(t)), valid[f][t], v as u8));
+                        let signals = s.lean_at(t);
+                        out.push((input_vector(&signals), valid[f][t], v as u8));
+                        if keep {
+                            kept.push(Some(signals));
+                        }
                     }
                 }
                 None => {
@@ -631,17 +843,29 @@ impl<'a> Inputs<'a> {
                                 whole: whole.at(t),
                             });
                         }
+                        if keep {
+                            kept.push(Some(match c.checked_sub(1) {
+                                Some(c) => cohort_signals.into_iter().nth(c).expect("a view"),
+                                None => signals,
+                            }));
+                        }
                     }
                 }
             }
             // Boxed: most features have none in a block, and the block's list of
             // features should not carry a day's signals for each.
-            (out, latest.map(Box::new))
+            (out, latest.map(Box::new), kept)
         });
         self.block_start = a;
         let choosing = self.fixed.is_none();
         self.block = Vec::with_capacity(features);
-        for (f, (days, latest)) in per_feature.into_iter().enumerate() {
+        if let Some(all) = self.kept.as_mut() {
+            all.clear();
+        }
+        for (f, (days, latest, kept)) in per_feature.into_iter().enumerate() {
+            if let Some(all) = self.kept.as_mut() {
+                all.push(kept);
+            }
             if choosing {
                 self.view[f].extend(days.iter().map(|d| d.2));
                 self.valid[f].extend(days.iter().map(|d| d.1));
@@ -762,8 +986,16 @@ impl Analysis {
             &self.total_sessions_7d,
             model.cohort_margin,
             Some((&self.view, &self.valid)),
+            false,
         );
-        let (run, _) = fit_on(&model, dataset, &self.degradations, inputs, progress);
+        let (run, _) = fit_on(
+            &model,
+            dataset,
+            &self.degradations,
+            inputs,
+            &mut |_, _, _, _| {},
+            progress,
+        );
         Analysis {
             run,
             model,
@@ -892,8 +1124,7 @@ impl Analysis {
 
     /// The cohort the model read for feature `f` on day `t`, as people read it.
     pub fn model_cohort(&self, f: usize, t: usize) -> Option<String> {
-        let c = self.view[f][t].checked_sub(1)?;
-        Some(self.dataset.cohorts[f][c as usize].label())
+        cohort_label(&self.dataset, f, self.view[f][t])
     }
 
     /// The model's input vector for feature `f` on day `t`.
@@ -1036,16 +1267,15 @@ impl Analysis {
                     if series.sessions[t].is_none() {
                         continue;
                     }
-                    let p = &run.predictions[f][t];
-                    emit(ScoreRow {
-                        date: dataset.date(t),
-                        hour: None,
-                        feature: series.name.clone(),
-                        risk: p.risk,
-                        impact: weights.score(p.risk, sessions_7d(series, t)),
-                        tier: cutoffs[t].tier(p.risk),
-                        reasons: self.reasons_from(f, t, &signals[f][t - start]),
-                    });
+                    emit(day_row(
+                        dataset,
+                        f,
+                        t,
+                        run.predictions[f][t].risk,
+                        &cutoffs[t],
+                        weights,
+                        self.reasons_from(f, t, &signals[f][t - start]),
+                    ));
                 }
             }
         }
@@ -1058,16 +1288,9 @@ impl Analysis {
         weights: &ImpactWeights,
         out: W,
     ) -> std::io::Result<()> {
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(SCORE_HEADER)?;
-        let mut result = Ok(());
-        self.for_each_score_row(tiers, weights, &mut |row| {
-            if result.is_ok() {
-                result = writer.write_record(score_record(&row));
-            }
-        });
-        result?;
-        writer.flush()
+        let mut writer = ScoresWriter::new(out);
+        self.for_each_score_row(tiers, weights, &mut |row| writer.write(&row));
+        writer.finish()
     }
 
     /// Applies tiers and impact weights: the ranking, the sentences and the model card.

@@ -10,7 +10,7 @@
 //! do not. A degradation stays active while the breach lasts, and the rule can only know
 //! it `confirm_days - 1` days after its start.
 
-use super::stats::{median_in_place, present};
+use super::stats::{median_of_sorted, MovingSorted};
 use super::FeatureEvents;
 use crate::telemetry::Dataset;
 use serde::{Deserialize, Serialize};
@@ -116,8 +116,9 @@ impl Degradations {
                 // lasted `confirm` days; the degradation is known to be under way from the
                 // day that confirms it, while the breach lasts.
                 let mut run = 0usize;
+                let mut breaches = SloBreaches::default();
                 for t in 0..days {
-                    run = if slo_breach(series, t, rule) {
+                    run = if breaches.on(series, t, rule) {
                         run + 1
                     } else {
                         0
@@ -183,47 +184,51 @@ impl Degradations {
     }
 }
 
-/// Whether day `t` breaches the service level of `series`, against the previous days.
-pub fn slo_breach(series: &crate::telemetry::FeatureSeries, t: usize, rule: &SloRule) -> bool {
-    let t = t as i64;
-    let from = t - rule.baseline_days as i64;
-    let ratio_breach = |values: &[Option<f64>], ratio: f64, min_increase: f64| -> bool {
-        let Some(today) = values[t as usize] else {
-            return false;
-        };
-        // Up to 64 days of history are gathered on the stack: this runs for every
-        // feature, day and metric.
-        let mut buffer = [0.0; 64];
-        let mut spilled: Vec<f64>;
-        let history: &mut [f64] = if rule.baseline_days <= buffer.len() {
-            let lo = from.max(0) as usize;
-            let mut n = 0;
-            for v in values[lo.min(t as usize)..t as usize].iter().flatten() {
-                buffer[n] = *v;
-                n += 1;
-            }
-            &mut buffer[..n]
-        } else {
-            spilled = present(values, from, t - 1);
-            &mut spilled
-        };
-        if history.len() < rule.baseline_days / 2 {
-            return false;
-        }
-        let base = median_in_place(history).unwrap_or(today);
-        today > ratio * base && today - base >= min_increase
-    };
-    ratio_breach(&series.latency_p95_ms, rule.latency_ratio, 0.0)
-        || ratio_breach(
-            &series.crash_rate,
-            rule.crash_ratio,
-            rule.crash_min_increase,
-        )
-        || ratio_breach(
-            &series.error_rate,
-            rule.error_ratio,
-            rule.error_min_increase,
-        )
+/// Whether day `t` breaches the service level of `series`, against the previous days,
+/// for days asked for in order: each metric's history is kept sorted from one day to the
+/// next.
+#[derive(Debug, Default)]
+struct SloBreaches {
+    /// p95 latency's, the crash rate's and the error rate's histories.
+    windows: [MovingSorted; 3],
+}
+
+impl SloBreaches {
+    fn on(&mut self, series: &crate::telemetry::FeatureSeries, t: usize, rule: &SloRule) -> bool {
+        let days = rule.baseline_days;
+        let checks = [
+            (&series.latency_p95_ms, rule.latency_ratio, 0.0),
+            (
+                &series.crash_rate,
+                rule.crash_ratio,
+                rule.crash_min_increase,
+            ),
+            (
+                &series.error_rate,
+                rule.error_ratio,
+                rule.error_min_increase,
+            ),
+        ];
+        checks
+            .into_iter()
+            .zip(&mut self.windows)
+            .any(|((values, ratio, min_increase), window)| {
+                let Some(today) = values[t] else {
+                    return false;
+                };
+                let from = t.saturating_sub(days) as i64;
+                let history = window.sorted(from, t as i64 - 1, |s| values[s as usize]);
+                if history.len() < days / 2 {
+                    return false;
+                }
+                let base = if history.is_empty() {
+                    today
+                } else {
+                    median_of_sorted(history)
+                };
+                today > ratio * base && today - base >= min_increase
+            })
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +255,85 @@ mod tests {
             had_cohorts: false,
             cohorts: Vec::new(),
             hourly: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn breaches_found_day_by_day_equal_those_from_each_day_s_own_median() {
+        // Each day against the median of its own history, found by selection.
+        fn direct(values: &[Option<f64>], t: usize, days: usize, ratio: f64, min: f64) -> bool {
+            let Some(today) = values[t] else {
+                return false;
+            };
+            let mut history: Vec<f64> = values[t.saturating_sub(days)..t]
+                .iter()
+                .flatten()
+                .copied()
+                .collect();
+            if history.len() < days / 2 {
+                return false;
+            }
+            let base = crate::analysis::stats::median_in_place(&mut history).unwrap_or(today);
+            today > ratio * base && today - base >= min
+        }
+        let mut state = 11u64;
+        let mut draw = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for baseline_days in [0, 1, 2, 7, 28, 70] {
+            let rule = SloRule {
+                baseline_days,
+                ..SloRule::default()
+            };
+            let mut data = dataset(vec![100.0; 200]);
+            let series = &mut data.features[0];
+            for t in 0..200 {
+                // Gaps, ties, steps and spikes, in every metric.
+                let (a, b, c) = (draw(), draw(), draw());
+                series.latency_p95_ms[t] =
+                    (a > 0.15).then(|| (100.0 + 80.0 * (b * 4.0).floor()) * (1.0 + c));
+                series.crash_rate[t] = (b > 0.2).then(|| 0.001 + 0.004 * (a * 3.0).floor() * c);
+                series.error_rate[t] = (c > 0.5).then(|| 0.01 * (1.0 + (a * 3.0).floor()));
+            }
+            let series = &data.features[0];
+            let mut breaches = SloBreaches::default();
+            let mut found = 0;
+            for t in 0..200 {
+                let expected = direct(
+                    &series.latency_p95_ms,
+                    t,
+                    baseline_days,
+                    rule.latency_ratio,
+                    0.0,
+                ) || direct(
+                    &series.crash_rate,
+                    t,
+                    baseline_days,
+                    rule.crash_ratio,
+                    rule.crash_min_increase,
+                ) || direct(
+                    &series.error_rate,
+                    t,
+                    baseline_days,
+                    rule.error_ratio,
+                    rule.error_min_increase,
+                );
+                assert_eq!(
+                    breaches.on(series, t, &rule),
+                    expected,
+                    "day {t}, {baseline_days} days"
+                );
+                found += usize::from(expected);
+            }
+            // No history: each day is its own base, and never breaches it.
+            let expected = if baseline_days == 0 { 0..1 } else { 6..195 };
+            assert!(
+                expected.contains(&found),
+                "{baseline_days} days: {found} breaches"
+            );
         }
     }
 

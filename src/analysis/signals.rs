@@ -12,7 +12,7 @@
 
 use super::stats::{
     mean, median, median_and_mad_of_sorted, median_in_place, median_of_sorted, present, theil_sen,
-    SlidingSorted, MAD_TO_SIGMA,
+    MovingSorted, SlidingSorted, MAD_TO_SIGMA,
 };
 use super::FeatureEvents;
 use crate::telemetry::{FeatureSeries, Metric};
@@ -361,7 +361,7 @@ fn sliding_ratio_to_median(
     values: &[Option<f64>],
     t: usize,
     days: usize,
-    window: &mut SlidingSorted,
+    window: &mut MovingSorted,
 ) -> Option<f64> {
     let today = values[t]?;
     let from = t.saturating_sub(days) as i64;
@@ -411,8 +411,9 @@ const SIGNAL_METRICS: [Metric; 5] = [
 /// (deviations of days `t-55..=t`), each from its own trailing week (six days more).
 const LOOK_BACK: usize = PROFILE_DAYS as usize - 1 + 6;
 
-/// One metric made ready: the transformed series and its weekly deviations (days outside
-/// the range and its look-back are gaps, never read), and the scale's floor.
+/// One metric made ready: the transformed series and its weekly deviations from day
+/// `SignalSource::base` to the range's end (days before the look-back are gaps, never
+/// read), and the scale's floor.
 type PreparedMetric = (Vec<Option<f64>>, Vec<Option<f64>>, f64);
 
 /// One feature's (or cohort's) series made ready to give its signals day by day, for the
@@ -425,12 +426,15 @@ pub struct SignalSource<'a> {
     events: &'a FeatureEvents,
     total_sessions_7d: &'a [f64],
     days: std::ops::Range<usize>,
+    /// The first day of `metrics`' series: the look-back's first day, rounded down to a
+    /// multiple of 7 so that weekdays are the same counted from it.
+    base: usize,
     metrics: Vec<PreparedMetric>,
     profiles: [WeeklyProfile; 5],
     /// Per metric, its baseline window as sorted for the last day read.
     baselines: [SlidingSorted; 5],
     /// The threshold monitor's 28-day histories of p95 latency and crash rate, sorted.
-    monitor: [SlidingSorted; 2],
+    monitor: [MovingSorted; 2],
 }
 
 impl<'a> SignalSource<'a> {
@@ -445,19 +449,20 @@ impl<'a> SignalSource<'a> {
         let n = series.sessions.len();
         let end = days.end.min(n);
         let from = days.start.saturating_sub(LOOK_BACK).min(end);
+        let base = from / 7 * 7;
         let metrics = SIGNAL_METRICS
             .iter()
             .map(|metric| {
                 let (f, floor) = transform(*metric);
-                let mut x = vec![None; n];
-                for (slot, v) in x[from..end]
+                let mut x = vec![None; end - base];
+                for (slot, v) in x[from - base..]
                     .iter_mut()
                     .zip(&series.metric(*metric)[from..end])
                 {
                     *slot = v.map(f);
                 }
-                let mut dev = vec![None; n];
-                for (s, slot) in dev.iter_mut().enumerate().take(end).skip(from + 6) {
+                let mut dev = vec![None; end - base];
+                for (s, slot) in dev.iter_mut().enumerate().skip(from - base + 6) {
                     *slot = weekly_deviation(&x, s);
                 }
                 (x, dev, floor)
@@ -468,6 +473,7 @@ impl<'a> SignalSource<'a> {
             events,
             total_sessions_7d,
             days: days.start..end,
+            base,
             metrics,
             profiles: std::array::from_fn(|_| WeeklyProfile::new()),
             baselines: Default::default(),
@@ -502,13 +508,16 @@ impl<'a> SignalSource<'a> {
 
     fn signals(&mut self, t: usize, needs: [Need; 5]) -> Signals {
         assert!(self.days.contains(&t), "day {t} outside {:?}", self.days);
+        // Day `t` of the series is day `t - base` of the prepared metrics; `base` is a
+        // multiple of 7 and every day a signal reads is at or after it.
+        let local = t - self.base;
         let mut per_metric = self
             .metrics
             .iter()
             .zip(self.profiles.iter_mut().zip(self.baselines.iter_mut()))
             .zip(needs)
             .map(|(((x, dev, floor), (profile, window)), need)| {
-                metric_signals(x, dev, profile, window, t, *floor, need)
+                metric_signals(x, dev, profile, window, local, *floor, need)
             });
         let latency_p95 = per_metric.next().flatten();
         let crash_rate = per_metric.next().flatten();

@@ -132,6 +132,44 @@ impl SlidingSorted {
     }
 }
 
+/// The present values of a window of days over a series whose values never change, kept
+/// sorted as the window moves forward: a day that leaves is found by binary search and
+/// removed, a day that comes is inserted at its place, so a move by one day costs two
+/// searches and a short shift, whatever the window's length.
+#[derive(Debug, Clone, Default)]
+pub struct MovingSorted {
+    /// The first and last day of the last window.
+    range: Option<(i64, i64)>,
+    values: Vec<f64>,
+}
+
+impl MovingSorted {
+    /// The present values of days `lo..=hi`, sorted by `f64::total_cmp`; `value(s)` is day
+    /// `s`'s value (None: a gap), the same at every call.
+    pub fn sorted(&mut self, lo: i64, hi: i64, value: impl Fn(i64) -> Option<f64>) -> &[f64] {
+        match self.range {
+            Some((a, b)) if a <= lo && lo <= b + 1 && b <= hi => {
+                for v in (a..lo).filter_map(&value) {
+                    // Equal under total_cmp means the same bits: any equal one will do.
+                    let i = self.values.partition_point(|x| x.total_cmp(&v).is_lt());
+                    self.values.remove(i);
+                }
+                for v in ((b + 1).max(lo)..=hi).filter_map(&value) {
+                    let i = self.values.partition_point(|x| x.total_cmp(&v).is_le());
+                    self.values.insert(i, v);
+                }
+            }
+            _ => {
+                self.values.clear();
+                self.values.extend((lo..=hi).filter_map(&value));
+                self.values.sort_unstable_by(f64::total_cmp);
+            }
+        }
+        self.range = (lo <= hi).then_some((lo, hi));
+        &self.values
+    }
+}
+
 /// Median absolute deviation around `center`.
 pub fn mad(values: &[f64], center: f64) -> Option<f64> {
     let deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
@@ -248,6 +286,33 @@ mod tests {
             }
         }
         assert_eq!(median_and_mad_of_sorted(&[]), None);
+    }
+
+    #[test]
+    fn a_moving_window_of_fixed_values_sorts_as_a_fresh_sort_whatever_its_moves() {
+        // Gaps, ties and signed zeros.
+        let series: Vec<Option<f64>> = (0..300)
+            .map(|i| match i % 13 {
+                3 | 7 => None,
+                5 => Some(-0.0),
+                9 => Some(0.0),
+                _ => Some(((i * 37 % 101) as f64 / 4.0).round()),
+            })
+            .collect();
+        let value = |s: i64| series.get(usize::try_from(s).ok()?).copied().flatten();
+        let mut window = MovingSorted::default();
+        // Forward by one day and by several, windows clipped at the start, an empty
+        // window, a jump back and a window that shrinks.
+        let mut moves: Vec<(i64, i64)> = (-30..120).map(|t| (t - 27, t)).collect();
+        moves.extend([(130, 140), (135, 160), (150, 149), (152, 180), (40, 60)]);
+        moves.extend([(41, 61), (45, 55), (45, 80), (80, 80), (81, 81)]);
+        for (lo, hi) in moves {
+            let mut expected: Vec<f64> = (lo..=hi).filter_map(value).collect();
+            expected.sort_by(f64::total_cmp);
+            let got = window.sorted(lo, hi, value);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(got), bits(&expected), "{lo}..={hi}");
+        }
     }
 
     #[test]

@@ -664,15 +664,17 @@ fn scaling_run(dir: &std::path::Path) {
     let resident = status_kb("VmRSS:");
     let started = Instant::now();
     let config = feature_radar::Config::default();
-    let analysis = feature_radar::report::prepare_shared(
+    let mut rows = feature_radar::report::ScoresWriter::new(std::io::sink());
+    feature_radar::report::prepare_scoring(
         data.dataset.clone(),
         &data.events,
         &config.model,
         &config.slo,
+        &config.tiers,
+        &config.impact,
+        &mut |row| rows.write(&row),
     );
-    analysis
-        .write_scores_csv(&config.tiers, &config.impact, std::io::sink())
-        .expect("writing to nowhere");
+    rows.finish().expect("writing to nowhere");
     let analysis_time = started.elapsed().as_secs_f64();
     let after = peak_kb();
     println!(

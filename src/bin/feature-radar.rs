@@ -4,12 +4,12 @@
 mod cli {
     use clap::{Args, Parser, Subcommand};
     use feature_radar::analysis::detect::score_timed_series;
-    use feature_radar::report::{prepare_shared, Analysis, Report};
+    use feature_radar::report::{prepare_scoring, prepare_shared, Analysis, Report, ScoresWriter};
     use feature_radar::synth::{generate, write_truth_csv, SynthParams};
     use feature_radar::telemetry::{
         parse_instant, parse_series, write_events_csv, write_scored_series, write_telemetry_csv,
     };
-    use feature_radar::{load, Config};
+    use feature_radar::{load, Config, LoadedData};
     use std::fs::File;
     use std::io::{BufReader, Write};
     use std::path::{Path, PathBuf};
@@ -159,6 +159,21 @@ mod cli {
     }
 
     fn run_prepared(args: &InputArgs) -> Result<(Analysis, Config), Failure> {
+        run_prepared_with(args, &mut |data, config| {
+            Ok(prepare_shared(
+                data.dataset.clone(),
+                &data.events,
+                &config.model,
+                &config.slo,
+            ))
+        })
+    }
+
+    /// Reads and checks the inputs, then prepares the analysis with `prepare`.
+    fn run_prepared_with(
+        args: &InputArgs,
+        prepare: &mut dyn FnMut(&LoadedData, &Config) -> Result<Analysis, Failure>,
+    ) -> Result<(Analysis, Config), Failure> {
         let tiers = feature_radar::impact::TierThresholds {
             investigate: args.investigate,
             watch: args.watch,
@@ -221,12 +236,7 @@ mod cli {
         config.tiers.watch = args.watch;
         config.slo.latency_ratio = args.slo_latency_ratio;
         config.slo.crash_ratio = args.slo_crash_ratio;
-        let analysis = prepare_shared(
-            data.dataset.clone(),
-            &data.events,
-            &config.model,
-            &config.slo,
-        );
+        let analysis = prepare(&data, &config)?;
         for note in &analysis.label_notes {
             eprintln!("{note}");
         }
@@ -294,26 +304,31 @@ mod cli {
     fn run(cli: Cli) -> Result<(), Failure> {
         match cli.command {
             Command::Score(args) => {
-                let (analysis, config) = run_prepared(&args.input)?;
-                // Written as the rows are made: all of them at once would be the largest
-                // thing the run holds.
+                // Written as the rows are made, day by day while the analysis runs: all
+                // of them at once would be the largest thing the run holds. The output
+                // is opened once the inputs are known to be good.
                 let target = args.output.as_str();
-                let result = if target == "-" {
-                    analysis.write_scores_csv(
+                let cannot = |e: std::io::Error| Failure(format!("{target}: cannot write: {e}"), 2);
+                run_prepared_with(&args.input, &mut |data, config| {
+                    let out: Box<dyn Write> = if target == "-" {
+                        Box::new(std::io::stdout().lock())
+                    } else {
+                        Box::new(File::create(target).map_err(cannot)?)
+                    };
+                    let mut writer = ScoresWriter::new(std::io::BufWriter::new(out));
+                    let analysis = prepare_scoring(
+                        data.dataset.clone(),
+                        &data.events,
+                        &config.model,
+                        &config.slo,
                         &config.tiers,
                         &config.impact,
-                        std::io::BufWriter::new(std::io::stdout().lock()),
-                    )
-                } else {
-                    std::fs::File::create(target).and_then(|file| {
-                        analysis.write_scores_csv(
-                            &config.tiers,
-                            &config.impact,
-                            std::io::BufWriter::new(file),
-                        )
-                    })
-                };
-                result.map_err(|e| Failure(format!("{target}: cannot write: {e}"), 2))
+                        &mut |row| writer.write(&row),
+                    );
+                    writer.finish().map_err(cannot)?;
+                    Ok(analysis)
+                })
+                .map(|_| ())
             }
             Command::Backtest(args) => {
                 let report = run_analysis(&args.input)?;

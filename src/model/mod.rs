@@ -549,8 +549,17 @@ pub fn walk_forward_with_progress(
             inputs: inputs.iter().map(|x| x[t]).collect(),
             valid: valid.iter().map(|v| v[t]).collect(),
         },
+        &mut |_, _, _| {},
         progress,
     )
+}
+
+/// What the walk-forward has made so far, shown to its caller after each day is scored.
+pub struct ScoredDay<'a> {
+    /// The fits so far (`fits[0]` is the shipped default model).
+    pub fits: &'a [FittedRiskModel],
+    /// Per feature, the predictions of every day up to the one just scored.
+    pub predictions: &'a [Vec<Prediction>],
 }
 
 /// The inputs of every feature on one day, and whether each one's signals exist.
@@ -577,12 +586,15 @@ fn sampling_cut(negatives: usize, max_negatives: usize) -> Option<u64> {
 /// share of negatives kept only falls as the pool grows, so a negative left out once is
 /// left out of every later fit. Memory is the pool (about `max_training_negatives` rows
 /// and the positives) and the days waiting for their labels, whatever the data's length.
+/// `scored(t, day, so_far)` is called once day `t` is scored, before the next day is
+/// asked for.
 pub fn walk_forward_by_day(
     params: &RiskModelParams,
     features: usize,
     days: usize,
     degradations: &Degradations,
     day: &mut dyn FnMut(usize) -> Day,
+    scored: &mut dyn FnMut(usize, &Day, ScoredDay),
     progress: &mut dyn FnMut(f64),
 ) -> WalkForward {
     let horizon = params.horizon;
@@ -686,6 +698,14 @@ pub fn walk_forward_by_day(
                 model: Some((fits.len() - 1) as u32),
             });
         }
+        scored(
+            t,
+            &today,
+            ScoredDay {
+                fits: &fits,
+                predictions: &predictions,
+            },
+        );
         if next_day <= t {
             waiting.push_back(today);
         }

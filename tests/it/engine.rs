@@ -7,14 +7,84 @@ use feature_radar::synth::generate;
 use feature_radar::telemetry::{write_events_csv, write_telemetry_csv};
 use feature_radar::{analyze, load, Config};
 
-/// The contract's `score` rows of an analysis under `config`.
+/// The contract's `score` rows under `config`, made as `feature-radar score` makes them:
+/// day by day while the analysis runs.
 fn score_rows(
     dataset: &feature_radar::telemetry::Dataset,
     events: &[feature_radar::telemetry::EventRecord],
     config: &Config,
 ) -> Vec<feature_radar::report::ScoreRow> {
-    feature_radar::report::prepare(dataset, events, &config.model, &config.slo)
-        .score_rows(&config.tiers, &config.impact)
+    let mut rows = Vec::new();
+    feature_radar::report::prepare_scoring(
+        std::sync::Arc::new(dataset.clone()),
+        events,
+        &config.model,
+        &config.slo,
+        &config.tiers,
+        &config.impact,
+        &mut |row| rows.push(row),
+    );
+    rows
+}
+
+#[test]
+fn rows_made_while_the_analysis_runs_equal_those_of_the_finished_analysis() {
+    // Cohorts (the model reads a cohort on some days), incidents or none, another
+    // horizon, other budgets and weights, and more features than a block of kept
+    // signals holds.
+    let cases: [(u64, bool, bool, usize); 4] = [
+        (3, true, true, 7),
+        (4, false, false, 7),
+        (5, true, false, 14),
+        (6, true, true, 3),
+    ];
+    let mut above_monitor = 0;
+    for (seed, cohorts, with_events, horizon) in cases {
+        let mut params = small_params(seed);
+        params.portfolio.cohorts = cohorts;
+        if seed == 6 {
+            params.features = 2_500;
+            params.days = 60;
+        }
+        let data = generate(&params);
+        let telemetry = write_telemetry_csv(&data.telemetry);
+        let events = write_events_csv(&data.events);
+        let loaded = load(
+            "telemetry.csv",
+            telemetry.as_bytes(),
+            with_events.then_some(("events.csv", events.as_bytes())),
+        )
+        .unwrap();
+        let mut config = Config::default();
+        config.model.horizon = horizon;
+        if seed == 5 {
+            config.tiers.investigate = 4.0;
+            config.tiers.watch = 12.0;
+            config.impact.usage = 0.5;
+        }
+        let streamed = score_rows(&loaded.dataset, &loaded.events, &config);
+        let analysis = feature_radar::report::prepare(
+            &loaded.dataset,
+            &loaded.events,
+            &config.model,
+            &config.slo,
+        );
+        let after = analysis.score_rows(&config.tiers, &config.impact);
+        assert_eq!(streamed.len(), after.len(), "seed {seed}");
+        above_monitor += streamed.iter().filter(|r| r.tier != Tier::Monitor).count();
+        for (a, b) in streamed.iter().zip(&after) {
+            assert_eq!(a, b, "seed {seed}");
+        }
+        if cohorts {
+            assert!(
+                after
+                    .iter()
+                    .any(|r| r.reasons.iter().any(|t| t.contains(" only: "))),
+                "seed {seed}: the model should read a cohort on some day"
+            );
+        }
+    }
+    assert!(above_monitor > 0, "the tiers should flag some rows");
 }
 
 fn report_for(seed: u64, with_events: bool) -> feature_radar::Report {
