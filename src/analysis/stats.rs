@@ -199,48 +199,64 @@ pub fn present(series: &[Option<f64>], from: i64, to: i64) -> Vec<f64> {
 
 /// Theil-Sen slope (median of pairwise slopes) of the present points of
 /// `series[from..=to]`, per index step. None with fewer than `min_points` points.
-/// Windows of up to 16 points, the signals' case, are computed without allocating.
+/// Windows of up to 16 points, the signals' case, are computed without allocating, in
+/// buffers sized for a week or for 16 days.
 pub fn theil_sen(series: &[Option<f64>], from: i64, to: i64, min_points: usize) -> Option<f64> {
-    const SMALL: usize = 16;
     let from = from.max(0) as usize;
     let to = to.min(series.len() as i64 - 1);
     if to < from as i64 {
         return None;
     }
     let to = to as usize;
-    let present = (from..=to).filter_map(|i| series[i].map(|v| (i as f64, v)));
-    if to + 1 - from <= SMALL {
-        let mut points = [(0.0, 0.0); SMALL];
-        let mut n = 0;
-        for p in present {
-            points[n] = p;
+    match to + 1 - from {
+        0..=7 => theil_sen_small::<7, 21>(&series[from..=to], from, min_points),
+        8..=16 => theil_sen_small::<16, 120>(&series[from..=to], from, min_points),
+        _ => {
+            let points: Vec<(f64, f64)> = (from..=to)
+                .filter_map(|i| series[i].map(|v| (i as f64, v)))
+                .collect();
+            if points.len() < min_points.max(2) {
+                return None;
+            }
+            let mut slopes = Vec::with_capacity(points.len() * (points.len() - 1) / 2);
+            for (a, &(xa, ya)) in points.iter().enumerate() {
+                for &(xb, yb) in &points[a + 1..] {
+                    slopes.push((yb - ya) / (xb - xa));
+                }
+            }
+            median_in_place(&mut slopes)
+        }
+    }
+}
+
+/// [`theil_sen`] of a window of at most `N` days starting on day `first`, with room for
+/// its `PAIRS = N (N - 1) / 2` slopes on the stack.
+fn theil_sen_small<const N: usize, const PAIRS: usize>(
+    window: &[Option<f64>],
+    first: usize,
+    min_points: usize,
+) -> Option<f64> {
+    let mut points = [(0.0, 0.0); N];
+    let mut n = 0;
+    for (i, v) in window.iter().enumerate() {
+        if let Some(v) = v {
+            points[n] = ((first + i) as f64, *v);
             n += 1;
         }
-        if n < min_points.max(2) {
-            return None;
-        }
-        let mut slopes = [0.0; SMALL * (SMALL - 1) / 2];
-        let mut k = 0;
-        for a in 0..n {
-            let (xa, ya) = points[a];
-            for &(xb, yb) in &points[a + 1..n] {
-                slopes[k] = (yb - ya) / (xb - xa);
-                k += 1;
-            }
-        }
-        return median_in_place(&mut slopes[..k]);
     }
-    let points: Vec<(f64, f64)> = present.collect();
-    if points.len() < min_points.max(2) {
+    if n < min_points.max(2) {
         return None;
     }
-    let mut slopes = Vec::with_capacity(points.len() * (points.len() - 1) / 2);
-    for (a, &(xa, ya)) in points.iter().enumerate() {
-        for &(xb, yb) in &points[a + 1..] {
-            slopes.push((yb - ya) / (xb - xa));
+    let mut slopes = [0.0; PAIRS];
+    let mut k = 0;
+    for a in 0..n {
+        let (xa, ya) = points[a];
+        for &(xb, yb) in &points[a + 1..n] {
+            slopes[k] = (yb - ya) / (xb - xa);
+            k += 1;
         }
     }
-    median_in_place(&mut slopes)
+    median_in_place(&mut slopes[..k])
 }
 
 #[cfg(test)]
