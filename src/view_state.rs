@@ -282,6 +282,21 @@ impl ViewState {
             .then_some(feature)
     }
 
+    /// What the page says when this view names a feature that `ranking` lacks: which
+    /// feature it shows instead (the top-ranked one, as the feature view does).
+    pub fn missing_feature_notice(&self, ranking: &[FeatureStatus]) -> Option<String> {
+        let missing = self.missing_feature(ranking)?;
+        Some(match ranking.first() {
+            Some(shown) => format!(
+                "The address names the feature \u{201c}{missing}\u{201d}, which is not in the data shown; showing the top-ranked feature, {}, instead.",
+                shown.feature
+            ),
+            None => format!(
+                "The address names the feature \u{201c}{missing}\u{201d}, which is not in the data shown."
+            ),
+        })
+    }
+
     /// The ranking as the table shows it: filtered by tier and text, then sorted.
     pub fn table<'a>(&self, ranking: &'a [FeatureStatus]) -> Vec<&'a FeatureStatus> {
         let needle = self.text_filter.trim().to_lowercase();
@@ -385,9 +400,16 @@ mod tests {
         );
         s.feature = Some("search".into());
         assert_eq!(s.missing_feature(&[]), Some("search"));
+        let notice = s.missing_feature_notice(&ranking).unwrap();
+        assert!(
+            notice.contains("search") && notice.contains("checkout"),
+            "{notice}"
+        );
+        assert!(!s.missing_feature_notice(&[]).unwrap().contains("instead"));
         // On another view the name is not used, so nothing is ignored.
         s.view = View::Overview;
         assert_eq!(s.missing_feature(&ranking), None);
+        assert_eq!(s.missing_feature_notice(&ranking), None);
     }
 
     #[test]

@@ -135,6 +135,7 @@ pub fn DataPanel() -> impl IntoView {
                 />
             </div>
         </section>
+        <super::kept::KeptPanel/>
         <section aria-labelledby="synth-title">
             <h2 id="synth-title">"Other data"</h2>
             <div class="inline-form">
