@@ -104,6 +104,14 @@ impl KeptFiles {
             .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
     }
 
+    /// "are", "them", "They" for two files; "is", "it", "It" for one.
+    fn pronouns(&self) -> (&'static str, &'static str, &'static str) {
+        match self.events {
+            Some(_) => ("are", "them", "They"),
+            None => ("is", "it", "It"),
+        }
+    }
+
     /// Whether these are the files named: the ones a source of files was read from.
     pub fn are(&self, telemetry: &str, events: Option<&str>) -> bool {
         self.telemetry == telemetry && self.events.as_deref() == events
@@ -241,7 +249,7 @@ pub enum Keeping {
     /// Files kept in this browser.
     Kept(KeptFiles),
     /// Files that could not be kept, and why; they are analysed but a reload loses them.
-    NotKept { names: String, why: String },
+    NotKept { files: KeptFiles, why: String },
     /// The browser keeps nothing for the page, and why.
     Unavailable(String),
 }
@@ -261,16 +269,23 @@ impl Keeping {
             Keeping::Checking => "Looking for files kept in this browser…".into(),
             Keeping::Nothing => "No files are kept in this browser. Files you load here are kept in it (in its own storage for this page, never sent anywhere), so that a reload or a link opened here shows them again, until you forget them.".into(),
             Keeping::Saving(files) => format!("Keeping {} in this browser…", files.names()),
-            Keeping::Kept(files) => format!(
-                "{} (loaded {}, {}) {} kept in this browser's own storage for this page, so that a reload or a link opened here shows them again. Nothing is sent anywhere. They stay until you forget them here.",
-                files.names(),
-                files.loaded_on(),
-                human_bytes(files.bytes),
-                if files.events.is_some() { "are" } else { "is" },
-            ),
-            Keeping::NotKept { names, why } => format!(
-                "{names} could not be kept in this browser: {why}. They are analysed now, but a reload will show the demo data."
-            ),
+            Keeping::Kept(files) => {
+                let (are, them, they) = files.pronouns();
+                format!(
+                    "{} (loaded {}, {}) {are} kept in this browser's own storage for this page, so that a reload or a link opened here shows {them} again. Nothing is sent anywhere. {they} stay{} until you forget {them} here.",
+                    files.names(),
+                    files.loaded_on(),
+                    human_bytes(files.bytes),
+                    if files.events.is_some() { "" } else { "s" },
+                )
+            }
+            Keeping::NotKept { files, why } => {
+                let (are, _, they) = files.pronouns();
+                format!(
+                    "{} could not be kept in this browser: {why}. {they} {are} analysed now, but a reload will show the demo data.",
+                    files.names()
+                )
+            }
             Keeping::Unavailable(why) => format!(
                 "This browser does not let the page keep files ({why}): files you load are analysed, and a reload shows the demo data."
             ),
@@ -282,9 +297,10 @@ impl Keeping {
         match self {
             Keeping::Kept(files) if files.are(telemetry, events) => "kept in this browser",
             Keeping::Saving(files) if files.are(telemetry, events) => "being kept in this browser",
-            Keeping::NotKept { .. } | Keeping::Unavailable(_) => {
+            Keeping::NotKept { files, .. } if files.are(telemetry, events) => {
                 "not kept: a reload shows the demo"
             }
+            Keeping::Unavailable(_) => "not kept: a reload shows the demo",
             _ => "",
         }
     }
@@ -483,13 +499,26 @@ mod tests {
         expect_test::expect![[r#"
             telemetry.csv and events.csv (loaded 2026-05-28 20:26 UTC, 2.5 KB) are kept in this browser's own storage for this page, so that a reload or a link opened here shows them again. Nothing is sent anywhere. They stay until you forget them here."#]]
         .assert_eq(&Keeping::Kept(kept.clone()).describe());
+        let big = KeptFiles {
+            telemetry: "big.csv".into(),
+            events: None,
+            bytes: 48e6,
+            ..kept.clone()
+        };
         let full = Keeping::NotKept {
-            names: "big.csv".into(),
-            why: not_kept_reason("QuotaExceededError", "The quota has been exceeded.", 48e6),
+            why: not_kept_reason(
+                "QuotaExceededError",
+                "The quota has been exceeded.",
+                big.bytes,
+            ),
+            files: big.clone(),
         };
         expect_test::expect![[r#"
-            big.csv could not be kept in this browser: this browser has no room for 48 MB more for the page. They are analysed now, but a reload will show the demo data."#]]
+            big.csv could not be kept in this browser: this browser has no room for 48 MB more for the page. It is analysed now, but a reload will show the demo data."#]]
         .assert_eq(&full.describe());
+        expect_test::expect![[r#"
+            big.csv (loaded 2026-05-28 20:26 UTC, 48 MB) is kept in this browser's own storage for this page, so that a reload or a link opened here shows it again. Nothing is sent anywhere. It stays until you forget it here."#]]
+        .assert_eq(&Keeping::Kept(big).describe());
         assert_eq!(
             not_kept_reason("UnknownError", " disk gone ", 1.0),
             "the browser refused to store them (UnknownError: disk gone)"
@@ -506,6 +535,7 @@ mod tests {
             full.of_files_shown("big.csv", None),
             "not kept: a reload shows the demo"
         );
+        assert_eq!(full.of_files_shown("other.csv", None), "");
         assert_eq!(Keeping::Nothing.of_files_shown("t.csv", None), "");
         let analysed = kept_not_analysed(
             "t.csv",

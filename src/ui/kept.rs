@@ -136,8 +136,8 @@ pub fn keep_after_analysis(state: AppState, spec: &SourceSpec, files: Vec<web_sy
                 forget_quietly();
                 state.kept_files.set_value(Vec::new());
                 state.keeping.set(Keeping::NotKept {
-                    names: kept.names(),
                     why: not_kept_reason(&name, &message, kept.bytes),
+                    files: kept,
                 });
             }
         }

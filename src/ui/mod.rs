@@ -14,7 +14,7 @@ mod model_card;
 pub mod overview;
 pub mod ranking;
 pub mod series;
-mod storage;
+pub mod storage;
 pub mod worker;
 
 use crate::engine::{Knobs, Reply, Request, SourceSpec, SourceSummary};
