@@ -464,6 +464,7 @@ await check("uploaded files are kept in this browser: a reload shows the same da
   const status = await keptStatus(page);
   expect(status.includes("kept-telemetry.csv") && status.includes("kept-events.csv") && /kept in this browser/.test(status), status);
   await page.screenshot({ path: `${artifacts}/kept-data.png`, fullPage: true });
+  await accessibility("the Data view with kept files");
   await page.click("[data-testid=tab-overview]");
   await page.waitForFunction((n) => document.querySelectorAll("[data-testid=ranking-row]").length === n, keptFeatures.length);
   const line = await sourceLine(page);
