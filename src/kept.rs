@@ -100,8 +100,13 @@ impl KeptFiles {
 
     /// When the files were loaded, to the minute in UTC ("2026-05-03 14:05 UTC").
     pub fn loaded_on(&self) -> String {
+        use chrono::Timelike;
+        // Written by hand rather than with a format string, which would add chrono's
+        // formatter to the page's module.
         chrono::DateTime::from_timestamp_millis(self.loaded_at_ms as i64)
-            .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .map_or_else(String::new, |t| {
+                format!("{} {:02}:{:02} UTC", t.date_naive(), t.hour(), t.minute())
+            })
     }
 
     /// "are", "them", "They" for two files; "is", "it", "It" for one.
