@@ -17,6 +17,7 @@ pub mod engine;
 pub mod impact;
 pub mod insights;
 pub mod interned;
+pub mod kept;
 pub mod model;
 pub mod report;
 pub mod series_summary;

@@ -41,6 +41,29 @@ impl View {
     }
 }
 
+/// Whose data a view is of, as far as a link can say. A link carries the view, never the
+/// data: the page's demo data (the bundled dataset, or one it generated) can be made again
+/// anywhere, a person's uploaded files only in the browser that keeps them. So a link made
+/// with uploaded files says so (`data=upload`), and a browser without those files can say
+/// that it shows other data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataKind {
+    /// The bundled or a generated dataset (left out of links).
+    #[default]
+    Demo,
+    /// Files a person uploaded.
+    Upload,
+}
+
+impl DataKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            DataKind::Demo => "demo",
+            DataKind::Upload => "upload",
+        }
+    }
+}
+
 /// Columns the ranked table sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortKey {
@@ -79,6 +102,8 @@ impl SortKey {
 /// The view, the controls, and the table's order and filters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ViewState {
+    /// Whose data the view is of: kept by the page in step with the data it shows.
+    pub data: DataKind,
     pub view: View,
     pub feature: Option<String>,
     pub horizon: usize,
@@ -94,6 +119,7 @@ pub struct ViewState {
 impl Default for ViewState {
     fn default() -> Self {
         ViewState {
+            data: DataKind::Demo,
             view: View::Overview,
             feature: None,
             horizon: 7,
@@ -150,6 +176,9 @@ impl ViewState {
     pub fn to_query(&self) -> String {
         let d = ViewState::default();
         let mut parts: Vec<String> = Vec::new();
+        if self.data != d.data {
+            parts.push(format!("data={}", self.data.id()));
+        }
         if self.view != d.view {
             parts.push(format!("view={}", self.view.id()));
         }
@@ -194,6 +223,12 @@ impl ViewState {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode(value);
             match key {
+                "data" => {
+                    state.data = [DataKind::Demo, DataKind::Upload]
+                        .into_iter()
+                        .find(|d| d.id() == value)
+                        .unwrap_or_default()
+                }
                 "view" => state.view = View::parse(&value).unwrap_or_default(),
                 "feature" if !value.is_empty() => state.feature = Some(value),
                 "horizon" => {
@@ -236,6 +271,30 @@ impl ViewState {
             state.tiers.watch = state.tiers.investigate;
         }
         state
+    }
+
+    /// The feature this view names that `ranking` does not hold, when the view is a
+    /// feature's: the page then shows another feature, and says so rather than silently
+    /// ignoring the name (a link made with other data, say).
+    pub fn missing_feature(&self, ranking: &[FeatureStatus]) -> Option<&str> {
+        let feature = self.feature.as_deref()?;
+        (self.view == View::Feature && !ranking.iter().any(|r| r.feature == feature))
+            .then_some(feature)
+    }
+
+    /// What the page says when this view names a feature that `ranking` lacks: which
+    /// feature it shows instead (the top-ranked one, as the feature view does).
+    pub fn missing_feature_notice(&self, ranking: &[FeatureStatus]) -> Option<String> {
+        let missing = self.missing_feature(ranking)?;
+        Some(match ranking.first() {
+            Some(shown) => format!(
+                "The address names the feature \u{201c}{missing}\u{201d}, which is not in the data shown; showing the top-ranked feature, {}, instead.",
+                shown.feature
+            ),
+            None => format!(
+                "The address names the feature \u{201c}{missing}\u{201d}, which is not in the data shown."
+            ),
+        })
     }
 
     /// The ranking as the table shows it: filtered by tier and text, then sorted.
@@ -292,6 +351,7 @@ mod tests {
     #[test]
     fn the_query_string_round_trips() {
         let state = ViewState {
+            data: DataKind::Upload,
             view: View::Feature,
             feature: Some("checkout web/ü".into()),
             horizon: 14,
@@ -306,14 +366,56 @@ mod tests {
             text_filter: "pay & ship".into(),
         };
         let query = state.to_query();
+        assert!(query.starts_with("data=upload&view=feature&"), "{query}");
         assert_eq!(ViewState::from_query(&format!("?{query}")), state);
         assert_eq!(ViewState::default().to_query(), "");
     }
 
     #[test]
+    fn a_link_says_whether_it_was_made_with_uploaded_files() {
+        let upload = ViewState::from_query("?data=upload&view=model");
+        assert_eq!(upload.data, DataKind::Upload);
+        assert_eq!(upload.view, View::ModelCard);
+        assert_eq!(upload.to_query(), "data=upload&view=model");
+        // The demo is the default, left out of links; anything else reads as the demo.
+        for query in ["", "data=demo", "data=", "data=UPLOAD", "data=uploads"] {
+            let state = ViewState::from_query(query);
+            assert_eq!(state.data, DataKind::Demo, "{query}");
+            assert!(!state.to_query().contains("data="), "{query}");
+        }
+    }
+
+    #[test]
+    fn a_feature_the_data_lacks_is_named_on_its_view_only() {
+        let ranking = vec![status("checkout", Tier::Watch, 0.2, 100.0)];
+        let mut s = ViewState::from_query("view=feature&feature=search");
+        assert_eq!(s.missing_feature(&ranking), Some("search"));
+        s.feature = Some("checkout".into());
+        assert_eq!(s.missing_feature(&ranking), None);
+        s.feature = None;
+        assert_eq!(
+            s.missing_feature(&ranking),
+            None,
+            "no name, nothing missing"
+        );
+        s.feature = Some("search".into());
+        assert_eq!(s.missing_feature(&[]), Some("search"));
+        let notice = s.missing_feature_notice(&ranking).unwrap();
+        assert!(
+            notice.contains("search") && notice.contains("checkout"),
+            "{notice}"
+        );
+        assert!(!s.missing_feature_notice(&[]).unwrap().contains("instead"));
+        // On another view the name is not used, so nothing is ignored.
+        s.view = View::Overview;
+        assert_eq!(s.missing_feature(&ranking), None);
+        assert_eq!(s.missing_feature_notice(&ranking), None);
+    }
+
+    #[test]
     fn bad_links_fall_back_to_defaults() {
         let state = ViewState::from_query(
-            "view=nope&horizon=99&investigate=700&watch=NaN&usage=x&tier=red&%zz",
+            "view=nope&horizon=99&investigate=700&watch=NaN&usage=x&tier=red&data=x&%zz",
         );
         assert_eq!(state, ViewState::default());
         let state = ViewState::from_query("investigate=3&watch=2");

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end: builds the page with Trunk, serves dist/ on loopback, and drives the
 # dashboard in headless Chromium as a person would (tests/e2e/dashboard.mjs: overview,
-# pick the top feature, model card, change a weight, load a bad file, a phone-sized
-# screen, accessibility checks with axe-core), failing on any Content-Security-Policy
+# pick the top feature, model card, change a weight, load a bad file, files kept in the
+# browser across a reload and a link opened elsewhere, a phone-sized screen,
+# accessibility checks with axe-core), failing on any Content-Security-Policy
 # violation or request that leaves the site; then serves the same dist/ from a sub-path
 # (tests/e2e/subpath.mjs). Screenshots of the overview and the feature view land in
 # tests/artifacts/.

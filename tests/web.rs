@@ -7,6 +7,7 @@ use feature_radar::charts::lead_time_chart;
 use feature_radar::engine::{SourceSpec, SourceSummary};
 use feature_radar::impact::ImpactWeights;
 use feature_radar::insights::human_count;
+use feature_radar::kept::Found;
 use feature_radar::report::prepare;
 use feature_radar::synth::{generate, SynthParams};
 use feature_radar::telemetry::{Dataset, Granularity};
@@ -14,6 +15,7 @@ use feature_radar::ui::chart::ChartView;
 use feature_radar::ui::controls::Controls;
 use feature_radar::ui::data_source::DataPanel;
 use feature_radar::ui::ranking::RankingTable;
+use feature_radar::ui::storage;
 use feature_radar::ui::{AppState, Shared};
 use feature_radar::view_state::ViewState;
 use feature_radar::Config;
@@ -363,4 +365,58 @@ async fn a_chart_has_one_echarts_instance_and_disposes_it_when_its_view_goes() {
     assert!(root.query_selector("#lead-times").unwrap().is_none());
     assert!(disposed(&second), "the instance outlived its view");
     assert!(instance(&element).is_undefined());
+}
+
+fn text_file(name: &str, text: &str) -> web_sys::File {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    web_sys::File::new_with_str_sequence(&parts, name).unwrap()
+}
+
+async fn text_of(file: &web_sys::File) -> String {
+    wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+/// The browser keeps the person's files between visits (IndexedDB): what is kept is read
+/// back with its names, bytes and time, a new upload replaces it, and forgetting removes it.
+#[wasm_bindgen_test]
+async fn files_kept_in_the_browser_are_read_back_replaced_and_forgotten() {
+    let telemetry = "date,feature,sessions,latency_p95_ms,crash_rate\n2026-01-01,a,10,200,0\n";
+    let events = "timestamp,feature,kind,title\n2026-01-01,a,deploy,v1\n";
+    let files = [
+        text_file("telemetry.csv", telemetry),
+        text_file("events.csv", events),
+    ];
+    storage::save(&files, 1_780_000_000_000.0).await.unwrap();
+    let (found, kept) = storage::load().await;
+    let Found::Files(entry) = found else {
+        panic!("{found:?}")
+    };
+    assert_eq!(entry.names(), "telemetry.csv and events.csv");
+    assert_eq!(entry.bytes, (telemetry.len() + events.len()) as f64);
+    assert_eq!(entry.loaded_at_ms, 1_780_000_000_000.0);
+    assert_eq!(kept.len(), 2);
+    assert_eq!(text_of(&kept[0]).await, telemetry);
+    assert_eq!(text_of(&kept[1]).await, events);
+
+    // A telemetry file alone replaces both.
+    storage::save(&files[..1], 1_780_000_100_000.0)
+        .await
+        .unwrap();
+    let (found, kept) = storage::load().await;
+    let Found::Files(entry) = found else {
+        panic!("{found:?}")
+    };
+    assert_eq!(
+        (entry.names(), entry.events, kept.len()),
+        ("telemetry.csv".to_string(), None, 1)
+    );
+
+    storage::forget().await.unwrap();
+    assert_eq!(storage::load().await.0, Found::Nothing);
+    // Forgetting nothing is not an error.
+    storage::forget().await.unwrap();
 }

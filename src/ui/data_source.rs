@@ -84,7 +84,7 @@ pub fn DataPanel() -> impl IntoView {
         <section aria-labelledby="data-title" data-testid="data-panel">
             <h2 id="data-title">"Data"</h2>
             <p class="privacy"><strong>"Nothing is uploaded. "</strong>
-                "Files you choose are read and analysed inside this browser tab and never leave it."</p>
+                "Files you choose are read and analysed inside this browser and never leave it."</p>
             <p data-testid="source">{move || state.source.get().map_or("No data loaded yet.".to_string(), |s| {
                 format!("Analysing {}: {} features, {} to {}, {} events.", s.label, s.features, s.start, s.end, s.events)
             })}</p>
@@ -135,6 +135,7 @@ pub fn DataPanel() -> impl IntoView {
                 />
             </div>
         </section>
+        <super::kept::KeptPanel/>
         <section aria-labelledby="synth-title">
             <h2 id="synth-title">"Other data"</h2>
             <div class="inline-form">

@@ -9,15 +9,18 @@ pub mod controls;
 pub mod data_source;
 mod engine;
 mod feature;
+pub mod kept;
 mod model_card;
 pub mod overview;
 pub mod ranking;
 pub mod series;
+pub mod storage;
 pub mod worker;
 
 use crate::engine::{Knobs, Reply, Request, SourceSpec, SourceSummary};
+use crate::kept::Keeping;
 use crate::report::Report;
-use crate::view_state::{View, ViewState};
+use crate::view_state::{DataKind, View, ViewState};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -85,7 +88,17 @@ pub struct AppState {
     pub generator: (RwSignal<u64>, RwSignal<usize>, RwSignal<usize>),
     /// The knobs of the report or refit last asked of the current worker.
     asked: StoredValue<Option<Knobs>>,
+    /// Where the person's files stand with the browser's storage (`kept`).
+    pub keeping: RwSignal<Keeping>,
+    /// The files kept in this browser (as handles on the stored copies), if any.
+    kept_files: StoredValue<Vec<web_sys::File>, LocalStorage>,
+    /// What the page says above the results until dismissed: which data it shows when
+    /// that is not what the link or the browser's storage asked for.
+    pub notice: RwSignal<Option<String>>,
 }
+
+/// What is done with a failed analysis instead of showing it as a load error.
+type OnFailure = Box<dyn FnOnce(Reply)>;
 
 impl AppState {
     pub fn new(initial: ViewState) -> Self {
@@ -100,6 +113,9 @@ impl AppState {
             series: RwSignal::new(None),
             generator: (RwSignal::new(7), RwSignal::new(80), RwSignal::new(180)),
             asked: StoredValue::new(None),
+            keeping: RwSignal::new(Keeping::Nothing),
+            kept_files: StoredValue::new_local(Vec::new()),
+            notice: RwSignal::new(None),
         }
     }
 
@@ -119,7 +135,30 @@ impl AppState {
 
     /// Analyses new data in a worker of its own; the current results stay until it is done.
     /// `files` are the person's files that `spec` names, in its order.
+    /// The person's files that analyse well are kept in this browser (`kept`).
     pub fn analyse(self, spec: SourceSpec, files: Vec<web_sys::File>, what: String) {
+        self.analyse_then(spec, files, what, None);
+    }
+
+    /// As [`AppState::analyse`], but a failure (`Reply::Failed` or `Crashed`) goes to
+    /// `failed` instead of being shown as a load error.
+    fn analyse_or(
+        self,
+        spec: SourceSpec,
+        files: Vec<web_sys::File>,
+        what: String,
+        failed: OnFailure,
+    ) {
+        self.analyse_then(spec, files, what, Some(failed));
+    }
+
+    fn analyse_then(
+        self,
+        spec: SourceSpec,
+        files: Vec<web_sys::File>,
+        what: String,
+        failed: Option<OnFailure>,
+    ) {
         self.busy.set(Some(Busy {
             message: what,
             percent: None,
@@ -138,11 +177,25 @@ impl AppState {
                 self.busy.set(None);
                 match reply {
                     Reply::Analysed { source, report } => {
+                        kept::keep_after_analysis(self, &source.spec, kept.clone());
                         self.files.set_value(kept);
                         self.load_error.set(None);
+                        // Links say whether the view is of uploaded files.
+                        let data = match source.spec {
+                            SourceSpec::Files { .. } => DataKind::Upload,
+                            _ => DataKind::Demo,
+                        };
+                        if self.view.with_untracked(|v| v.data != data) {
+                            self.view.update(|v| v.data = data);
+                        }
                         self.asked.set_value(Some(Knobs::of_report(&report)));
                         self.source.set(Some(Shared(Arc::new(*source))));
                         self.report.set(Some(Shared(Arc::new(*report))));
+                    }
+                    reply @ (Reply::Failed(_) | Reply::Crashed(_)) if failed.is_some() => {
+                        if let Some(failed) = failed {
+                            failed(reply);
+                        }
                     }
                     Reply::Failed(message) => self.load_error.set(Some(format!(
                         "{message}\nThe data was not loaded; {}",
@@ -324,14 +377,16 @@ pub fn App() -> impl IntoView {
         place
     });
     browser::on_history(move |query| {
-        let view = ViewState::from_query(&query);
+        // Back and Forward move between views of the data shown, whatever it was then.
+        let mut view = ViewState::from_query(&query);
+        view.data = state.view.with_untracked(|v| v.data);
         if state.view.with_untracked(|v| *v != view) {
             restoring.set_value(true);
             state.view.set(view);
         }
     });
     Effect::new(move |_| browser::set_theme(state.dark.get()));
-    data_source::load_bundled(state);
+    kept::start(state);
     // What decides which view is drawn: the tab, and whether there is a report.
     let current = Memo::new(move |_| state.view.with(|v| v.view));
     let has_report = Memo::new(move |_| state.report.with(Option::is_some));
@@ -394,6 +449,20 @@ pub fn App() -> impl IntoView {
                         {state.report.with(Option::is_some).then(|| view! {
                             <span class="muted small">" The results below are the previous ones until the new ones are ready."</span>
                         })}
+                    </div>
+                })}
+                {move || state.notice.get().map(|message| view! {
+                    <div class="status notice" role="status" data-testid="notice">
+                        <p>{message}</p>
+                        <button on:click=move |_| state.notice.set(None)>"Dismiss"</button>
+                    </div>
+                })}
+                {move || state.report.with(|report| {
+                    let report = report.as_ref()?;
+                    state.view.with(|v| v.missing_feature_notice(&report.ranking))
+                }).map(|message| view! {
+                    <div class="status notice" role="status" data-testid="feature-missing">
+                        <p>{message}</p>
                     </div>
                 })}
                 {move || state.load_error.get().map(|message| view! {

@@ -121,13 +121,22 @@ fn Summary(report: Shared<Report>) -> impl IntoView {
                     "demo",
                     format!("Demo data: a generated synthetic dataset (seed {seed})"),
                 ),
-                Some(SourceSpec::Files { telemetry, events }) => (
-                    "own",
-                    match events {
+                Some(SourceSpec::Files { telemetry, events }) => {
+                    let names = match events {
                         Some(events) => format!("Your data: {telemetry} and {events}"),
                         None => format!("Your data: {telemetry}"),
-                    },
-                ),
+                    };
+                    // Whether a reload or a link opened in this browser shows them again.
+                    let kept = state
+                        .keeping
+                        .with(|k| k.of_files_shown(telemetry, events.as_deref()));
+                    let what = if kept.is_empty() {
+                        names
+                    } else {
+                        format!("{names} ({kept})")
+                    };
+                    ("own", what)
+                }
             };
             view! {
                 <p class=format!("data-source {kind}") data-testid="data-source">

@@ -429,6 +429,165 @@ await check("1,000 features x 365 days are analysed in the worker, the controls 
   await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("bundled"), null, { timeout: 60000 });
 });
 
+// The person's files are kept in this browser: a reload shows them and the view again, a
+// link opened in another browser says it shows the demo, and forgetting them returns to it.
+const keptFeatures = ["kept-alpha", "kept-beta", "kept-gamma"];
+function keptTelemetry() {
+  let text = "date,feature,sessions,latency_p95_ms,crash_rate\n";
+  for (let d = 0; d < 70; d++) {
+    const date = new Date(Date.UTC(2026, 0, 1) + d * 86400000).toISOString().slice(0, 10);
+    keptFeatures.forEach((feature, i) => {
+      const p95 = 200 + 40 * i + 10 * Math.sin(d * 0.9 + i) + (feature === "kept-beta" && d > 60 ? 15 * (d - 60) : 0);
+      text += `${date},${feature},${1000 * (i + 1) + (d % 7) * 20},${p95.toFixed(1)},0.00${i + 1}\n`;
+    });
+  }
+  return text;
+}
+const keptEvents = "timestamp,feature,kind,title\n2026-02-20T10:00:00Z,kept-beta,deploy,kept-beta-v2\n";
+const sourceLine = (p) => p.textContent("[data-testid=data-source]");
+const keptStatus = (p) => p.textContent("[data-testid=kept-status]");
+// Reloads the main page, keeping what the guard saw in the document that goes.
+async function reload() {
+  elsewhere.push(...(await violations(page)).map((v) => `before a reload: ${v}`));
+  await page.reload();
+}
+let keptLink = "";
+
+await check("uploaded files are kept in this browser: a reload shows the same data and the same view", async () => {
+  await page.click("[data-testid=tab-data]");
+  await page.setInputFiles("[data-testid=file-input]", [
+    { name: "kept-telemetry.csv", mimeType: "text/csv", buffer: Buffer.from(keptTelemetry()) },
+    { name: "kept-events.csv", mimeType: "text/csv", buffer: Buffer.from(keptEvents) },
+  ]);
+  await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("kept-telemetry.csv"), null, { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector("[data-testid=forget]"), null, { timeout: 30000 });
+  const status = await keptStatus(page);
+  expect(status.includes("kept-telemetry.csv") && status.includes("kept-events.csv") && /kept in this browser/.test(status), status);
+  await page.screenshot({ path: `${artifacts}/kept-data.png`, fullPage: true });
+  await accessibility("the Data view with kept files");
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=ranking-row]").length === n, keptFeatures.length);
+  const line = await sourceLine(page);
+  expect(line.includes("kept-telemetry.csv") && /kept in this browser/.test(line) && !/demo/i.test(line), line);
+  await page.click("[data-testid=ranking-row] >> text=kept-gamma");
+  await page.waitForSelector("[data-testid=feature-sentence]", { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelectorAll(".chart-canvas canvas").length >= 3, null, { timeout: 30000 });
+  await page.waitForFunction(() => location.search.includes("data=upload") && location.search.includes("feature=kept-gamma"));
+  keptLink = page.url();
+
+  await reload();
+  await page.waitForSelector("[data-testid=feature-sentence]", { timeout: 120000 });
+  const title = await page.textContent("#feature-title");
+  expect(title.includes("kept-gamma"), `after the reload the feature view shows ${title}`);
+  expect(page.url() === keptLink, `the reload changed the address: ${keptLink} -> ${page.url()}`);
+  expect(!(await page.$("[data-testid=notice]")) && !(await page.$("[data-testid=feature-missing]")), "a notice after reloading kept files");
+  await page.screenshot({ path: `${artifacts}/kept-reload.png`, fullPage: true });
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForSelector("[data-testid=ranking-row]");
+  const names = (await rowNames()).sort();
+  expect(JSON.stringify(names) === JSON.stringify(keptFeatures), `after the reload the ranking holds ${names}`);
+  const again = await sourceLine(page);
+  expect(again.includes("kept-telemetry.csv") && again.includes("kept-events.csv") && /kept in this browser/.test(again), again);
+});
+
+await check("a link made with uploaded files, opened in another browser, says so and shows the demo data", async () => {
+  expect(keptLink.includes("data=upload"), `no link of uploaded files (${keptLink})`);
+  const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const otherSeen = await guard(other, url);
+  try {
+    await other.goto(keptLink);
+    await other.waitForSelector("[data-testid=notice]", { timeout: 120000 });
+    const notice = await other.textContent("[data-testid=notice]");
+    expect(/another browser/.test(notice) && /demo/.test(notice), notice);
+    // The feature the link names is not in the demo data, and the page says so.
+    await other.waitForSelector("[data-testid=feature-missing]", { timeout: 120000 });
+    const missing = await other.textContent("[data-testid=feature-missing]");
+    expect(missing.includes("kept-gamma"), missing);
+    await other.screenshot({ path: `${artifacts}/link-elsewhere.png`, fullPage: true });
+    await other.click("[data-testid=tab-overview]");
+    await other.waitForSelector("[data-testid=ranking-row]");
+    const rows = await other.$$eval("[data-testid=ranking-row] th", (ths) => ths.map((t) => t.textContent));
+    expect(rows.length === features && !rows.some((r) => keptFeatures.includes(r)), `${rows.length} rows: ${rows.slice(0, 3)}`);
+    const line = await sourceLine(other);
+    expect(/demo data/i.test(line), line);
+    // The address now describes what is shown: the demo data.
+    expect(!other.url().includes("data=upload"), other.url());
+  } finally {
+    await closeWatched(other, otherSeen, "link in another browser");
+  }
+});
+
+await check("forgetting the kept files returns to the demo data, and a reload keeps it", async () => {
+  await page.click("[data-testid=tab-data]");
+  await page.click("[data-testid=forget]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("bundled"), null, { timeout: 60000 });
+  expect(!(await page.$("[data-testid=forget]")), "the forget button stays after forgetting");
+  const status = await keptStatus(page);
+  expect(!status.includes("kept-telemetry.csv"), status);
+  await page.waitForFunction(() => !location.search.includes("data=upload"));
+  await reload();
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+  const rows = await rowNames();
+  expect(rows.length === features && !rows.some((r) => keptFeatures.includes(r)), `${rows.length} rows after forgetting and reloading`);
+  expect(/demo data/i.test(await sourceLine(page)), await sourceLine(page));
+  expect(!(await page.$("[data-testid=notice]")), "a notice after forgetting");
+});
+
+await check("an unreadable kept entry gives way to the demo data with a notice, and is removed", async () => {
+  // What another version of the page, or a damaged store, could leave behind.
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open("feature-radar", 1);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction("kept", "readwrite");
+      tx.objectStore("kept").put({ layout: 1, telemetry: "not a file", loadedAt: Date.now() }, "files");
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+      tx.onabort = () => reject(tx.error);
+    };
+  }));
+  await reload();
+  await page.waitForSelector("[data-testid=notice]", { timeout: 60000 });
+  const notice = await page.textContent("[data-testid=notice]");
+  expect(/could not be read/.test(notice) && /demo/.test(notice), notice);
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+  expect((await rowNames()).length === features, "the demo's ranking is not shown");
+  await reload();
+  await page.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+  expect(!(await page.$("[data-testid=notice]")), "the unreadable entry was not removed");
+});
+
+await check("files that do not fit in the browser's storage are analysed, the Data view says they are not kept, and a reload shows the demo", async () => {
+  // A browser of its own: Chromium remembers the room it found for earlier writes.
+  const small = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const smallSeen = await guard(small, url);
+  try {
+    await small.goto(url);
+    await small.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+    const cdp = await small.context().newCDPSession(small);
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(url).origin, quotaSize: 2000 });
+    await small.click("[data-testid=tab-data]");
+    await small.setInputFiles("[data-testid=file-input]", { name: "kept-telemetry.csv", mimeType: "text/csv", buffer: Buffer.from(keptTelemetry()) });
+    await small.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("kept-telemetry.csv"), null, { timeout: 60000 });
+    await small.waitForFunction(() => /could not be kept/.test(document.querySelector("[data-testid=kept-status]")?.textContent), null, { timeout: 30000 })
+      .catch(async () => { throw new Error(`the Data view says: ${await keptStatus(small)}`); });
+    expect(!(await small.$("[data-testid=forget]")), "a forget button for files not kept");
+    await small.click("[data-testid=tab-overview]");
+    await small.waitForFunction((n) => document.querySelectorAll("[data-testid=ranking-row]").length === n, keptFeatures.length);
+    const line = await sourceLine(small);
+    expect(line.includes("kept-telemetry.csv") && /not kept/.test(line), line);
+    await small.screenshot({ path: `${artifacts}/not-kept.png` });
+    elsewhere.push(...(await violations(small)).map((v) => `storage full: ${v}`));
+    await small.reload();
+    await small.waitForSelector("[data-testid=ranking-row]", { timeout: 120000 });
+    const rows = await small.$$eval("[data-testid=ranking-row]", (r) => r.length);
+    expect(rows === features && /demo data/i.test(await sourceLine(small)), `after a reload: ${rows} rows, ${await sourceLine(small)}`);
+  } finally {
+    await closeWatched(small, smallSeen, "storage full");
+  }
+});
+
 await check("the page works on a 360 px wide phone", async () => {
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
   const phoneSeen = await guard(phone, url);

@@ -19,7 +19,7 @@ use feature_radar::telemetry::{
     write_telemetry_csv, Cohort, EventKind, EventRecord, IngestError, Problem, SeriesPoint,
     TelemetryRecord,
 };
-use feature_radar::view_state::{SortKey, View, ViewState, HORIZONS};
+use feature_radar::view_state::{DataKind, SortKey, View, ViewState, HORIZONS};
 use proptest::prelude::*;
 use std::collections::HashSet;
 
@@ -742,6 +742,7 @@ fn view_state() -> impl Strategy<Value = ViewState> {
         any::<bool>(),
         prop::option::of(prop::sample::select(TIERS.to_vec())),
         any::<String>(),
+        prop::sample::select(vec![DataKind::Demo, DataKind::Upload]),
     )
         .prop_map(
             |(
@@ -754,10 +755,12 @@ fn view_state() -> impl Strategy<Value = ViewState> {
                 descending,
                 tier_filter,
                 text_filter,
+                data,
             )| {
                 // The watch tier includes the investigate tier: its budget is at least as large.
                 let watch = (investigate + share * (100.0 - investigate)).clamp(investigate, 100.0);
                 ViewState {
+                    data,
                     view,
                     feature,
                     horizon,
@@ -801,6 +804,7 @@ fn query() -> impl Strategy<Value = String> {
             "order",
             "tier",
             "q",
+            "data",
             "",
         ])
         .prop_map(String::from),
@@ -834,6 +838,8 @@ fn query() -> impl Strategy<Value = String> {
             "investigate",
             "watch",
             "monitor",
+            "upload",
+            "demo",
             "%",
             "%4",
             "%zz",
