@@ -447,7 +447,7 @@ impl Analysis {
             dates: (0..days).map(|t| self.dataset.date(t)).collect(),
             panels,
             risk: (0..days)
-                .map(|t| series.sessions[t].map(|_| self.run.predictions[f][t].risk))
+                .map(|t| series.sessions[t].map(|_| self.run.risks[f][t]))
                 .collect(),
             events,
             contributions: status.contributions.clone(),

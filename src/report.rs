@@ -150,8 +150,7 @@ fn backtest(
         for &s in starts {
             let first_at = |tier: Tier| {
                 (s.saturating_sub(horizon)..s).find(|t| {
-                    !degradations.active[f][*t]
-                        && cutoffs[*t].tier(run.predictions[f][*t].risk) <= tier
+                    !degradations.active[f][*t] && cutoffs[*t].tier(run.risks[f][*t]) <= tier
                 })
             };
             let watch = first_at(Tier::Watch);
@@ -164,12 +163,12 @@ fn backtest(
                     .iter()
                     .find(|i| i.start == s as i64)
                     .map(|i| i.title.clone()),
-                model_existed: s > 0 && run.predictions[f][s - 1].model.is_some(),
+                model_existed: s > 0,
                 first_watch: watch.map(|t| dataset.date(t)),
                 first_investigate: investigate.map(|t| dataset.date(t)),
                 watch_lead_days: watch.map(|t| s - t),
                 investigate_lead_days: investigate.map(|t| s - t),
-                risk_day_before: s.checked_sub(1).map(|t| run.predictions[f][t].risk),
+                risk_day_before: s.checked_sub(1).map(|t| run.risks[f][t]),
             });
         }
     }
@@ -502,7 +501,7 @@ fn prepare_making_rows(
                     && day.valid[f]
                     && !degradations.active[f][t]
             });
-            window.push_back(budget.map(|f| so_far.predictions[f][t].risk).collect());
+            window.push_back(budget.map(|f| so_far.risks[f][t]).collect());
             if window.len() > crate::impact::WINDOW_DAYS {
                 window.pop_front();
             }
@@ -513,14 +512,17 @@ fn prepare_making_rows(
                 if series.sessions[t].is_none() {
                     continue;
                 }
-                let p = &so_far.predictions[f][t];
+                let risk = so_far.risks[f][t];
                 let (view, signals) = &seen[f];
-                let fit = &so_far.fits[p.model.unwrap_or(0) as usize];
+                let fit = so_far
+                    .fits
+                    .last()
+                    .expect("the default model is always there");
                 emit(day_row(
                     dataset,
                     f,
                     t,
-                    p.risk,
+                    risk,
                     &cutoffs,
                     weights,
                     reasons(
@@ -1021,7 +1023,7 @@ impl Analysis {
             .map(|d| {
                 (0..self.dataset.features.len())
                     .filter(|&f| self.in_budget(f, d))
-                    .map(|f| self.run.predictions[f][d].risk)
+                    .map(|f| self.run.risks[f][d])
                     .collect()
             })
             .collect();
@@ -1135,12 +1137,12 @@ impl Analysis {
     /// Each input's push on the log-odds of feature `f`'s risk on day `t`, from the model
     /// that scored the day.
     pub fn contributions(&self, f: usize, t: usize) -> [f64; N_INPUTS] {
-        self.contributions_of(f, t, &self.model_input(f, t))
+        self.contributions_of(t, &self.model_input(f, t))
     }
 
     /// [`Analysis::contributions`] for the day's inputs `x`.
-    fn contributions_of(&self, f: usize, t: usize, x: &[f64; N_INPUTS]) -> [f64; N_INPUTS] {
-        let model = self.run.predictions[f][t].model.unwrap_or(0) as usize;
+    fn contributions_of(&self, t: usize, x: &[f64; N_INPUTS]) -> [f64; N_INPUTS] {
+        let model = self.run.fit_of_day[t] as usize;
         self.run.fits[model].predict(x).1
     }
 
@@ -1152,7 +1154,7 @@ impl Analysis {
     /// [`Analysis::reasons`] from the signals the model read that day.
     fn reasons_from(&self, f: usize, t: usize, signals: &Signals) -> Vec<String> {
         reasons(
-            &self.contributions_of(f, t, &input_vector(signals)),
+            &self.contributions_of(t, &input_vector(signals)),
             signals,
             self.model_cohort(f, t).as_deref(),
             self.degradations.active[f][t],
@@ -1202,7 +1204,7 @@ impl Analysis {
                     let days = d..(d + self.score_block_days()).min(dataset.days);
                     block = (days.clone(), self.model_signals_on(days));
                 }
-                let p = &self.run.predictions[f][d];
+                let risk = self.run.risks[f][d];
                 let mut reasons =
                     vec![format!("as of {} (the last complete day)", dataset.date(d))];
                 reasons.extend(self.reasons_from(f, d, &block.1[f][d - block.0.start]));
@@ -1210,9 +1212,9 @@ impl Analysis {
                     date,
                     hour: Some(hour),
                     feature,
-                    risk: p.risk,
-                    impact: weights.score(p.risk, sessions_7d(&dataset.features[f], d)),
-                    tier: cutoffs[d].tier(p.risk),
+                    risk: risk,
+                    impact: weights.score(risk, sessions_7d(&dataset.features[f], d)),
+                    tier: cutoffs[d].tier(risk),
                     reasons,
                 }
             } else {
@@ -1271,7 +1273,7 @@ impl Analysis {
                         dataset,
                         f,
                         t,
-                        run.predictions[f][t].risk,
+                        run.risks[f][t],
                         &cutoffs[t],
                         weights,
                         self.reasons_from(f, t, &signals[f][t - start]),
@@ -1318,7 +1320,7 @@ impl Analysis {
             .filter_map(|(f, series)| {
                 let latest = self.latest[f].as_ref()?;
                 let t = latest.day;
-                let p = &run.predictions[f][t];
+                let risk = run.risks[f][t];
                 let s = &latest.whole;
                 let model_signals = latest.model();
                 let x = input_vector(model_signals);
@@ -1326,18 +1328,18 @@ impl Analysis {
                 Some(FeatureStatus {
                     feature: series.name.clone(),
                     date: dataset.date(t),
-                    tier: cutoffs[t].tier(p.risk),
-                    previous_tier: previous.map(|d| cutoffs[d].tier(run.predictions[f][d].risk)),
-                    risk: p.risk,
+                    tier: cutoffs[t].tier(risk),
+                    previous_tier: previous.map(|d| cutoffs[d].tier(run.risks[f][d])),
+                    risk: risk,
                     risk_7d_ago: t
                         .checked_sub(7)
                         .filter(|w| series.sessions[*w].is_some())
-                        .map(|w| run.predictions[f][w].risk),
-                    impact: weights.score(p.risk, s.sessions_7d),
+                        .map(|w| run.risks[f][w]),
+                    impact: weights.score(risk, s.sessions_7d),
                     sessions_7d: s.sessions_7d,
                     usage_share: s.usage_share,
                     reasons: self.reasons_from(f, t, model_signals),
-                    contributions: contributions(&self.contributions_of(f, t, &x), model_signals),
+                    contributions: contributions(&self.contributions_of(t, &x), model_signals),
                     latency_p95_28d: series.latency_p95_ms[t.saturating_sub(27)..=t].to_vec(),
                 })
             })
@@ -1463,12 +1465,12 @@ fn model_card(
             break;
         }
         for f in 0..dataset.features.len() {
-            let p = &run.predictions[f][t];
+            let risk = run.risks[f][t];
             if eligible(valid, degradations, f, t) {
-                scores.push(p.risk);
+                scores.push(risk);
                 let label = degradations.label(f, t, horizon);
                 labels.push(label);
-                if cutoffs[t].tier(p.risk) == Tier::Investigate {
+                if cutoffs[t].tier(risk) == Tier::Investigate {
                     investigate.push(label);
                 }
             }

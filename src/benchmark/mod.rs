@@ -137,20 +137,14 @@ pub fn budget_tiers(
 /// configured alert budget (the engine's own tier rule, applied to these risks).
 fn walk_forward_scores(run: &WalkForward, analysis: &Analysis, config: &Config) -> Scores {
     let score: Vec<Vec<Option<f64>>> = run
-        .predictions
+        .risks
         .iter()
-        .map(|days| days.iter().map(|p| p.model.map(|_| p.risk)).collect())
+        .map(|days| days.iter().map(|risk| Some(*risk)).collect())
         .collect();
     let investigate = budget_tiers(&score, analysis, config);
-    let warm_up = run
-        .predictions
-        .iter()
-        .map(|days| {
-            days.iter()
-                .map(|p| p.model.is_none().then_some(p.risk))
-                .collect()
-        })
-        .collect();
+    // Every day has a risk (the shipped default model's until the first refit), so the
+    // run never warms up.
+    let warm_up = Vec::new();
     Scores {
         score,
         is_probability: true,
@@ -272,7 +266,6 @@ pub fn measure(scores: &Scores, analysis: &Analysis, data: &SynthData, horizon: 
     for f in 0..dataset.features.len() {
         for t in 0..dataset.days {
             if degradations.label_known_on(t, horizon) >= dataset.days
-                || analysis.run.predictions[f][t].model.is_none()
                 || !eligible(&analysis.valid, degradations, f, t)
             {
                 continue;
@@ -305,7 +298,7 @@ pub fn measure(scores: &Scores, analysis: &Analysis, data: &SynthData, horizon: 
         ) else {
             continue;
         };
-        if start == 0 || analysis.run.predictions[f][start - 1].model.is_none() {
+        if start == 0 {
             continue;
         }
         let first = (start.saturating_sub(horizon)..start)

@@ -102,17 +102,6 @@ pub struct FittedRiskModel {
     pub calibration: Option<(f64, f64)>,
 }
 
-/// The model's output for one feature and day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Prediction {
-    /// Probability that a degradation starts within the horizon.
-    pub risk: f64,
-    /// Index into [`WalkForward::fits`] of the model that scored this day. Each input's
-    /// push on the log-odds is not stored (it would be most of the memory per
-    /// feature-day): that model's `predict` on the day's inputs gives it when shown.
-    pub model: Option<u32>,
-}
-
 /// The penalised objective at a point, with what Newton's method reads there.
 struct Evaluation<const P: usize> {
     value: f64,
@@ -375,8 +364,13 @@ pub struct WalkForward {
     pub fits: Vec<FittedRiskModel>,
     /// Refits whose solver failed (the previous model kept scoring).
     pub failed_refits: usize,
-    /// Per feature, per day.
-    pub predictions: Vec<Vec<Prediction>>,
+    /// Per feature and day, the probability that a degradation starts within the
+    /// horizon.
+    pub risks: Vec<Vec<f64>>,
+    /// Per day, the index into `fits` of the model that scored every feature that day.
+    /// Each input's push on the log-odds is not stored (it would be most of the memory
+    /// per feature-day): that model's `predict` on the day's inputs gives it when shown.
+    pub fit_of_day: Vec<u32>,
 }
 
 /// Whether the example (feature, day) may be used to train or evaluate: its signals
@@ -558,8 +552,9 @@ pub fn walk_forward_with_progress(
 pub struct ScoredDay<'a> {
     /// The fits so far (`fits[0]` is the shipped default model).
     pub fits: &'a [FittedRiskModel],
-    /// Per feature, the predictions of every day up to the one just scored.
-    pub predictions: &'a [Vec<Prediction>],
+    /// Per feature, the risks of every day up to the one just scored (the last fit
+    /// scored that day).
+    pub risks: &'a [Vec<f64>],
 }
 
 /// The inputs of every feature on one day, and whether each one's signals exist.
@@ -599,7 +594,8 @@ pub fn walk_forward_by_day(
 ) -> WalkForward {
     let horizon = params.horizon;
     let mut fits: Vec<FittedRiskModel> = Vec::new();
-    let mut predictions: Vec<Vec<Prediction>> = vec![Vec::with_capacity(days); features];
+    let mut risks: Vec<Vec<f64>> = vec![Vec::with_capacity(days); features];
+    let mut fit_of_day: Vec<u32> = Vec::with_capacity(days);
     let retrain_every = params.retrain_every.max(1);
     let default = FittedRiskModel::default_model();
     fits.push(default.clone());
@@ -693,17 +689,15 @@ pub fn walk_forward_by_day(
                 };
                 raw_log_odds.push((f, t, raw));
             }
-            predictions[f].push(Prediction {
-                risk,
-                model: Some((fits.len() - 1) as u32),
-            });
+            risks[f].push(risk);
         }
+        fit_of_day.push((fits.len() - 1) as u32);
         scored(
             t,
             &today,
             ScoredDay {
                 fits: &fits,
-                predictions: &predictions,
+                risks: &risks,
             },
         );
         if next_day <= t {
@@ -712,7 +706,8 @@ pub fn walk_forward_by_day(
     }
     WalkForward {
         fits,
-        predictions,
+        risks,
+        fit_of_day,
         failed_refits,
     }
 }
