@@ -230,7 +230,42 @@ pub fn RankingTable(
             />
             <span class="muted" aria-live="polite">{move || format!("{} of {} features", shown(), total())}</span>
         </div>
-        <div class="table-wrap">
+        {move || {
+            let nothing = shown() == 0 && total() > 0;
+            nothing.then(|| {
+                let what = view.with(|v| {
+                    let mut parts = Vec::new();
+                    if let Some(tier) = v.tier_filter {
+                        parts.push(format!("in the {} tier", tier.as_str()));
+                    }
+                    if !v.text_filter.trim().is_empty() {
+                        parts.push(format!("matching \"{}\"", v.text_filter.trim()));
+                    }
+                    parts.join(" and ")
+                });
+                view! {
+                    <div class="empty-state" role="status" data-testid="no-match">
+                        <p>{format!("No feature is {what}: none of the {} features matches the filter.", total())}</p>
+                        <p>
+                            "Choose another tier or search, or "
+                            <button
+                                data-testid="clear-filter"
+                                on:click=move |_| view.update(|v| {
+                                    v.tier_filter = None;
+                                    v.text_filter.clear();
+                                })
+                            >
+                                "Clear the filter"
+                            </button>
+                            " to see every feature again."
+                        </p>
+                    </div>
+                }
+            })
+        }}
+        // The table stays mounted while nothing matches (its rows follow the filter), but
+        // an empty table says nothing, so it is hidden.
+        <div class="table-wrap" hidden=move || shown() == 0>
             <table class="ranking" data-testid="ranking">
                 <caption>"Features by priority: tier, then Impact Score. Select a row (or press Enter on it) to open the feature."</caption>
                 <thead>
