@@ -233,19 +233,21 @@ pub fn RankingTable(
         {move || {
             let nothing = shown() == 0 && total() > 0;
             nothing.then(|| {
-                let what = view.with(|v| {
-                    let mut parts = Vec::new();
-                    if let Some(tier) = v.tier_filter {
-                        parts.push(format!("in the {} tier", tier.as_str()));
+                let said = view.with(|v| {
+                    let search = v.text_filter.trim();
+                    let of = format!("No feature of {}", total());
+                    match (v.tier_filter, search.is_empty()) {
+                        (Some(tier), true) => format!("{of} is in the {} tier.", tier.as_str()),
+                        (Some(tier), false) => format!(
+                            "{of} in the {} tier matches the search \"{search}\".",
+                            tier.as_str()
+                        ),
+                        (None, _) => format!("{of} matches the search \"{search}\"."),
                     }
-                    if !v.text_filter.trim().is_empty() {
-                        parts.push(format!("matching \"{}\"", v.text_filter.trim()));
-                    }
-                    parts.join(" and ")
                 });
                 view! {
                     <div class="empty-state" role="status" data-testid="no-match">
-                        <p>{format!("No feature is {what}: none of the {} features matches the filter.", total())}</p>
+                        <p>{said}</p>
                         <p>
                             "Choose another tier or search, or "
                             <button
