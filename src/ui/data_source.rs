@@ -161,7 +161,7 @@ fn columns_table(
 ) -> impl IntoView {
     view! {
         <div class="table-wrap">
-            <table class="plain" data-testid=format!("columns-{}", file.trim_end_matches(".csv"))>
+            <table class="plain columns" data-testid=format!("columns-{}", file.trim_end_matches(".csv"))>
                 <caption><code>{file}</code></caption>
                 <thead><tr>
                     <th scope="col">"Column"</th><th scope="col">"Required"</th>
