@@ -450,6 +450,68 @@ pub fn series_chart(name: &str, points: &[SeriesPoint], summary: &SeriesSummary)
         )
 }
 
+/// What to say instead of a chart that would have nothing to draw: bare axes tell a
+/// person nothing, a sentence tells them why. Each returns None when its chart has data.
+pub mod empty {
+    use super::*;
+
+    /// A risk series with no day scored.
+    pub fn risk(detail: &FeatureDetail) -> Option<String> {
+        detail.risk.iter().all(Option::is_none).then(|| {
+            format!(
+                "No day of {} has a risk yet, so there is no risk over time to draw.",
+                detail.feature
+            )
+        })
+    }
+
+    /// Contributions too small to draw (the bars start at 0.01 in log-odds).
+    pub fn contributions(contributions: &[Contribution]) -> Option<String> {
+        contributions
+            .iter()
+            .all(|c| c.log_odds.abs() < 0.01)
+            .then(|| {
+                "No signal moves today's risk by a visible amount (signals need a few weeks of the feature's history), so there is nothing to chart.".to_string()
+            })
+    }
+
+    /// Calibration with no evaluated feature-day.
+    pub fn calibration(bins: &[CalibrationBin]) -> Option<String> {
+        bins.iter().all(|b| b.count == 0).then(|| {
+            "No calibration to draw yet: no scored feature-day has a known outcome.".to_string()
+        })
+    }
+
+    /// Lead times with no warned degradation.
+    pub fn lead_time(lead_days: &[usize], evaluated: usize) -> Option<String> {
+        lead_days.is_empty().then(|| {
+            if evaluated == 0 {
+                "No lead time to draw yet: no past degradation could be checked for a warning."
+                    .to_string()
+            } else {
+                format!(
+                    "No lead time to draw: none of the {} checked was warned in the investigate tier a day or more ahead.",
+                    crate::insights::counted(evaluated, "degradation", "degradations")
+                )
+            }
+        })
+    }
+
+    /// A series without a value.
+    pub fn series(points: &[SeriesPoint]) -> Option<String> {
+        points.iter().all(|p| p.value.is_none()).then(|| {
+            if points.is_empty() {
+                "The series has no rows, so there is nothing to chart.".to_string()
+            } else {
+                format!(
+                    "All {} rows of the series are gaps (no value), so there is nothing to chart.",
+                    points.len()
+                )
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -507,6 +569,43 @@ mod tests {
     }
 
     #[test]
+    fn charts_without_data_say_why_in_a_sentence_instead() {
+        let bin = |count| CalibrationBin {
+            from: 0.0,
+            to: 0.1,
+            count,
+            mean_predicted: 0.05,
+            observed_rate: 0.0,
+        };
+        assert!(empty::calibration(&[]).is_some());
+        assert!(empty::calibration(&[bin(0), bin(0)]).is_some());
+        assert!(empty::calibration(&[bin(0), bin(3)]).is_none());
+        let none_checked = empty::lead_time(&[], 0).unwrap();
+        let none_warned = empty::lead_time(&[], 4).unwrap();
+        assert!(none_warned.contains("4 degradations"), "{none_warned}");
+        assert_ne!(none_checked, none_warned);
+        assert!(empty::lead_time(&[2], 4).is_none());
+        let contribution = |log_odds| Contribution {
+            signal: "latency_z",
+            log_odds,
+            description: None,
+        };
+        assert!(empty::contributions(&[]).is_some());
+        assert!(empty::contributions(&[contribution(0.0), contribution(-0.004)]).is_some());
+        assert!(empty::contributions(&[contribution(0.0), contribution(0.2)]).is_none());
+        let point = |value| SeriesPoint {
+            timestamp: "t".into(),
+            value,
+            value_text: String::new(),
+        };
+        assert!(empty::series(&[]).is_some());
+        assert!(empty::series(&[point(None), point(None)])
+            .unwrap()
+            .contains("2 rows"));
+        assert!(empty::series(&[point(None), point(Some(1.0))]).is_none());
+    }
+
+    #[test]
     fn a_feature_chart_names_its_deploys_incidents_and_level_shifts() {
         use crate::report::prepare;
         use crate::synth::{generate, SynthParams};
@@ -540,5 +639,9 @@ mod tests {
         assert_eq!(values.len(), detail.dates.len());
         let names: Vec<&str> = series.iter().filter_map(|s| s["name"].as_str()).collect();
         assert!(names.contains(&"expected range"));
+        assert!(empty::risk(&detail).is_none());
+        let mut unscored = detail.clone();
+        unscored.risk.iter_mut().for_each(|r| *r = None);
+        assert!(empty::risk(&unscored).is_some());
     }
 }

@@ -1212,7 +1212,7 @@ impl Analysis {
                     date,
                     hour: Some(hour),
                     feature,
-                    risk: risk,
+                    risk,
                     impact: weights.score(risk, sessions_7d(&dataset.features[f], d)),
                     tier: cutoffs[d].tier(risk),
                     reasons,
@@ -1330,7 +1330,7 @@ impl Analysis {
                     date: dataset.date(t),
                     tier: cutoffs[t].tier(risk),
                     previous_tier: previous.map(|d| cutoffs[d].tier(run.risks[f][d])),
-                    risk: risk,
+                    risk,
                     risk_7d_ago: t
                         .checked_sub(7)
                         .filter(|w| series.sessions[*w].is_some())
@@ -1517,7 +1517,7 @@ fn model_card(
         retrain_every_days: config.model.retrain_every,
         fits: run.fits.len() - 1,
         first_fit: run.fits.get(1).map(|m| dataset.date(m.fitted_on)),
-        default_and_learned: default_and_learned(dataset, run, config),
+        default_and_learned: default_and_learned(dataset, run, valid, degradations, config),
         tier_rule: tier_rule(&config.tiers, cutoffs.last().unwrap_or(&RiskCutoffs::NONE)),
         label_source: degradations.source,
         evaluated_rows: labels.len(),
@@ -1564,8 +1564,15 @@ fn model_card(
     }
 }
 
-/// How much of the latest model is the default and how much was learned, in words.
-fn default_and_learned(dataset: &Dataset, run: &WalkForward, config: &Config) -> String {
+/// How much of the latest model is the default and how much was learned, in words; or,
+/// when there was no refit, why not and when the first could come.
+fn default_and_learned(
+    dataset: &Dataset,
+    run: &WalkForward,
+    valid: &[Vec<bool>],
+    degradations: &Degradations,
+    config: &Config,
+) -> String {
     let latest = run.fits.last().expect("the default model is always there");
     let learned = (latest.learned_share * 100.0).round();
     let failed = if run.failed_refits > 0 {
@@ -1577,9 +1584,12 @@ fn default_and_learned(dataset: &Dataset, run: &WalkForward, config: &Config) ->
         String::new()
     };
     if run.fits.len() == 1 {
-        format!(
-            "The risk comes from the default model alone: no label of this data was known yet at any refit.{failed}"
-        )
+        if run.failed_refits > 0 {
+            return format!(
+                "The risk comes from the shipped default model alone: no refit on this data succeeded.{failed}"
+            );
+        }
+        no_refit_yet(dataset, valid, degradations, config)
     } else {
         format!(
             "The latest model is {:.0}% the shipped default and {learned:.0}% learned from this data (fitted on {} on {} feature-days with a known label, {} of them followed by a degradation; the prior on the default weighs about {:.0} degradations).{failed}",
@@ -1590,6 +1600,70 @@ fn default_and_learned(dataset: &Dataset, run: &WalkForward, config: &Config) ->
             config.model.prior_strength,
         )
     }
+}
+
+/// Why no refit was made yet, with the data's own figures: a refit learns from
+/// feature-days whose signals exist and whose outcome is known, and refits come every
+/// `retrain_every` days, so data shorter than that is scored by the shipped default alone.
+fn no_refit_yet(
+    dataset: &Dataset,
+    valid: &[Vec<bool>],
+    degradations: &Degradations,
+    config: &Config,
+) -> String {
+    use crate::analysis::signals::{BASELINE_GAP, BASELINE_MIN_PRESENT};
+    let model = &config.model;
+    let days = dataset.days;
+    // The first day with signals: this data's own, or, when none has any yet, the
+    // earliest a series without gaps could have.
+    let first_signals = (0..days).find(|&t| {
+        (0..dataset.features.len()).any(|f| crate::model::eligible(valid, degradations, f, t))
+    });
+    let earliest = BASELINE_GAP as usize + BASELINE_MIN_PRESENT - 1;
+    let signals_day = first_signals.unwrap_or(earliest);
+    let known = degradations.label_known_on(signals_day, model.horizon);
+    let every = model.retrain_every.max(1);
+    let first_refit = known.max(1).div_ceil(every) * every;
+    if first_refit < days {
+        // Refits were due but had nothing to learn from (every day with signals was
+        // already in a degradation).
+        return format!(
+            "The risk comes from the shipped default model alone: no refit had a day to learn from whose signals exist and whose outcome is known. This data has {} and {} so far.",
+            counted(days, "day", "days"),
+            counted(degradations.count(), "degradation", "degradations"),
+        );
+    }
+    let signals = match first_signals {
+        Some(t) => format!(
+            "Here the first day with signals is {} (day {})",
+            dataset.date(t),
+            t + 1
+        ),
+        None => format!(
+            "No day has signals yet: they need a baseline of at least {BASELINE_MIN_PRESENT} days with data, ending {BASELINE_GAP} days before the day, so they start on day {} at the earliest",
+            earliest + 1
+        ),
+    };
+    let confirm = if degradations.known_after > 0 {
+        format!(
+            ", plus {} to confirm a breach",
+            counted(degradations.known_after, "day", "days")
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "No refit was possible yet: this data has {} ({} to {}), and the first refit needs {}. A refit learns from days whose signals exist and whose outcome is known. {signals}; a day's outcome (whether a degradation starts within {}) is known {} later{confirm}, and refits come every {}. Until then the shipped default model scores every day; {} of this data {} known so far.",
+        counted(days, "day", "days"),
+        dataset.start,
+        dataset.end(),
+        first_refit + 1,
+        counted(model.horizon, "day", "days"),
+        counted(model.horizon, "day", "days"),
+        counted(every, "day", "days"),
+        counted(degradations.count(), "degradation", "degradations"),
+        if degradations.count() == 1 { "is" } else { "are" },
+    )
 }
 
 /// The tier rule, in words, with the last day's cut-offs.

@@ -4,6 +4,7 @@
 //! validates row by row: a bad cell is reported with its file, line and column, the row
 //! is skipped, and reading goes on, so a messy export still yields its good rows.
 
+use super::contract::{column_names, Column, HeaderFound, EVENTS_COLUMNS, TELEMETRY_COLUMNS};
 use super::dataset::{CohortValues, Values};
 use super::limits::{
     self, Limited, MAX_COHORT_CHARS, MAX_EVENT_ROWS, MAX_FEATURES, MAX_FEATURE_CHARS,
@@ -34,25 +35,6 @@ pub struct ParsedEvents {
     pub ignored_columns: Vec<String>,
 }
 
-const TELEMETRY_REQUIRED: [&str; 5] = [
-    "date",
-    "feature",
-    "sessions",
-    "latency_p95_ms",
-    "crash_rate",
-];
-const TELEMETRY_OPTIONAL: [&str; 7] = [
-    "latency_p50_ms",
-    "error_rate",
-    "feedback_score",
-    "feedback_count",
-    "platform",
-    "app_version",
-    "region",
-];
-const EVENTS_REQUIRED: [&str; 4] = ["timestamp", "feature", "kind", "title"];
-const EVENTS_OPTIONAL: [&str; 2] = ["severity", "end"];
-
 /// The header of a file: where each named column is, and which columns are ignored.
 pub(super) struct Header {
     file: String,
@@ -62,11 +44,11 @@ pub(super) struct Header {
 }
 
 impl Header {
+    /// Reads the header of a file whose columns are `columns` (a table of the contract).
     fn read<R: Read>(
         file: &str,
         reader: &mut csv::Reader<R>,
-        required: &[&str],
-        optional: &[&str],
+        columns: &[Column],
     ) -> Result<Self, IngestError> {
         let record = reader.headers().map_err(|e| read_failure(file, 1, &e))?;
         if record.is_empty() || (record.len() == 1 && record[0].trim().is_empty()) {
@@ -79,20 +61,21 @@ impl Header {
         for (i, name) in names.iter().enumerate() {
             index.entry(name.clone()).or_insert(i);
         }
-        let missing: Vec<String> = required
-            .iter()
-            .filter(|name| !index.contains_key(**name))
-            .map(|name| name.to_string())
+        let missing: Vec<String> = column_names(columns, true)
+            .into_iter()
+            .filter(|name| !index.contains_key(*name))
+            .map(str::to_string)
             .collect();
         if !missing.is_empty() {
             return Err(IngestError::MissingColumns {
                 file: file.to_string(),
+                found: Box::new(HeaderFound::of(&names, &missing)),
                 missing,
             });
         }
         let ignored = names
             .iter()
-            .filter(|n| !required.contains(&n.as_str()) && !optional.contains(&n.as_str()))
+            .filter(|n| !columns.iter().any(|c| c.name == n.as_str()))
             .cloned()
             .collect();
         Ok(Header {
@@ -367,7 +350,7 @@ pub(super) fn read_telemetry_rows<R: Read>(
     mut take: impl FnMut(&Header, TelemetryRow<'_>) -> Result<(), IngestError>,
 ) -> Result<TelemetryRows, IngestError> {
     let mut reader = reader_for(input);
-    let header = Header::read(file, &mut reader, &TELEMETRY_REQUIRED, &TELEMETRY_OPTIONAL)?;
+    let header = Header::read(file, &mut reader, &TELEMETRY_COLUMNS)?;
     let has_cohorts = COHORT_DIMENSIONS.iter().any(|c| header.has(c));
     let mut problems = Vec::new();
     let mut valid_rows = 0;
@@ -619,7 +602,7 @@ fn periods(
 /// Reads events.csv. `file` names the file in messages.
 pub fn parse_events<R: Read>(file: &str, input: R) -> Result<ParsedEvents, IngestError> {
     let mut reader = reader_for(input);
-    let header = Header::read(file, &mut reader, &EVENTS_REQUIRED, &EVENTS_OPTIONAL)?;
+    let header = Header::read(file, &mut reader, &EVENTS_COLUMNS)?;
     let mut records = Vec::new();
     let mut problems = Vec::new();
     for_each_row(
@@ -831,8 +814,72 @@ mod tests {
         let err = parse_telemetry("t.csv", "date,feature,sessions\n".as_bytes()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "t.csv: line 1: missing required column(s): latency_p95_ms, crash_rate"
+            "t.csv: line 1: missing required column(s): latency_p95_ms, crash_rate; the header has 3 columns: 'date', 'feature', 'sessions'"
         );
+    }
+
+    /// The message of a file refused for its header.
+    fn refusal(text: &str) -> String {
+        let telemetry = parse_telemetry("t.csv", text.as_bytes()).unwrap_err();
+        assert!(
+            matches!(telemetry, IngestError::MissingColumns { .. }),
+            "{telemetry}"
+        );
+        telemetry.to_string()
+    }
+
+    #[test]
+    fn a_header_split_by_another_separator_is_named_with_what_was_found() {
+        let message =
+            refusal("date;feature;sessions;latency_p95_ms;crash_rate\n2026-01-01;a;1;1;0\n");
+        assert!(message.starts_with("t.csv: line 1: missing required column(s): date, feature, sessions, latency_p95_ms, crash_rate"), "{message}");
+        assert!(
+            message.contains("1 column: 'date;feature;sessions;latency_p95_ms;crash_rate'"),
+            "{message}"
+        );
+        assert!(message.contains("separated by ';'"), "{message}");
+        assert!(message.contains("comma-separated"), "{message}");
+        let message = refusal("date\tfeature\tsessions\tlatency_p95_ms\tcrash_rate\n");
+        assert!(message.contains("separated by tabs"), "{message}");
+        assert!(!message.chars().any(char::is_control), "{message}");
+        // Events are read with the same header rules.
+        let events = parse_events("e.csv", "timestamp;feature;kind;title\n".as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            events.starts_with("e.csv: line 1: missing required column(s): timestamp, feature, kind, title; the header has 1 column: 'timestamp;feature;kind;title'"),
+            "{events}"
+        );
+        assert!(events.contains("separated by ';'"), "{events}");
+    }
+
+    #[test]
+    fn names_are_matched_exactly_after_trimming_and_near_misses_are_named() {
+        // Spaces around names (quoted or not) and one byte order mark are accepted.
+        let text = "\u{feff} date ,\" feature\",sessions , latency_p95_ms,crash_rate\n2026-01-01,a,1,1,0\n";
+        let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+        assert_eq!(parsed.records.len(), 1, "{:?}", parsed.problems);
+        // Another case, or spaces inside a name, is not the contract's column.
+        let message =
+            refusal("Date,Feature,Sessions,Latency P95 ms,crash_rate\n2026-01-01,a,1,1,0\n");
+        assert!(message.starts_with("t.csv: line 1: missing required column(s): date, feature, sessions, latency_p95_ms;"), "{message}");
+        assert!(
+            message.contains("'Date', 'Feature', 'Sessions', 'Latency P95 ms', 'crash_rate'"),
+            "{message}"
+        );
+        assert!(message.contains("'Date' as date"), "{message}");
+        assert!(
+            message.contains("'Latency P95 ms' as latency_p95_ms"),
+            "{message}"
+        );
+        assert!(!message.contains("separated"), "{message}");
+        // A second byte order mark stays in the first name: it is said, escaped.
+        let message = refusal("\u{feff}\u{feff}date,feature,sessions,latency_p95_ms,crash_rate\n");
+        assert!(message.contains("byte order mark"), "{message}");
+        assert!(message.contains("'\\u{feff}date' as date"), "{message}");
+        let message =
+            refusal("\u{ef}\u{bb}\u{bf}date,feature,sessions,latency_p95_ms,crash_rate\n");
+        assert!(message.contains("byte order mark"), "{message}");
     }
 
     #[test]

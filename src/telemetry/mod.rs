@@ -6,11 +6,16 @@
 //! a file without the required columns is refused as a whole. Nothing here touches the
 //! file system: readers take `impl Read`, so the browser and the command line share them.
 
+mod contract;
 mod csv_io;
 mod dataset;
 pub mod limits;
 mod stream;
 
+pub use contract::{
+    column_names, events_template, telemetry_template, Column, HeaderFound, EVENTS_COLUMNS,
+    SERIES_COLUMNS, TELEMETRY_COLUMNS,
+};
 pub use csv_io::{
     parse_events, parse_telemetry, write_events_csv, write_telemetry_csv, ParsedEvents,
     ParsedTelemetry,
@@ -173,8 +178,13 @@ impl fmt::Display for Problem {
 /// Why a whole file was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IngestError {
-    #[error("{file}: line 1: missing required column(s): {}", missing.join(", "))]
-    MissingColumns { file: String, missing: Vec<String> },
+    /// A header without a required column; `found` says what it held instead.
+    #[error("{file}: line 1: missing required column(s): {}{found}", missing.join(", "))]
+    MissingColumns {
+        file: String,
+        missing: Vec<String>,
+        found: Box<HeaderFound>,
+    },
     #[error("{file}: line {line}: {message}")]
     Unreadable {
         file: String,

@@ -4,7 +4,7 @@
 //! Unlike telemetry, a series is read strictly: online scoring needs every row in order,
 //! so the first bad row stops the reading with its file, line and column.
 
-use super::{IngestError, Problem, MAX_SERIES_ROWS};
+use super::{HeaderFound, IngestError, Problem, MAX_SERIES_ROWS, SERIES_COLUMNS};
 use std::io::Read;
 
 /// One row of a series. The timestamp is kept as written; an empty value is a gap.
@@ -24,15 +24,22 @@ pub fn parse_series<R: Read>(file: &str, input: R) -> Result<Vec<SeriesPoint>, I
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
+    if header.iter().all(String::is_empty) {
+        return Err(IngestError::Empty {
+            file: file.to_string(),
+        });
+    }
     let find = |name: &str| header.iter().position(|h| h == name);
-    let (Some(ts), Some(val)) = (find("timestamp"), find("value")) else {
-        let missing = ["timestamp", "value"]
+    let [timestamp_column, value_column] = SERIES_COLUMNS;
+    let (Some(ts), Some(val)) = (find(timestamp_column), find(value_column)) else {
+        let missing: Vec<String> = SERIES_COLUMNS
             .into_iter()
             .filter(|c| find(c).is_none())
             .map(String::from)
             .collect();
         return Err(IngestError::MissingColumns {
             file: file.to_string(),
+            found: Box::new(HeaderFound::of(&header, &missing)),
             missing,
         });
     };
@@ -136,8 +143,15 @@ mod tests {
         let err = parse_series("s.csv", "time,value\n".as_bytes()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "s.csv: line 1: missing required column(s): timestamp"
+            "s.csv: line 1: missing required column(s): timestamp; the header has 2 columns: 'time', 'value'"
         );
+        let err = parse_series("s.csv", "timestamp;value\n2014-04-01;1\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "s.csv: line 1: missing required column(s): timestamp, value; the header has 1 column: 'timestamp;value'; the header looks separated by ';' — files must be comma-separated"
+        );
+        let err = parse_series("s.csv", "".as_bytes()).unwrap_err();
+        assert!(matches!(err, IngestError::Empty { .. }), "{err}");
     }
 
     #[test]

@@ -9,7 +9,9 @@ use charming::{Chart, WasmRenderer};
 use leptos::html::Div;
 use leptos::prelude::*;
 
-/// A chart with its caption. `alt` says in words what the chart shows.
+/// A chart with its caption. `alt` says in words what the chart shows. When the chart
+/// would have nothing to draw, `empty` says so (see `crate::charts::empty`), and the
+/// sentence is shown instead of bare axes.
 #[component]
 pub fn ChartView(
     /// Unique element id (also the PNG file's name).
@@ -17,7 +19,16 @@ pub fn ChartView(
     chart: Chart,
     alt: String,
     #[prop(default = 280)] height: u32,
+    #[prop(default = None)] empty: Option<String>,
 ) -> impl IntoView {
+    if let Some(sentence) = empty {
+        return view! {
+            <figure class="chart">
+                <p class="chart-empty muted" data-testid="chart-empty">{sentence}</p>
+            </figure>
+        }
+        .into_any();
+    }
     let state = expect_context::<AppState>();
     let node = NodeRef::<Div>::new();
     let render_id = id.clone();
@@ -81,4 +92,5 @@ pub fn ChartView(
             </figcaption>
         </figure>
     }
+    .into_any()
 }

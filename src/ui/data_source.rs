@@ -136,6 +136,7 @@ pub fn DataPanel() -> impl IntoView {
             </div>
         </section>
         <super::kept::KeptPanel/>
+        <ContractColumns/>
         <section aria-labelledby="synth-title">
             <h2 id="synth-title">"Other data"</h2>
             <div class="inline-form">
@@ -149,6 +150,73 @@ pub fn DataPanel() -> impl IntoView {
                 <button data-testid="generate" on:click=generate_now>"Generate a synthetic dataset"</button>
             </div>
             <p><button on:click=move |_| load_bundled(state)>"Back to the bundled dataset"</button></p>
+        </section>
+    }
+}
+
+/// One file's columns, from the core's table of the data contract (the readers take their
+/// required columns from the same table).
+fn columns_table(
+    file: &'static str,
+    columns: &'static [crate::telemetry::Column],
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="plain columns" data-testid=format!("columns-{}", file.trim_end_matches(".csv"))>
+                <caption><code>{file}</code></caption>
+                <thead><tr>
+                    <th scope="col">"Column"</th><th scope="col">"Required"</th>
+                    <th scope="col">"Written as"</th><th scope="col">"Meaning"</th>
+                    <th scope="col">"Unit"</th>
+                </tr></thead>
+                <tbody>
+                    {columns.iter().map(|c| view! {
+                        <tr class:required=c.required>
+                            <th scope="row"><code>{c.name}</code></th>
+                            <td>{if c.required { "required" } else { "optional" }}</td>
+                            <td>{c.format}</td>
+                            <td>{c.meaning}</td>
+                            <td>{c.unit}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The data contract's columns of telemetry.csv and events.csv, and templates of both to
+/// download (made by the core, which checks that they read without a problem).
+#[component]
+fn ContractColumns() -> impl IntoView {
+    use crate::telemetry::{
+        events_template, telemetry_template, EVENTS_COLUMNS, TELEMETRY_COLUMNS,
+    };
+    let state = expect_context::<AppState>();
+    let offer = move |name: &str, text: String| {
+        if let Err(e) = browser::download_text(name, "text/csv", &text) {
+            state
+                .load_error
+                .set(Some(format!("The template could not be downloaded: {e}.")));
+        }
+    };
+    view! {
+        <section aria-labelledby="contract-title" data-testid="contract">
+            <h2 id="contract-title">"The columns your files need"</h2>
+            <p>"Comma-separated, UTF-8, with a header row; columns in any order. A required column must be filled in every row; an empty optional cell is a missing value. A period with no row for a feature is a gap, not a zero."</p>
+            {columns_table("telemetry.csv", &TELEMETRY_COLUMNS)}
+            <p class="muted small">"With the cohort columns, the rows of one period and feature are its cohorts, combined weighted by sessions."</p>
+            {columns_table("events.csv", &EVENTS_COLUMNS)}
+            <p>
+                "Start from a template: two features over a week, with deploys and an incident. "
+                <button data-testid="template-telemetry" on:click=move |_| offer("telemetry.csv", telemetry_template())>
+                    "Download a telemetry.csv template"
+                </button>
+                " "
+                <button data-testid="template-events" on:click=move |_| offer("events.csv", events_template())>
+                    "Download an events.csv template"
+                </button>
+            </p>
         </section>
     }
 }

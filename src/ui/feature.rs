@@ -4,7 +4,7 @@
 use super::chart::ChartView;
 use super::engine;
 use super::{AppState, Shared};
-use crate::charts::{contributions_chart, metric_chart, risk_chart};
+use crate::charts::{contributions_chart, empty, metric_chart, risk_chart};
 use crate::detail::FeatureDetail;
 use crate::engine::{Reply, Request};
 use crate::insights::{counted, human_count};
@@ -194,11 +194,12 @@ fn render(
                 chart=contributions_chart(&detail.contributions)
                 alt="Each signal's push on today's risk, in log-odds; the list above says the same in words.".to_string()
                 height=320
+                empty=empty::contributions(&detail.contributions)
             />
         </section>
         <section aria-labelledby="risk-title">
             <h2 id="risk-title">"Risk over time"</h2>
-            <ChartView id=format!("chart-{slug}-risk") chart=risk_chart(&detail, &cutoffs) alt=risk_alt/>
+            <ChartView id=format!("chart-{slug}-risk") chart=risk_chart(&detail, &cutoffs) alt=risk_alt empty=empty::risk(&detail)/>
         </section>
         <section aria-labelledby="metrics-title">
             <h2 id="metrics-title">"Metrics"</h2>
@@ -221,7 +222,13 @@ fn render(
                 }
             }
             <h3>"Recent events"</h3>
-            <ul>{events.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+            {if events.is_empty() {
+                view! { <p class="muted" data-testid="no-events">"No deploys or incidents recorded for this feature."</p> }.into_any()
+            } else {
+                view! {
+                    <ul data-testid="events">{events.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+                }.into_any()
+            }}
         </section>
     }
     .into_any()

@@ -3,7 +3,7 @@
 
 use super::chart::ChartView;
 use super::Shared;
-use crate::charts::{calibration_chart, lead_time_chart};
+use crate::charts::{calibration_chart, empty, lead_time_chart};
 use crate::insights::counted;
 use crate::report::Report;
 use leptos::prelude::*;
@@ -58,17 +58,32 @@ pub fn BacktestTable(
 #[component]
 pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
     let c = &report.model_card;
+    // Without a refit or an evaluated day, the card says so rather than print empty
+    // figures; why there was no refit is the core's sentence below (default_and_learned).
     let refits = match c.first_fit {
-        Some(first) => format!("{}, the first on {first}", counted(c.fits, "refit", "refits")),
-        None => "no refit yet: no degradation's label was known early enough, so the shipped model scored every day".to_string(),
+        Some(first) => format!(
+            "{}, the first on {first}",
+            counted(c.fits, "refit", "refits")
+        ),
+        None => "no refit yet".to_string(),
+    };
+    let measured = if c.evaluated_rows == 0 {
+        format!(
+            "No figure below can be measured yet: a day's outcome is known only {} days later, and no scored feature-day's outcome is known.",
+            c.horizon_days
+        )
+    } else {
+        format!(
+            "Every figure below is measured on those walk-forward scores ({}, {} followed by a degradation within {} days).",
+            counted(c.evaluated_rows, "feature-day", "feature-days"),
+            c.evaluated_positives,
+            c.horizon_days,
+        )
     };
     let trained = format!(
-        "A logistic regression over {} that starts from a shipped default model and is refitted every {} days on this data's known degradations ({refits}). Each day is scored by the latest model fitted on or before it, using only degradations that were already known then; every figure below is measured on those walk-forward scores ({}, {} followed by a degradation within {} days).",
+        "A logistic regression over {} that starts from a shipped default model and is refitted every {} days on this data's known degradations ({refits}). Each day is scored by the latest model fitted on or before it, using only degradations that were already known then. {measured}",
         counted(crate::model::features::N_INPUTS, "signal", "signals"),
         c.retrain_every_days,
-        counted(c.evaluated_rows, "feature-day", "feature-days"),
-        c.evaluated_positives,
-        c.horizon_days,
     );
     let label_source = c.label_source.describe(&report.config.slo);
     let label_notes = c.label_notes.clone();
@@ -109,8 +124,14 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
                 id="chart-calibration".to_string()
                 chart=calibration_chart(&c.calibration)
                 alt=format!("Predicted against observed degradation rates per risk band; expected calibration error {}.", figure(c.expected_calibration_error, 3))
+                empty=empty::calibration(&c.calibration)
             />
-            <ChartView id="chart-lead-time".to_string() chart=lead_time_chart(&lead.lead_days, c.horizon_days) alt=lead_alt/>
+            <ChartView
+                id="chart-lead-time".to_string()
+                chart=lead_time_chart(&lead.lead_days, c.horizon_days)
+                alt=lead_alt
+                empty=empty::lead_time(&lead.lead_days, lead.evaluated)
+            />
         </section>
         <section aria-labelledby="coef-title">
             <h2 id="coef-title">"What the model learned"</h2>

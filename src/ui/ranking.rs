@@ -230,7 +230,44 @@ pub fn RankingTable(
             />
             <span class="muted" aria-live="polite">{move || format!("{} of {} features", shown(), total())}</span>
         </div>
-        <div class="table-wrap">
+        {move || {
+            let nothing = shown() == 0 && total() > 0;
+            nothing.then(|| {
+                let said = view.with(|v| {
+                    let search = v.text_filter.trim();
+                    let of = format!("No feature of {}", total());
+                    match (v.tier_filter, search.is_empty()) {
+                        (Some(tier), true) => format!("{of} is in the {} tier.", tier.as_str()),
+                        (Some(tier), false) => format!(
+                            "{of} in the {} tier matches the search \"{search}\".",
+                            tier.as_str()
+                        ),
+                        (None, _) => format!("{of} matches the search \"{search}\"."),
+                    }
+                });
+                view! {
+                    <div class="empty-state" role="status" data-testid="no-match">
+                        <p>{said}</p>
+                        <p>
+                            "Choose another tier or search, or "
+                            <button
+                                data-testid="clear-filter"
+                                on:click=move |_| view.update(|v| {
+                                    v.tier_filter = None;
+                                    v.text_filter.clear();
+                                })
+                            >
+                                "Clear the filter"
+                            </button>
+                            " to see every feature again."
+                        </p>
+                    </div>
+                }
+            })
+        }}
+        // The table stays mounted while nothing matches (its rows follow the filter), but
+        // an empty table says nothing, so it is hidden.
+        <div class="table-wrap" hidden=move || shown() == 0>
             <table class="ranking" data-testid="ranking">
                 <caption>"Features by priority: tier, then Impact Score. Select a row (or press Enter on it) to open the feature."</caption>
                 <thead>

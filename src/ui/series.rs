@@ -5,7 +5,7 @@
 
 use super::chart::ChartView;
 use super::{browser, engine, AppState, Shared};
-use crate::charts::series_chart;
+use crate::charts::{empty, series_chart};
 use crate::engine::{Reply, Request, ScoredSeries, SeriesSource};
 use crate::synth::series::SERIES_KINDS;
 use crate::telemetry::write_scored_series;
@@ -115,7 +115,7 @@ pub fn SeriesView() -> impl IntoView {
                         <ul class="sentences">
                             {s.summary.sentences.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}
                         </ul>
-                        <ChartView id="series-chart".to_string() chart=chart alt=alt height=360/>
+                        <ChartView id="series-chart".to_string() chart=chart alt=alt height=360 empty=empty::series(&s.points)/>
                         <p><button data-testid="series-download" on:click=download>"Download the scores (CSV)"</button></p>
                     </div>
                 }

@@ -258,6 +258,108 @@ await check("a bad CSV is reported by file, line and column while the previous d
   await page.screenshot({ path: `${artifacts}/bad-upload.png` });
 });
 
+await check("a semicolon-separated upload names the columns found and the separator; a comma-separated one names no separator", async () => {
+  await page.click("[data-testid=tab-data]");
+  // The message of the comma-separated bad file above lists the names it found.
+  const commas = await page.textContent("[data-testid=error]");
+  expect(/'date', 'feature', 'sessions'/.test(commas), `names found: ${commas}`);
+  expect(!/separated by/.test(commas), `a separator note for a comma-separated header: ${commas}`);
+  await page.setInputFiles("[data-testid=file-input]", {
+    name: "telemetry.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("date;feature;sessions;latency_p95_ms;crash_rate\n2026-01-01;checkout;10;120,5;0,01\n"),
+  });
+  await page.waitForFunction(() => /separated by/.test(document.querySelector("[data-testid=error]")?.textContent ?? ""));
+  const error = await page.textContent("[data-testid=error]");
+  expect(/telemetry\.csv: line 1: missing required column\(s\)/.test(error), error);
+  expect(/'date;feature;sessions;latency_p95_ms;crash_rate'/.test(error), `the column found is not named: ${error}`);
+  expect(/separated by ';'/.test(error) && /comma-separated/.test(error), `the separator is not named: ${error}`);
+  const source = await page.textContent("[data-testid=source]");
+  expect(source.includes("bundled"), `the previous data is gone: ${source}`);
+  await page.screenshot({ path: `${artifacts}/semicolon-upload.png` });
+});
+
+await check("the Data view lists the contract's columns; its templates download and, uploaded back, are analysed", async () => {
+  await page.click("[data-testid=tab-data]");
+  const required = (table) => page.$$eval(`[data-testid=${table}] tbody tr.required th`, (ths) => ths.map((t) => t.textContent));
+  const telemetryRequired = await required("columns-telemetry");
+  expect(JSON.stringify(telemetryRequired) === JSON.stringify(["date", "feature", "sessions", "latency_p95_ms", "crash_rate"]),
+    `telemetry.csv's required columns: ${telemetryRequired}`);
+  const eventsRequired = await required("columns-events");
+  expect(JSON.stringify(eventsRequired) === JSON.stringify(["timestamp", "feature", "kind", "title"]),
+    `events.csv's required columns: ${eventsRequired}`);
+  const optional = await page.$$eval("[data-testid=columns-telemetry] tbody tr:not(.required) th", (ths) => ths.map((t) => t.textContent));
+  expect(optional.includes("error_rate") && optional.includes("platform"), `optional columns: ${optional}`);
+  const units = await page.$$eval("[data-testid=columns-telemetry] tbody tr", (trs) => trs.map((tr) => tr.lastElementChild.textContent));
+  expect(units.includes("milliseconds"), `units: ${units}`);
+  await page.screenshot({ path: `${artifacts}/data-contract.png`, fullPage: true });
+  const download = async (testid) => {
+    const [file] = await Promise.all([page.waitForEvent("download"), page.click(`[data-testid=${testid}]`)]);
+    return { name: file.suggestedFilename(), buffer: readFileSync(await file.path()) };
+  };
+  const telemetry = await download("template-telemetry");
+  const events = await download("template-events");
+  expect(telemetry.name === "telemetry.csv" && events.name === "events.csv", `${telemetry.name}, ${events.name}`);
+  expect(telemetry.buffer.toString("utf8").startsWith("date,feature,sessions,latency_p95_ms,crash_rate"), "the telemetry template's header");
+  await page.setInputFiles("[data-testid=file-input]", [
+    { name: telemetry.name, mimeType: "text/csv", buffer: telemetry.buffer },
+    { name: events.name, mimeType: "text/csv", buffer: events.buffer },
+  ]);
+  await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("telemetry.csv"), null, { timeout: 60000 });
+  expect(!(await page.$("[data-testid=error]")), await page.textContent("[data-testid=error]").catch(() => ""));
+  expect(!(await page.$("[data-testid=problems]")), "the template has problems");
+  const source = await page.textContent("[data-testid=source]");
+  expect(/2 features/.test(source) && /[1-9]\d* events/.test(source), source);
+});
+
+await check("a week of data: the model card says why no refit was possible yet, and empty charts and lists say so", async () => {
+  await page.click("[data-testid=tab-model]");
+  await page.waitForSelector("[data-testid=model-card]");
+  const learned = await page.textContent("[data-testid=default-and-learned]");
+  expect(/No refit was possible yet/.test(learned) && /has 7 days/.test(learned) && /first refit needs \d+/.test(learned), learned);
+  const card = await page.textContent("[data-testid=model-card]");
+  expect(!/\(not yet\)|over 0 signals/.test(card), card);
+  const empties = await page.$$eval("[data-testid=chart-empty]", (ps) => ps.length);
+  expect(empties >= 2, `${empties} chart(s) say they have nothing to draw (calibration, lead time)`);
+  await page.screenshot({ path: `${artifacts}/short-data-card.png`, fullPage: true });
+  await page.click("[data-testid=tab-overview]");
+  await page.click("[data-testid=ranking-row] >> text=search");
+  await page.waitForSelector("[data-testid=feature-view]");
+  // search has a deploy; checkout an incident; a feature's list is never an empty heading.
+  const events = await page.$$eval("[data-testid=events] li", (li) => li.length);
+  const none = await page.$("[data-testid=no-events]");
+  expect(events > 0 || none, "the recent events heading has neither events nor a sentence");
+  await page.click("[data-testid=tab-data]");
+  await page.click("text=Back to the bundled dataset");
+  await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("bundled"), null, { timeout: 60000 });
+});
+
+await check("a ranking filter with no match says so, and clearing it restores the rows", async () => {
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForSelector("[data-testid=ranking-row]");
+  await page.fill("[data-testid=text-filter]", "no-such-feature-zzz");
+  await page.waitForSelector("[data-testid=no-match]");
+  const message = await page.textContent("[data-testid=no-match]");
+  expect(/no-such-feature-zzz/.test(message) && /No feature/.test(message), message);
+  expect(!(await page.isVisible("[data-testid=ranking]")), "an empty table is still shown");
+  await page.screenshot({ path: `${artifacts}/no-match.png` });
+  await accessibility("no match");
+  await page.click("[data-testid=clear-filter]");
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=ranking-row]").length === n, features);
+  expect(!(await page.$("[data-testid=no-match]")), "the message stays after clearing");
+  expect(await page.inputValue("[data-testid=text-filter]") === "", "the search is not cleared");
+  expect(await page.isVisible("[data-testid=ranking]"), "the table is not shown again");
+  // A tier filter with no match, too (the bundled data has features in every tier but
+  // a filter combined with a search can match none).
+  await page.selectOption("[data-testid=tier-filter]", "investigate");
+  await page.fill("[data-testid=text-filter]", "zzz-none");
+  await page.waitForSelector("[data-testid=no-match]");
+  expect(/investigate/.test(await page.textContent("[data-testid=no-match]")), "the tier is not named");
+  await page.click("[data-testid=clear-filter]");
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=ranking-row]").length === n, features);
+  expect(await page.inputValue("[data-testid=tier-filter]") === "", "the tier filter is not cleared");
+});
+
 await check("the series view scores a series, reports a bad one by line and column and keeps the last", async () => {
   await page.click("[data-testid=tab-series]");
   await page.waitForSelector("[data-testid=series-summary]");
@@ -286,6 +388,10 @@ await check("the series view scores a series, reports a bad one by line and colu
   expect(error.includes("bad.csv: line 3, column 2 (value): 'twelve' is not a number"), error);
   const kept = await page.textContent("[data-testid=series-summary] h3");
   expect(kept === "traffic.csv", `the previous series is gone (${kept})`);
+  await page.setInputFiles("[data-testid=series-input]", { name: "semicolons.csv", mimeType: "text/csv", buffer: Buffer.from("timestamp;value\n2026-01-05 00:00:00;12\n") });
+  await page.waitForFunction(() => /semicolons\.csv/.test(document.querySelector("[data-testid=series-error]")?.textContent ?? ""));
+  const semicolons = await page.textContent("[data-testid=series-error]");
+  expect(/'timestamp;value'/.test(semicolons) && /separated by ';'/.test(semicolons), semicolons);
   await page.click("[data-testid=tab-overview]");
   await page.click("[data-testid=tab-series]");
   const back = await page.textContent("[data-testid=series-summary] h3");
@@ -588,6 +694,29 @@ await check("files that do not fit in the browser's storage are analysed, the Da
   }
 });
 
+// Whether a file input shows its whole button ("Choose File" was cut to "Choose Fil" at
+// 6rem): as wide as the browser draws it by default, or as its box allows, and inside the
+// screen.
+const fileInputsFit = (p, selector) => p.$eval(selector, (input) => {
+  const probe = document.createElement("input");
+  probe.type = "file";
+  probe.style.font = getComputedStyle(input).font;
+  document.body.append(probe);
+  const natural = probe.getBoundingClientRect().width;
+  probe.remove();
+  const box = input.getBoundingClientRect();
+  const parent = getComputedStyle(input.parentElement);
+  const room = input.parentElement.clientWidth - parseFloat(parent.paddingLeft) - parseFloat(parent.paddingRight);
+  return box.width >= Math.min(natural, room) - 1 && box.right <= window.innerWidth + 1;
+});
+
+await check("file inputs are not cut on a wide screen", async () => {
+  await page.click("[data-testid=tab-series]");
+  expect(await fileInputsFit(page, "[data-testid=series-input]"), "the series' file input is cut");
+  await page.click("[data-testid=tab-data]");
+  expect(await fileInputsFit(page, "[data-testid=file-input]"), "the data view's file input is cut");
+});
+
 await check("the page works on a 360 px wide phone", async () => {
   const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
   const phoneSeen = await guard(phone, url);
@@ -600,6 +729,13 @@ await check("the page works on a 360 px wide phone", async () => {
   await phone.waitForSelector("[data-testid=series-summary]");
   const seriesOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(seriesOverflow <= 1, `the series view is ${seriesOverflow}px wider than the screen`);
+  expect(await fileInputsFit(phone, "[data-testid=series-input]"), "the series' file input is cut or overflows");
+  await phone.click("[data-testid=tab-data]");
+  await phone.waitForSelector("[data-testid=contract]");
+  const dataOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(dataOverflow <= 1, `the data view is ${dataOverflow}px wider than the screen`);
+  expect(await fileInputsFit(phone, "[data-testid=file-input]"), "the data view's file input is cut or overflows");
+  await phone.screenshot({ path: `${artifacts}/phone-data.png`, fullPage: true });
   await closeWatched(phone, phoneSeen, "phone");
 });
 

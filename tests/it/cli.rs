@@ -212,6 +212,66 @@ fn score_refuses_bad_input_naming_file_line_and_column() {
 }
 
 #[test]
+fn a_header_in_another_format_is_refused_with_what_it_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let semicolons = dir.path().join("export.csv");
+    write(
+        &semicolons,
+        "date;feature;sessions;latency_p95_ms;crash_rate\n2026-01-01;a;10;100;0,01\n",
+    );
+    let out = feature_radar(&[
+        "score",
+        "--telemetry",
+        semicolons.to_str().unwrap(),
+        "--output",
+        "-",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(
+        message.contains("export.csv: line 1: missing required column(s): date, feature"),
+        "{message}"
+    );
+    assert!(
+        message.contains("'date;feature;sessions;latency_p95_ms;crash_rate'"),
+        "the names found: {message}"
+    );
+    assert!(message.contains("separated by ';'"), "{message}");
+
+    // A comma-separated header in other words lists its names and no separator.
+    let capitals = dir.path().join("capitals.csv");
+    write(
+        &capitals,
+        "Date,Feature,Sessions,Latency_P95_ms,Crash_Rate\n2026-01-01,a,10,100,0.01\n",
+    );
+    let out = feature_radar(&[
+        "score",
+        "--telemetry",
+        capitals.to_str().unwrap(),
+        "--output",
+        "-",
+    ]);
+    let message = stderr(&out);
+    assert!(
+        message.contains("'Date', 'Feature', 'Sessions'"),
+        "{message}"
+    );
+    assert!(message.contains("'Crash_Rate' as crash_rate"), "{message}");
+    assert!(!message.contains("separated"), "{message}");
+
+    // detect reads its series with the same rules.
+    let out = detect_on(dir.path(), "s.csv", "timestamp\tvalue\n2014-04-01\t1\n");
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(
+        message.contains("s.csv: line 1: missing required column(s): timestamp, value")
+            && message.contains("'timestamp\\tvalue'")
+            && message.contains("separated by tabs"),
+        "{message}"
+    );
+}
+
+#[test]
 fn detect_scores_each_row_online_and_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("timestamp,value\n");

@@ -251,6 +251,61 @@ fn tiny_and_odd_inputs_still_give_a_report() {
     }
 }
 
+/// The first whole number in `text` after `before`.
+fn number_after(text: &str, before: &str) -> usize {
+    let at = text
+        .find(before)
+        .unwrap_or_else(|| panic!("{before:?} not in {text}"))
+        + before.len();
+    text[at..]
+        .trim_start()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {before:?} in {text}"))
+}
+
+#[test]
+fn a_short_upload_says_why_no_refit_was_possible_and_how_many_days_one_needs() {
+    let full = generate(&small_params(31));
+    let days_of = |n: i64| {
+        let start = full.telemetry[0].period_start;
+        let rows: Vec<_> = full
+            .telemetry
+            .iter()
+            .filter(|r| (r.period_start - start).num_days() < n)
+            .cloned()
+            .collect();
+        let telemetry = write_telemetry_csv(&rows);
+        let loaded = load("telemetry.csv", telemetry.as_bytes(), None::<(&str, &[u8])>).unwrap();
+        analyze(&loaded.dataset, &loaded.events, &Config::default())
+    };
+    for (days, with_signals) in [(12, false), (20, true)] {
+        let card = days_of(days).model_card;
+        assert_eq!(card.fits, 0);
+        let said = &card.default_and_learned;
+        assert!(said.starts_with("No refit was possible yet"), "{said}");
+        assert_eq!(number_after(said, "this data has"), days as usize, "{said}");
+        let needed = number_after(said, "the first refit needs");
+        assert!(needed > days as usize, "{said}");
+        assert!(
+            said.contains("No day has signals yet") != with_signals,
+            "{said}"
+        );
+        assert!(
+            !said.contains("(not yet)") && !said.contains("0 signals"),
+            "{said}"
+        );
+        // Data that long has its first refit, on its last day.
+        if with_signals {
+            let card = days_of(needed as i64).model_card;
+            assert_eq!(card.fits, 1, "{}", card.default_and_learned);
+            let card = days_of(needed as i64 - 1).model_card;
+            assert_eq!(card.fits, 0, "{}", card.default_and_learned);
+        }
+    }
+}
+
 mod no_look_ahead {
     use super::*;
     use chrono::{Days, NaiveDate};

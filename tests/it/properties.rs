@@ -16,8 +16,8 @@ use feature_radar::impact::{ImpactWeights, Tier, TierThresholds};
 use feature_radar::load;
 use feature_radar::telemetry::{
     parse_events, parse_series, parse_telemetry, write_events_csv, write_scored_series,
-    write_telemetry_csv, Cohort, EventKind, EventRecord, IngestError, Problem, SeriesPoint,
-    TelemetryRecord,
+    write_telemetry_csv, Cohort, EventKind, EventRecord, HeaderFound, IngestError, Problem,
+    SeriesPoint, TelemetryRecord,
 };
 use feature_radar::view_state::{DataKind, SortKey, View, ViewState, HORIZONS};
 use proptest::prelude::*;
@@ -112,9 +112,20 @@ fn check_problem(problem: &Problem, file: &str, bytes: &[u8]) {
 
 fn check_error(error: &IngestError, file: &str, bytes: &[u8]) {
     match error {
-        IngestError::MissingColumns { file: f, missing } => {
+        IngestError::MissingColumns {
+            file: f,
+            missing,
+            found,
+        } => {
             assert_eq!(f, file);
             assert!(!missing.is_empty());
+            // What the header held: a few names, each a short escaped excerpt.
+            assert!(found.names.len() <= HeaderFound::SHOWN && found.names.len() <= found.count);
+            let said = found.to_string();
+            assert!(
+                said.chars().count() <= 1200 && !said.chars().any(char::is_control),
+                "{said:?}"
+            );
         }
         IngestError::Unreadable {
             file: f,
