@@ -623,8 +623,13 @@ fn fit_on<'a>(
     #[cfg(not(target_arch = "wasm32"))]
     {
         std::thread::scope(|scope| {
-            // Days made ahead wait here; with their signals kept, only one does.
-            let ahead = if inputs.kept.is_some() { 1 } else { BLOCK_DAYS };
+            // Days made ahead wait here: with their signals kept, as many as the memory
+            // allows (at least one), since the fits' thread also makes the rows.
+            let ahead = if inputs.kept.is_some() {
+                kept_days(features).clamp(1, BLOCK_DAYS)
+            } else {
+                BLOCK_DAYS
+            };
             let (sender, receiver) = std::sync::mpsc::sync_channel::<(Day, Option<Seen>)>(ahead);
             let maker = scope.spawn(move || {
                 for t in 0..days {
@@ -677,6 +682,13 @@ fn fit_on<'a>(
 /// inputs of four for about the same work (each block redoes its signals' look-back, a
 /// small part of their cost).
 const BLOCK_DAYS: usize = 14;
+
+/// Days of every feature's signals that may be held at once (in a block, or waiting for
+/// the fits) when they are kept for the `score` rows: about 10 MB, whatever the number of
+/// features, so that they stay a small part of the analysis.
+fn kept_days(features: usize) -> usize {
+    16_384 / features.max(1)
+}
 
 /// One feature-day's model inputs, whether they are valid, and the view they are of.
 type DayInputs = ([f64; N_INPUTS], bool, u8);
@@ -741,9 +753,9 @@ impl<'a> Inputs<'a> {
             block_start: 0,
             block: Vec::new(),
             // A block's signals are about 600 bytes per feature-day: fewer days the more
-            // features, so that they stay a small part of the analysis.
+            // features.
             block_days: if keep_signals {
-                (16_384 / features.max(1)).clamp(4, BLOCK_DAYS)
+                kept_days(features).clamp(4, BLOCK_DAYS)
             } else {
                 BLOCK_DAYS
             },
