@@ -46,15 +46,7 @@ fn rows_made_while_the_analysis_runs_equal_those_of_the_finished_analysis() {
             params.features = 2_500;
             params.days = 60;
         }
-        let data = generate(&params);
-        let telemetry = write_telemetry_csv(&data.telemetry);
-        let events = write_events_csv(&data.events);
-        let loaded = load(
-            "telemetry.csv",
-            telemetry.as_bytes(),
-            with_events.then_some(("events.csv", events.as_bytes())),
-        )
-        .unwrap();
+        let loaded = generated(&params, with_events);
         let mut config = Config::default();
         config.model.horizon = horizon;
         if seed == 5 {
@@ -87,16 +79,24 @@ fn rows_made_while_the_analysis_runs_equal_those_of_the_finished_analysis() {
     assert!(above_monitor > 0, "the tiers should flag some rows");
 }
 
-fn report_for(seed: u64, with_events: bool) -> feature_radar::Report {
-    let data = generate(&small_params(seed));
+/// The generator's data under `params`, written as the contract's files and loaded back.
+fn generated(
+    params: &feature_radar::synth::SynthParams,
+    with_events: bool,
+) -> feature_radar::LoadedData {
+    let data = generate(params);
     let telemetry = write_telemetry_csv(&data.telemetry);
     let events = write_events_csv(&data.events);
-    let loaded = load(
+    load(
         "telemetry.csv",
         telemetry.as_bytes(),
         with_events.then_some(("events.csv", events.as_bytes())),
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn report_for(seed: u64, with_events: bool) -> feature_radar::Report {
+    let loaded = generated(&small_params(seed), with_events);
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
     analyze(&loaded.dataset, &loaded.events, &Config::default())
 }
