@@ -25,9 +25,6 @@ pub mod features;
 
 use crate::analysis::labels::Degradations;
 use features::N_INPUTS;
-use linfa::prelude::*;
-use linfa_logistic::LogisticRegression;
-use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the risk model.
@@ -418,8 +415,15 @@ fn sample_negatives(
 
 /// Fits Platt's rescaling on held-out (log-odds, label) pairs with linfa-logistic: the
 /// slope and offset that make `sigmoid(slope * log_odds + offset)` calibrated. None when
-/// the fit fails or would invert the ranking.
+/// the fit fails or would invert the ranking. Native only: the rescaling is off unless
+/// asked for ([`RiskModelParams::calibration_min_positives`]), which the page never does,
+/// so the engine's wasm leaves linfa-logistic's solver out (about 18 KB of the first
+/// view's transfer).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn fit_platt(log_odds: &[f64], labels: &[bool]) -> Option<(f64, f64)> {
+    use linfa::prelude::*;
+    use linfa_logistic::LogisticRegression;
+    use ndarray::{Array1, Array2};
     let positives = labels.iter().filter(|l| **l).count();
     if positives == 0 || positives == labels.len() {
         return None;
@@ -436,6 +440,12 @@ pub fn fit_platt(log_odds: &[f64], labels: &[bool]) -> Option<(f64, f64)> {
     let slope = sign * fitted.params()[0];
     let offset = sign * fitted.intercept();
     (slope.is_finite() && offset.is_finite() && slope > 0.0).then_some((slope, offset))
+}
+
+/// [`fit_platt`] in the browser, where the rescaling is never asked for: no rescaling.
+#[cfg(target_arch = "wasm32")]
+pub fn fit_platt(_log_odds: &[f64], _labels: &[bool]) -> Option<(f64, f64)> {
+    None
 }
 
 /// Platt's rescaling for a fit on day `t`, from the raw log-odds earlier fits gave days
@@ -750,6 +760,9 @@ mod tests {
 
     #[test]
     fn with_a_flat_prior_the_fit_is_linfa_s_maximum_likelihood() {
+        use linfa::prelude::*;
+        use linfa_logistic::LogisticRegression;
+        use ndarray::{Array1, Array2};
         let (x, y) = two_signal_data(400);
         let params = RiskModelParams {
             prior_strength: 1e-6,
@@ -862,6 +875,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(target_arch = "wasm32"))]
     fn platt_recovers_a_known_miscalibration_and_keeps_contributions_additive() {
         // Labels drawn (deterministically) with probability sigmoid(0.5 z - 1).
         let mut z = Vec::new();
