@@ -299,11 +299,21 @@ impl ViewState {
 
     /// The ranking as the table shows it: filtered by tier and text, then sorted.
     pub fn table<'a>(&self, ranking: &'a [FeatureStatus]) -> Vec<&'a FeatureStatus> {
+        self.table_order(ranking)
+            .into_iter()
+            .map(|i| &ranking[i])
+            .collect()
+    }
+
+    /// [`ViewState::table`] as positions in the ranking, which the page keeps as its
+    /// table's state: a new order is a few numbers, not a copy of the rows.
+    pub fn table_order(&self, ranking: &[FeatureStatus]) -> Vec<usize> {
         let needle = self.text_filter.trim().to_lowercase();
-        let mut rows: Vec<&FeatureStatus> = ranking
+        let mut rows: Vec<(usize, &FeatureStatus)> = ranking
             .iter()
-            .filter(|r| self.tier_filter.is_none_or(|t| r.tier == t))
-            .filter(|r| {
+            .enumerate()
+            .filter(|(_, r)| self.tier_filter.is_none_or(|t| r.tier == t))
+            .filter(|(_, r)| {
                 needle.is_empty()
                     || r.feature.to_lowercase().contains(&needle)
                     || r.reasons.iter().any(|x| x.to_lowercase().contains(&needle))
@@ -313,17 +323,19 @@ impl ViewState {
         // Each key's "most important first" order; ranking is already in priority order.
         match self.sort {
             SortKey::Priority => {}
-            SortKey::Feature => rows.sort_by(|a, b| b.feature.cmp(&a.feature)),
-            SortKey::Risk => rows.sort_by(|a, b| a.risk.total_cmp(&b.risk)),
-            SortKey::RiskChange => rows.sort_by(|a, b| change(a).total_cmp(&change(b))),
-            SortKey::Impact => rows.sort_by(|a, b| a.impact.total_cmp(&b.impact)),
-            SortKey::Sessions => rows.sort_by(|a, b| a.sessions_7d.total_cmp(&b.sessions_7d)),
+            SortKey::Feature => rows.sort_by(|(_, a), (_, b)| b.feature.cmp(&a.feature)),
+            SortKey::Risk => rows.sort_by(|(_, a), (_, b)| a.risk.total_cmp(&b.risk)),
+            SortKey::RiskChange => rows.sort_by(|(_, a), (_, b)| change(a).total_cmp(&change(b))),
+            SortKey::Impact => rows.sort_by(|(_, a), (_, b)| a.impact.total_cmp(&b.impact)),
+            SortKey::Sessions => {
+                rows.sort_by(|(_, a), (_, b)| a.sessions_7d.total_cmp(&b.sessions_7d))
+            }
         }
         let natural_is_reversed = self.sort != SortKey::Priority;
         if natural_is_reversed == self.descending {
             rows.reverse();
         }
-        rows
+        rows.into_iter().map(|(i, _)| i).collect()
     }
 }
 

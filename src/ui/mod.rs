@@ -366,17 +366,47 @@ pub fn App() -> impl IntoView {
     // The address follows the view. Opening another page (a tab, a feature) adds a history
     // entry, so that Back and Forward move between them; other changes (filters, sorting,
     // settings) replace the current entry. Going Back or Forward restores that entry's view.
+    // A change in place waits until the view has been still for a moment: a control
+    // moved or typed into answers first, and the browser's history is not asked to
+    // rewrite its entry at every step.
     let restoring = StoredValue::new(false);
+    let pending: StoredValue<Option<(TimeoutHandle, String)>> = StoredValue::new(None);
+    // The change waiting, if any, is dropped (`keep` false) or made now.
+    let settle = move |keep: bool| {
+        if let Some((handle, query)) = pending.write_value().take() {
+            handle.clear();
+            if keep {
+                browser::set_query(&query, false);
+            }
+        }
+    };
     Effect::new(move |last: Option<(View, Option<String>)>| {
         let (query, place) = state
             .view
             .with(|v| (v.to_query(), (v.view, v.feature.clone())));
         let restored = std::mem::take(&mut *restoring.write_value());
         let moved = last.as_ref().is_some_and(|last| *last != place);
-        browser::set_query(&query, moved && !restored);
+        if moved && !restored {
+            // The entry left keeps its last view; the new one is added at once.
+            settle(true);
+            browser::set_query(&query, true);
+        } else {
+            settle(false);
+            let later = query.clone();
+            if let Ok(handle) = set_timeout_with_handle(
+                move || {
+                    pending.set_value(None);
+                    browser::set_query(&later, false);
+                },
+                std::time::Duration::from_millis(150),
+            ) {
+                pending.set_value(Some((handle, query)));
+            }
+        }
         place
     });
     browser::on_history(move |query| {
+        settle(false);
         // Back and Forward move between views of the data shown, whatever it was then.
         let mut view = ViewState::from_query(&query);
         view.data = state.view.with_untracked(|v| v.data);

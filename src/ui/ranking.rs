@@ -74,6 +74,7 @@ pub fn RankingTable(
         view! {
             <th
                 scope="col"
+                role="columnheader"
                 class:num=numeric
                 aria-sort=move || {
                     if !sorted() {
@@ -103,49 +104,54 @@ pub fn RankingTable(
             </th>
         }
     };
-    // The filtered, sorted rows, computed once per change of the ranking or the view.
-    let table = Memo::new(move |_| {
+    // The table's order: positions in the ranking of the rows that pass the filter, in
+    // the order chosen. A few numbers per change of the ranking or the view; when they
+    // are the same as before (a new weight under the priority order), nothing follows.
+    let order = Memo::new(move |_| {
         report.with(|report| {
             report.as_ref().map_or_else(Vec::new, |report| {
-                view.with(|v| {
-                    v.table(&report.0.ranking)
-                        .into_iter()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                })
+                view.with(|v| v.table_order(&report.0.ranking))
             })
         })
     });
-    // Where each feature's row is in the table.
-    let index = Memo::new(move |_| {
-        table.with(|rows| {
-            rows.iter()
-                .enumerate()
-                .map(|(i, r)| (r.feature.clone(), i))
-                .collect::<std::collections::HashMap<_, _>>()
-        })
-    });
     // Rows are drawn a page at a time, so that a portfolio of thousands of features stays
-    // quick to sort and filter; the rest are a click away. Each row is keyed by its
-    // feature and its cells follow the feature's status, so a new report or another
-    // order moves rows and changes their text rather than drawing the table again.
+    // quick to sort and filter; the rest are a click away. Row i shows the i-th feature of
+    // the table: a new report or another order changes the rows' text in place, and no
+    // row is made, moved or dropped unless the number shown changes.
     let limit = RwSignal::new(ROWS_PER_PAGE);
-    let drawn = move || {
-        let limit = limit.get();
-        table.with(|rows| {
-            rows.iter()
-                .take(limit)
-                .map(|r| r.feature.clone())
-                .collect::<Vec<_>>()
-        })
+    let drawn = move || 0..order.with(Vec::len).min(limit.get());
+    let status_at = move |place: usize| {
+        let at = order.with_untracked(|o| o.get(place).copied())?;
+        report.with_untracked(|r| r.as_ref().and_then(|r| r.0.ranking.get(at).cloned()))
     };
-    let row = move |feature: String| {
-        let key = feature.clone();
-        let status = Memo::new(move |_| {
-            index
-                .with(|i| i.get(&key).copied())
-                .and_then(|k| table.with(|rows| rows.get(k).cloned()))
+    // Each row's status is a signal of its own, which one effect sets when it changes: a
+    // row's cells listen to their row alone, so a new report does not make hundreds of
+    // rows unsubscribe from it and subscribe again.
+    let owner = Owner::current().expect("the table has an owner");
+    let slots: StoredValue<Vec<RwSignal<Option<FeatureStatus>>>> = StoredValue::new(Vec::new());
+    let slot = move |place: usize| {
+        slots.update_value(|slots| {
+            while slots.len() <= place {
+                let status = status_at(slots.len());
+                slots.push(owner.with(|| RwSignal::new(status)));
+            }
         });
+        slots.with_value(|slots| slots[place])
+    };
+    let follow = slot.clone();
+    Effect::new(move |_| {
+        let shown = drawn();
+        report.track();
+        for place in shown {
+            let status = follow(place);
+            let now = status_at(place);
+            if status.with_untracked(|s| *s != now) {
+                status.set(now);
+            }
+        }
+    });
+    let row = move |place: usize| {
+        let status = slot(place);
         let cell = move |text: fn(&FeatureStatus) -> String| {
             move || status.with(|s| s.as_ref().map(text).unwrap_or_default())
         };
@@ -157,28 +163,34 @@ pub fn RankingTable(
             })
         });
         let tier = move || status.with(|s| s.as_ref().map_or("monitor", |s| s.tier.as_str()));
-        let (open, open_key, name) = (feature.clone(), feature.clone(), feature.clone());
+        let open = move || {
+            if let Some(feature) = status.with_untracked(|s| s.as_ref().map(|s| s.feature.clone()))
+            {
+                on_open.run(feature);
+            }
+        };
         view! {
             <tr
+                role="row"
                 data-testid="ranking-row"
                 class=move || format!("tier-{}", tier())
                 tabindex="0"
                 aria-label=move || status.with(|s| s.as_ref().map(|s| format!("{}: {}, risk {:.0}%", s.feature, s.tier.as_str(), s.risk * 100.0)).unwrap_or_default())
-                on:click=move |_| on_open.run(open.clone())
+                on:click=move |_| open()
                 on:keydown=move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
                     "Enter" | " " => {
                         ev.prevent_default();
-                        on_open.run(open_key.clone());
+                        open();
                     }
                     "ArrowDown" => move_focus(&ev, true),
                     "ArrowUp" => move_focus(&ev, false),
                     _ => {}
                 }
             >
-                <th scope="row">{name}</th>
-                <td><span class=move || format!("badge {}", tier())>{tier}</span></td>
-                <td class="num">{cell(|r| format!("{:.0}%", r.risk * 100.0))}</td>
-                <td class="num muted">{cell(|r| r.risk_7d_ago.map_or(String::new(), |old| {
+                <th scope="row" role="rowheader">{cell(|r| r.feature.clone())}</th>
+                <td role="cell"><span class=move || format!("badge {}", tier())>{tier}</span></td>
+                <td role="cell" class="num">{cell(|r| format!("{:.0}%", r.risk * 100.0))}</td>
+                <td role="cell" class="num muted">{cell(|r| r.risk_7d_ago.map_or(String::new(), |old| {
                     let points = ((r.risk - old) * 100.0).round();
                     if points == 0.0 {
                         "unchanged".to_string()
@@ -186,15 +198,15 @@ pub fn RankingTable(
                         format!("{points:+.0} pts")
                     }
                 }))}</td>
-                <td class="num">{cell(|r| human_count(r.impact))}</td>
-                <td class="num">{cell(|r| human_count(r.sessions_7d))}</td>
-                <td class="reasons">{cell(|r| r.reasons.iter().take(2).cloned().collect::<Vec<_>>().join("; "))}</td>
-                <td>{move || latency.with(|values| sparkline(values))}</td>
+                <td role="cell" class="num">{cell(|r| human_count(r.impact))}</td>
+                <td role="cell" class="num">{cell(|r| human_count(r.sessions_7d))}</td>
+                <td role="cell" class="reasons">{cell(|r| r.reasons.iter().take(2).cloned().collect::<Vec<_>>().join("; "))}</td>
+                <td role="cell">{move || latency.with(|values| sparkline(values))}</td>
             </tr>
         }
     };
-    let rows = view! { <For each=drawn key=|feature| feature.clone() children=row/> };
-    let shown = move || table.with(Vec::len);
+    let rows = view! { <For each=drawn key=|place| *place children=row/> };
+    let shown = move || order.with(Vec::len);
     let total = move || report.with(|r| r.as_ref().map_or(0, |r| r.0.ranking.len()));
     view! {
         <div class="filters" role="search">
@@ -268,21 +280,21 @@ pub fn RankingTable(
         // The table stays mounted while nothing matches (its rows follow the filter), but
         // an empty table says nothing, so it is hidden.
         <div class="table-wrap" hidden=move || shown() == 0>
-            <table class="ranking" data-testid="ranking">
+            <table class="ranking" role="table" data-testid="ranking">
                 <caption>"Features by priority: tier, then Impact Score. Select a row (or press Enter on it) to open the feature."</caption>
-                <thead>
-                    <tr>
+                <thead role="rowgroup">
+                    <tr role="row">
                         {header(SortKey::Feature, "Feature", false)}
                         {header(SortKey::Priority, "Tier", false)}
                         {header(SortKey::Risk, "Risk", true)}
                         {header(SortKey::RiskChange, "7-day change", true)}
                         {header(SortKey::Impact, "Impact", true)}
                         {header(SortKey::Sessions, "Weekly sessions", true)}
-                        <th scope="col">"Top reasons"</th>
-                        <th scope="col">"p95, 28 days"</th>
+                        <th scope="col" role="columnheader">"Top reasons"</th>
+                        <th scope="col" role="columnheader">"p95, 28 days"</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody role="rowgroup">{rows}</tbody>
             </table>
         </div>
         {move || {
