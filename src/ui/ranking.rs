@@ -5,6 +5,7 @@ use super::Shared;
 use crate::impact::Tier;
 use crate::insights::human_count;
 use crate::report::{FeatureStatus, Report};
+use crate::state::State;
 use crate::view_state::{SortKey, ViewState};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -157,13 +158,25 @@ pub fn RankingTable(
             })
         });
         let tier = move || status.with(|s| s.as_ref().map_or("monitor", |s| s.tier.as_str()));
+        // Impact with its unit, which depends on the usage weight.
+        let impact = move || {
+            let weights =
+                report.with(|r| r.as_ref().map(|r| r.0.config.impact).unwrap_or_default());
+            status.with(|s| {
+                s.as_ref()
+                    .map(|s| weights.show(s.impact))
+                    .unwrap_or_default()
+            })
+        };
+        let state_class =
+            move || status.with(|s| s.as_ref().map_or("normal", |s| s.state.as_str()));
         let (open, open_key, name) = (feature.clone(), feature.clone(), feature.clone());
         view! {
             <tr
                 data-testid="ranking-row"
                 class=move || format!("tier-{}", tier())
                 tabindex="0"
-                aria-label=move || status.with(|s| s.as_ref().map(|s| format!("{}: {}, risk {:.0}%", s.feature, s.tier.as_str(), s.risk * 100.0)).unwrap_or_default())
+                aria-label=move || status.with(|s| s.as_ref().map(|s| format!("{}: {}, {}, risk {:.0}%", s.feature, s.state.label(), s.tier.as_str(), s.risk * 100.0)).unwrap_or_default())
                 on:click=move |_| on_open.run(open.clone())
                 on:keydown=move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
                     "Enter" | " " => {
@@ -177,16 +190,23 @@ pub fn RankingTable(
             >
                 <th scope="row">{name}</th>
                 <td><span class=move || format!("badge {}", tier())>{tier}</span></td>
+                <td class=move || format!("state {}", state_class()) data-testid="ranking-state">{cell(|r| match (&r.under_way, r.state) {
+                    (Some(u), _) => format!("under way since {}", u.since),
+                    (None, State::AtRisk) => "at risk".to_string(),
+                    _ => String::new(),
+                })}</td>
                 <td class="num">{cell(|r| format!("{:.0}%", r.risk * 100.0))}</td>
                 <td class="num muted">{cell(|r| r.risk_7d_ago.map_or(String::new(), |old| {
-                    let points = ((r.risk - old) * 100.0).round();
-                    if points == 0.0 {
+                    let (now, then) = ((r.risk * 100.0).round(), (old * 100.0).round());
+                    if now == then {
                         "unchanged".to_string()
+                    } else if now > then {
+                        format!("up from {then:.0}%")
                     } else {
-                        format!("{points:+.0} pts")
+                        format!("down from {then:.0}%")
                     }
                 }))}</td>
-                <td class="num">{cell(|r| human_count(r.impact))}</td>
+                <td class="num">{impact}</td>
                 <td class="num">{cell(|r| human_count(r.sessions_7d))}</td>
                 <td class="reasons">{cell(|r| r.reasons.iter().take(2).cloned().collect::<Vec<_>>().join("; "))}</td>
                 <td>{move || latency.with(|values| sparkline(values))}</td>
@@ -269,11 +289,15 @@ pub fn RankingTable(
         // an empty table says nothing, so it is hidden.
         <div class="table-wrap" hidden=move || shown() == 0>
             <table class="ranking" data-testid="ranking">
-                <caption>"Features by priority: tier, then Impact Score. Select a row (or press Enter on it) to open the feature."</caption>
+                <caption>{move || {
+                    let meaning = report.with(|r| r.as_ref().map(|r| r.0.config.impact.meaning()).unwrap_or_default());
+                    format!("Features by priority: tier, then Impact ({meaning}). Now: a degradation under way (an open incident or a breach of the service level) or a feature at risk (the risk that one starts within the horizon). Select a row (or press Enter on it) to open the feature.")
+                }}</caption>
                 <thead>
                     <tr>
                         {header(SortKey::Feature, "Feature", false)}
                         {header(SortKey::Priority, "Tier", false)}
+                        <th scope="col">"Now"</th>
                         {header(SortKey::Risk, "Risk", true)}
                         {header(SortKey::RiskChange, "7-day change", true)}
                         {header(SortKey::Impact, "Impact", true)}
