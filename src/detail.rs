@@ -83,7 +83,7 @@ impl FeatureDetail {
     pub fn to_text(&self, backtest: &[BacktestRow]) -> String {
         let s = &self.status;
         let mut out = format!(
-            "{}: {} on {} (risk {:.0}% that a degradation starts within the horizon, impact {:.0}, {:.0} sessions in 7 days)\nState: {}\n{}\nRecommended: {}\n",
+            "{}: {} on {} (risk {:.0}% that a degradation starts within the horizon, impact {:.0} sessions, {:.0} sessions in 7 days)\nState: {}\n{}\nRecommended: {}\n",
             self.feature,
             s.tier.as_str(),
             s.date,
@@ -213,15 +213,15 @@ fn metric_signals(s: &Signals, metric: Metric) -> Option<MetricSignals> {
     }
 }
 
-/// A metric's panel title.
-fn title_of(metric: Metric) -> &'static str {
+/// A metric as people say it in a sentence.
+fn spoken(metric: Metric) -> &'static str {
     match metric {
-        Metric::LatencyP95 => "Latency p95",
-        Metric::LatencyP50 => "Latency p50",
-        Metric::CrashRate => "Crash rate",
-        Metric::ErrorRate => "Error rate",
-        Metric::FeedbackScore => "Feedback score",
-        Metric::Sessions => "Sessions",
+        Metric::LatencyP95 => "p95 latency",
+        Metric::LatencyP50 => "median latency",
+        Metric::CrashRate => "crash rate",
+        Metric::ErrorRate => "error rate",
+        Metric::FeedbackScore => "feedback rating",
+        Metric::Sessions => "sessions",
     }
 }
 
@@ -286,7 +286,7 @@ pub fn attribute_to_deploy(events: &FeatureEvents, day: usize) -> Option<&str> {
 pub struct DeployChange {
     pub day: usize,
     pub date: NaiveDate,
-    /// The metric, as its panel names it, in lower case: "latency p95".
+    /// The metric, as people say it: "p95 latency".
     pub metric: String,
     /// The change in words: "trend +3.1%/day (was +0.0%/day)".
     pub change: String,
@@ -326,10 +326,19 @@ pub fn recommended_action(
             "It began {} after deploy {title}: check that deploy first, and be ready to roll it back. ",
             crate::insights::counted(days as usize, "day", "days")
         ),
-        (None, Some(c), _) => format!(
-            "The charts tie the {} change of {} ({}) to deploy {}, and it has lasted since: check that deploy first, and be ready to roll it back. ",
-            c.metric, c.date, c.change, c.deploy
-        ),
+        (None, Some(last), _) => {
+            // Every metric whose current level or trend began after that deploy.
+            let same: Vec<&DeployChange> =
+                tied.iter().filter(|c| c.deploy == last.deploy).collect();
+            let mut metrics: Vec<&str> = same.iter().map(|c| c.metric.as_str()).collect();
+            metrics.dedup();
+            let began = same.iter().map(|c| c.date).min().unwrap_or(last.date);
+            format!(
+                "The charts tie the change in {} that began on {began} to deploy {}, and it has lasted since: check that deploy first, and be ready to roll it back. ",
+                metrics.join(" and "),
+                last.deploy
+            )
+        }
         (None, None, Some(d)) => {
             format!("Check whether it began with {d}, and be ready to roll it back. ")
         }
@@ -444,7 +453,7 @@ impl Analysis {
                         tied.push(DeployChange {
                             day: c.day,
                             date: self.dataset.date(c.day),
-                            metric: title_of(metric).to_lowercase(),
+                            metric: spoken(metric).to_string(),
                             change: text.clone(),
                             deploy: title.to_string(),
                         });
@@ -858,7 +867,7 @@ mod tests {
         let tied = [DeployChange {
             day: 30,
             date: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
-            metric: "latency p95".into(),
+            metric: "p95 latency".into(),
             change: "trend +3.1%/day (was +0.0%/day)".into(),
             deploy: "v5.0.1".into(),
         }];
@@ -871,7 +880,7 @@ mod tests {
         );
         assert!(!text.contains("No deploy"), "{text}");
         assert!(
-            text.contains("The charts tie the latency p95 change of 2026-01-31 (trend +3.1%/day (was +0.0%/day)) to deploy v5.0.1, and it has lasted since"),
+            text.contains("The charts tie the change in p95 latency that began on 2026-01-31 to deploy v5.0.1, and it has lasted since"),
             "{text}"
         );
     }

@@ -245,20 +245,20 @@ pub fn change(group: Group, s: &Signals) -> Option<(String, Direction)> {
             let r = s.monitor_ratio;
             if r >= 1.0 {
                 (
-                    format!(
-                        "past a typical alert threshold (p95 latency over 1.5x or crash rate over 2x its 28-day median; {:.0}% of it)",
-                        r * 100.0
-                    ),
+                    "p95 latency or crash rate past a typical alert threshold (1.5x or 2x its 28-day median)".to_string(),
                     Direction::Worse,
                 )
             } else if r >= 0.5 {
                 (
-                    format!("below a typical alert threshold ({:.0}% of it)", r * 100.0),
+                    format!(
+                        "p95 latency and crash rate below a typical alert threshold (at {:.0}% of it)",
+                        r * 100.0
+                    ),
                     Direction::Steady,
                 )
             } else {
                 (
-                    "well below a typical alert threshold".to_string(),
+                    "p95 latency and crash rate well below a typical alert threshold".to_string(),
                     Direction::Better,
                 )
             }
@@ -309,6 +309,14 @@ pub fn effect_text(change: &str, direction: Direction, log_odds: f64) -> String 
         Direction::Better => !raises,
         Direction::Steady => log_odds.abs() < REASON,
     };
+    let learned = if raises {
+        "days like this were more often followed by a degradation"
+    } else {
+        "days like this were less often followed by a degradation"
+    };
+    if direction == Direction::Steady && !agrees {
+        return format!("{change}: {verb} the risk ({learned})");
+    }
     if agrees {
         let strength = if log_odds.abs() < 0.5 {
             "slightly "
@@ -319,10 +327,7 @@ pub fn effect_text(change: &str, direction: Direction, log_odds: f64) -> String 
         };
         format!("{change}: {strength}{verb} the risk")
     } else {
-        format!(
-            "{change}, yet on balance this {verb} the risk: in the data the model learned from, days like this were {} often followed by a degradation",
-            if raises { "more" } else { "less" }
-        )
+        format!("{change}, yet on balance this {verb} the risk ({learned})")
     }
 }
 
