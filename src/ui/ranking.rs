@@ -248,7 +248,7 @@ pub fn RankingTable(
                 prop:value=move || view.with(|v| v.text_filter.clone())
                 on:input=move |ev| view.update(|v| v.text_filter = event_target_value(&ev))
             />
-            <span class="muted" aria-live="polite">{move || format!("{} of {} features", shown(), total())}</span>
+            <span class="muted" aria-live="polite">{move || format!("{} of {}", shown(), crate::insights::counted(total(), "feature", "features"))}</span>
         </div>
         {move || {
             let nothing = shown() == 0 && total() > 0;
