@@ -373,7 +373,9 @@ pub fn group_effects(contributions: &[f64; N_INPUTS], signals: &Signals) -> Vec<
 }
 
 /// The reasons a risk is raised, in words: the groups pushing it up by at least
-/// [`REASON`], strongest first, at most `most`.
+/// [`REASON`] whose metric moved the way trouble goes, strongest first, at most `most`;
+/// when none did, the strongest other group, whose words say plainly how it raises the
+/// risk.
 pub fn raising(
     contributions: &[f64; N_INPUTS],
     signals: &Signals,
@@ -382,11 +384,21 @@ pub fn raising(
     let sums = group_sums(contributions);
     let mut order: Vec<usize> = (0..GROUPS.len()).filter(|g| sums[*g] >= REASON).collect();
     order.sort_by(|a, b| sums[*b].total_cmp(&sums[*a]));
-    order
+    let effects: Vec<GroupEffect> = order
         .into_iter()
         .filter_map(|g| effect(GROUPS[g], sums[g], signals))
+        .collect();
+    let worse: Vec<GroupEffect> = effects
+        .iter()
+        .filter(|e| e.direction == Direction::Worse)
         .take(most)
-        .collect()
+        .cloned()
+        .collect();
+    if worse.is_empty() {
+        effects.into_iter().take(most.min(1)).collect()
+    } else {
+        worse
+    }
 }
 
 /// "What would lower the risk most": the group pushing the risk up hardest, and the risk
