@@ -11,8 +11,9 @@ use crate::telemetry::{EventKind, SeriesPoint};
 use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend, Title};
 use charming::datatype::CompositeValue;
 use charming::element::{
-    AreaStyle, AxisType, ItemStyle, Label, LabelPosition, LineStyle, LineStyleType, MarkArea,
-    MarkAreaData, MarkLine, MarkLineData, MarkLineVariant, Sampling, Symbol, Tooltip, Trigger,
+    AreaStyle, AxisLabel, AxisType, ItemStyle, Label, LabelPosition, LineStyle, LineStyleType,
+    MarkArea, MarkAreaData, MarkLine, MarkLineData, MarkLineVariant, Sampling, Symbol, Tooltip,
+    Trigger,
 };
 use charming::series::{Bar, Line, Scatter};
 use charming::Chart;
@@ -318,6 +319,36 @@ pub fn contributions_chart(contributions: &[Contribution]) -> Chart {
         )
 }
 
+/// Each group of signals' push on today's risk, in words on the axis (right raises it,
+/// left lowers it); the numbers, log-odds, stay in the tooltip.
+pub fn why_chart(why: &[crate::why::GroupEffect]) -> Chart {
+    let mut shown: Vec<&crate::why::GroupEffect> =
+        why.iter().filter(|e| e.log_odds.abs() >= 0.01).collect();
+    shown.sort_by(|a, b| a.log_odds.total_cmp(&b.log_odds));
+    let names: Vec<String> = shown.iter().map(|e| e.group.name().to_string()).collect();
+    let bars: Vec<CompositeValue> = shown
+        .iter()
+        .map(|e| CompositeValue::from((e.log_odds * 100.0).round() / 100.0))
+        .collect();
+    Chart::new()
+        .animation(false)
+        .title(Title::new().text("What raises (right) or lowers (left) today's risk"))
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(Grid::new().left(120).right(24).top(40).bottom(24))
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Value)
+                .axis_label(AxisLabel::new().show(false)),
+        )
+        .y_axis(Axis::new().type_(AxisType::Category).data(names))
+        .series(
+            Bar::new()
+                .name("push on the risk")
+                .item_style(ItemStyle::new().color(BAND))
+                .data(bars),
+        )
+}
+
 /// Predicted against observed rates, per bin, with the diagonal of perfect calibration.
 pub fn calibration_chart(bins: &[CalibrationBin]) -> Chart {
     let used: Vec<&CalibrationBin> = bins.iter().filter(|b| b.count > 0).collect();
@@ -473,6 +504,13 @@ pub mod empty {
             .then(|| {
                 "No signal moves today's risk by a visible amount (signals need a few weeks of the feature's history), so there is nothing to chart.".to_string()
             })
+    }
+
+    /// No group of signals moves today's risk visibly.
+    pub fn why(why: &[crate::why::GroupEffect]) -> Option<String> {
+        why.iter().all(|e| e.log_odds.abs() < 0.01).then(|| {
+            "No signal moves today's risk by a visible amount (signals need a few weeks of the feature's history), so there is nothing to chart.".to_string()
+        })
     }
 
     /// Calibration with no evaluated feature-day.

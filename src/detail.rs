@@ -8,8 +8,10 @@ use crate::analysis::signals::{transformed, untransform, MetricSignals, Signals}
 use crate::analysis::FeatureEvents;
 use crate::impact::Tier;
 use crate::insights::feature_sentence;
+use crate::model::features::{INPUTS, N_INPUTS};
 use crate::report::{Analysis, BacktestRow, Contribution, FeatureStatus};
 use crate::telemetry::{EventKind, Metric};
+use crate::why::{group_effects, GroupEffect, VISIBLE};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -59,10 +61,15 @@ pub struct FeatureDetail {
     pub panels: Vec<MetricPanel>,
     pub risk: Vec<Option<f64>>,
     pub events: Vec<TimelineEvent>,
+    /// Each signal's push on today's risk (technical detail, in log-odds).
     pub contributions: Vec<Contribution>,
+    /// Why, in words: each group of signals' change and its effect on the risk, largest
+    /// push first.
+    pub why: Vec<GroupEffect>,
     pub sentence: String,
     pub action: String,
-    /// The signal whose return to normal would lower today's risk most, in words.
+    /// The group of signals whose return to normal would lower today's risk most, in
+    /// words.
     pub biggest_lever: Option<String>,
     /// For hourly data: the last day's most anomalous hour, in words.
     pub hourly_note: Option<String>,
@@ -76,18 +83,33 @@ impl FeatureDetail {
     pub fn to_text(&self, backtest: &[BacktestRow]) -> String {
         let s = &self.status;
         let mut out = format!(
-            "{}: {} on {} (risk {:.0}%, impact {:.0}, {:.0} sessions in 7 days)\n{}\nRecommended: {}\n",
+            "{}: {} on {} (risk {:.0}% that a degradation starts within the horizon, impact {:.0} sessions, {:.0} sessions in 7 days)\nState: {}\n{}\nRecommended: {}\n",
             self.feature,
             s.tier.as_str(),
             s.date,
             s.risk * 100.0,
             s.impact,
             s.sessions_7d,
+            match &s.under_way {
+                Some(u) => u.text.clone(),
+                None => s.state.label().to_string(),
+            },
             self.sentence,
             self.action
         );
         if let Some(lever) = &self.biggest_lever {
             out.push_str(&format!("{lever}\n"));
+        }
+        let why: Vec<&GroupEffect> = self
+            .why
+            .iter()
+            .filter(|e| e.log_odds.abs() >= VISIBLE)
+            .collect();
+        if !why.is_empty() {
+            out.push_str("\nWhy:\n");
+            for e in why {
+                out.push_str(&format!("  {}\n", e.text));
+            }
         }
         let pushes: Vec<&Contribution> = self
             .contributions
@@ -95,7 +117,9 @@ impl FeatureDetail {
             .filter(|c| c.log_odds.abs() >= 0.05)
             .collect();
         if !pushes.is_empty() {
-            out.push_str("\nSignals behind the risk (log-odds against an average day):\n");
+            out.push_str(
+                "\nTechnical detail, each signal's push (log-odds against an average day):\n",
+            );
             for c in pushes {
                 out.push_str(&format!(
                     "  {:+.2}  {}{}\n",
@@ -189,6 +213,18 @@ fn metric_signals(s: &Signals, metric: Metric) -> Option<MetricSignals> {
     }
 }
 
+/// A metric as people say it in a sentence.
+fn spoken(metric: Metric) -> &'static str {
+    match metric {
+        Metric::LatencyP95 => "p95 latency",
+        Metric::LatencyP50 => "median latency",
+        Metric::CrashRate => "crash rate",
+        Metric::ErrorRate => "error rate",
+        Metric::FeedbackScore => "feedback rating",
+        Metric::Sessions => "sessions",
+    }
+}
+
 /// A sustained change in words: "level +40%", or "trend +3.1%/day (was +0.0%/day)".
 fn describe_change(metric: Metric, change: &Changepoint) -> String {
     match change.kind {
@@ -244,47 +280,90 @@ pub fn attribute_to_deploy(events: &FeatureEvents, day: usize) -> Option<&str> {
         .map(|(_, title)| title.as_ref())
 }
 
-/// "What would lower the risk most": the signal pushing the risk up hardest, and the risk
-/// if that signal were back at an average day's value (all else equal).
-pub fn biggest_lever(status: &FeatureStatus) -> Option<String> {
-    let top = status
-        .contributions
-        .iter()
-        .filter(|c| c.log_odds > 0.05)
-        .max_by(|a, b| a.log_odds.total_cmp(&b.log_odds))?;
-    let risk = status.risk.clamp(1e-9, 1.0 - 1e-9);
-    let logit = (risk / (1.0 - risk)).ln() - top.log_odds;
-    let lowered = 1.0 / (1.0 + (-logit).exp());
-    let what = top
-        .description
-        .clone()
-        .unwrap_or_else(|| top.signal.to_string());
-    let (now, after) = ((status.risk * 100.0).round(), (lowered * 100.0).round());
-    Some(if after >= now {
-        format!(
-            "No single signal carries this risk: with {what} back to normal it would still be {after:.0}%; several signals point the same way."
-        )
-    } else {
-        format!(
-            "Bringing this back to normal would lower the risk most: {what} (risk {now:.0}% -> {after:.0}%)."
-        )
-    })
+/// A sustained change that the charts tie to a deploy (it began on the deploy's day or
+/// within [`DEPLOY_WINDOW_DAYS`] after it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeployChange {
+    pub day: usize,
+    pub date: NaiveDate,
+    /// The metric, as people say it: "p95 latency".
+    pub metric: String,
+    /// The change in words: "trend +3.1%/day (was +0.0%/day)".
+    pub change: String,
+    pub deploy: String,
 }
 
-/// What to do about a feature in its tier, from its strongest signal and recent deploy.
-pub fn recommended_action(status: &FeatureStatus, signals: &Signals) -> String {
-    let top = status
-        .contributions
+/// What to do about a feature, from its state first (a degradation under way is worked
+/// now, not warned about), then its tier, its strongest group of signals and the deploys:
+/// a deploy that the charts tie to a metric's current level or trend is named, so the
+/// advice never says there was none while a chart says otherwise. `tied` are the metrics'
+/// latest changes that the charts tie to a deploy, oldest first; `began_after`, the
+/// deploy a degradation under way began on or after (its title and the days between).
+pub fn recommended_action(
+    status: &FeatureStatus,
+    signals: &Signals,
+    why: &[GroupEffect],
+    tied: &[DeployChange],
+    began_after: Option<(&str, i64)>,
+) -> String {
+    let top = why
         .iter()
-        .find(|c| c.log_odds > 0.0)
-        .and_then(|c| c.description.clone());
-    let deploy = match (signals.days_since_deploy, signals.last_deploy.as_deref()) {
-        (Some(days), Some(title)) if days <= 7 => Some(format!(
+        .filter(|e| e.log_odds >= VISIBLE)
+        .max_by(|a, b| a.log_odds.total_cmp(&b.log_odds))
+        .map(|e| e.change.clone());
+    let recent = match (signals.days_since_deploy, signals.last_deploy.as_deref()) {
+        (Some(days), Some(title)) if (0..=7).contains(&days) => Some(format!(
             "{title}, deployed {days} day{} ago",
             if days == 1 { "" } else { "s" }
         )),
         _ => None,
     };
+    let deploys = match (began_after, tied.last(), &recent) {
+        (Some((title, 0)), _, _) => format!(
+            "It began on the day of deploy {title}: check that deploy first, and be ready to roll it back. "
+        ),
+        (Some((title, days)), _, _) => format!(
+            "It began {} after deploy {title}: check that deploy first, and be ready to roll it back. ",
+            crate::insights::counted(days as usize, "day", "days")
+        ),
+        (None, Some(last), _) => {
+            // Every metric whose current level or trend began after that deploy.
+            let same: Vec<&DeployChange> =
+                tied.iter().filter(|c| c.deploy == last.deploy).collect();
+            let mut metrics: Vec<&str> = same.iter().map(|c| c.metric.as_str()).collect();
+            metrics.dedup();
+            let began = same.iter().map(|c| c.date).min().unwrap_or(last.date);
+            format!(
+                "The charts tie the change in {} that began on {began} to deploy {}, and it has lasted since: check that deploy first, and be ready to roll it back. ",
+                metrics.join(" and "),
+                last.deploy
+            )
+        }
+        (None, None, Some(d)) => {
+            format!("Check whether it began with {d}, and be ready to roll it back. ")
+        }
+        (None, None, None) => "No deploy in the last week, and the charts tie none to the metrics' current levels and trends: look at dependencies, traffic mix and configuration changes. ".to_string(),
+    };
+    if let Some(u) = &status.under_way {
+        let mut text = String::from("Act now, it is under way: ");
+        match &u.incident {
+            Some(title) => text.push_str(&format!(
+                "work the open incident \"{title}\" (since {}). ",
+                u.since
+            )),
+            None => text.push_str(&format!(
+                "{} past its service level since {}, with no incident logged: open one. ",
+                u.breaching.join(" and "),
+                u.since
+            )),
+        }
+        if let Some(t) = &top {
+            text.push_str(&format!("The clearest sign: {t}. "));
+        }
+        text.push_str(&deploys);
+        text.push_str("Keep support and the affected users informed until it ends.");
+        return text;
+    }
     match status.tier {
         Tier::Investigate => {
             let mut text = String::from("Investigate now: ");
@@ -292,12 +371,7 @@ pub fn recommended_action(status: &FeatureStatus, signals: &Signals) -> String {
                 Some(t) => text.push_str(&format!("start with the strongest signal ({t}). ")),
                 None => text.push_str("look at the metrics below for the first sign of change. "),
             }
-            match &deploy {
-                Some(d) => text.push_str(&format!(
-                    "Check whether it began with {d}, and be ready to roll it back. "
-                )),
-                None => text.push_str("No deploy in the last week: look at dependencies, traffic mix and configuration changes. "),
-            }
+            text.push_str(&deploys);
             text.push_str("Tell the owning team before users feel it.");
             text
         }
@@ -333,6 +407,7 @@ impl Analysis {
         let mut panels = Vec::new();
         let last = self.dataset.day_of(status.date).unwrap_or(days - 1);
         let mut hourly_worst: Option<(Metric, &str, &str, HourlyPeak)> = None;
+        let mut tied: Vec<DeployChange> = Vec::new();
         for (metric, title, unit) in specs {
             let values: Vec<Option<f64>> = series
                 .metric(metric)
@@ -366,11 +441,24 @@ impl Analysis {
                 .collect();
             let (scaled, _) = transformed(series, metric);
             let deploys = &self.feature_events[f];
-            let changepoints = changes(&scaled)
+            let found = changes(&scaled);
+            let latest = found.iter().map(|c| c.day).max();
+            let changepoints = found
                 .into_iter()
                 .map(|c| {
                     let mut text = describe_change(metric, &c);
-                    if let Some(title) = attribute_to_deploy(deploys, c.day) {
+                    let deploy = attribute_to_deploy(deploys, c.day);
+                    // The metric's current level or trend began after this deploy.
+                    if let Some(title) = deploy.filter(|_| Some(c.day) == latest) {
+                        tied.push(DeployChange {
+                            day: c.day,
+                            date: self.dataset.date(c.day),
+                            metric: spoken(metric).to_string(),
+                            change: text.clone(),
+                            deploy: title.to_string(),
+                        });
+                    }
+                    if let Some(title) = deploy {
                         text.push_str(&format!(" after deploy {title}"));
                     }
                     (c.day, text)
@@ -441,6 +529,40 @@ impl Analysis {
             )
             .collect();
         events.sort_by_key(|e| e.start);
+        tied.sort_by_key(|c| c.day);
+        // Why, by group of signals, from the signals the model read that day.
+        let mut per_input = [0.0; N_INPUTS];
+        for c in &status.contributions {
+            if let Some(j) = INPUTS.iter().position(|i| i.id() == &*c.signal) {
+                per_input[j] = c.log_odds;
+            }
+        }
+        let model_signals = self.model_signals(f, last);
+        let why = group_effects(&per_input, &model_signals);
+        let cohort = self.model_cohort(f, last);
+        let why: Vec<GroupEffect> = why
+            .into_iter()
+            .map(|mut e| {
+                if let Some(c) = &cohort {
+                    e.change = format!("{c} only: {}", e.change);
+                    e.text = format!("{c} only: {}", e.text);
+                }
+                e
+            })
+            .collect();
+        let began_after = status.under_way.as_ref().and_then(|u| {
+            let since = (u.since - self.dataset.start).num_days();
+            let day = usize::try_from(since).ok()?;
+            let title = attribute_to_deploy(own, day)?;
+            let deployed = own
+                .deploys
+                .iter()
+                .rev()
+                .find(|(d, t)| *d <= since && &**t == title)?
+                .0;
+            Some((title, since - deployed))
+        });
+        let action = recommended_action(status, &signals[last], &why, &tied, began_after);
         FeatureDetail {
             feature: series.name.clone(),
             status: status.clone(),
@@ -456,10 +578,16 @@ impl Analysis {
                 &signals[last],
                 status.risk,
                 self.model.horizon,
-                status.reasons.first().map(String::as_str),
+                status
+                    .reasons
+                    .iter()
+                    .find(|r| !r.starts_with("degradation under way"))
+                    .map(String::as_str),
+                status.under_way.as_ref(),
             ),
-            action: recommended_action(status, &signals[last]),
-            biggest_lever: biggest_lever(status),
+            biggest_lever: crate::why::biggest_lever(&why, status.risk),
+            why,
+            action,
             hourly_note: hourly_worst.map(|(metric, title, unit, p)| {
                 let value = match metric {
                     Metric::CrashRate | Metric::ErrorRate => p.value * 100.0,
@@ -498,6 +626,8 @@ mod tests {
             impact: 1.0,
             sessions_7d: 2.0,
             usage_share: 0.1,
+            state: crate::state::State::of(false, tier),
+            under_way: None,
             reasons: vec![],
             contributions: vec![Contribution {
                 signal: "latency_trend_7d",
@@ -655,23 +785,30 @@ mod tests {
         assert!(note.contains("against the usual"), "{note}");
     }
 
+    fn latency_up(log_odds: f64) -> Vec<GroupEffect> {
+        vec![GroupEffect {
+            group: crate::why::Group::Latency,
+            change: "p95 latency up 40% on its 4-week level".into(),
+            direction: crate::why::Direction::Worse,
+            log_odds,
+            text: "p95 latency up 40% on its 4-week level: raises the risk".into(),
+        }]
+    }
+
     #[test]
     fn the_biggest_lever_removes_the_strongest_push() {
-        let mut s = status(Tier::Investigate);
-        s.risk = 0.5;
+        use crate::why::biggest_lever;
         // Without a log-odds push of 1.2, even odds become 1:e^1.2, about 23%.
         assert_eq!(
-            biggest_lever(&s).unwrap(),
-            "Bringing this back to normal would lower the risk most: p95 latency trending +4%/day over 7 days (risk 50% -> 23%)."
+            biggest_lever(&latency_up(1.2), 0.5).unwrap(),
+            "What would lower the risk most: p95 latency back to its usual level (p95 latency up 40% on its 4-week level), risk 50% -> 23%."
         );
         // Near certainty, one push of 1.2 changes nothing a person would see.
-        s.risk = 0.9995;
         assert_eq!(
-            biggest_lever(&s).unwrap(),
-            "No single signal carries this risk: with p95 latency trending +4%/day over 7 days back to normal it would still be 100%; several signals point the same way."
+            biggest_lever(&latency_up(1.2), 0.9995).unwrap(),
+            "No single group of signals carries this risk: with p95 latency back to its usual level it would still be 100%; several point the same way."
         );
-        s.contributions[0].log_odds = -0.3;
-        assert_eq!(biggest_lever(&s), None);
+        assert_eq!(biggest_lever(&latency_up(-0.3), 0.5), None);
     }
 
     #[test]
@@ -704,16 +841,47 @@ mod tests {
 
     #[test]
     fn the_recommended_action_fits_the_tier_and_names_the_evidence() {
-        let investigate = recommended_action(&status(Tier::Investigate), &signals(Some(2)));
+        let why = latency_up(1.2);
+        let investigate = recommended_action(
+            &status(Tier::Investigate),
+            &signals(Some(2)),
+            &why,
+            &[],
+            None,
+        );
         assert_eq!(
             investigate,
-            "Investigate now: start with the strongest signal (p95 latency trending +4%/day over 7 days). Check whether it began with v4.2.0, deployed 2 days ago, and be ready to roll it back. Tell the owning team before users feel it."
+            "Investigate now: start with the strongest signal (p95 latency up 40% on its 4-week level). Check whether it began with v4.2.0, deployed 2 days ago, and be ready to roll it back. Tell the owning team before users feel it."
         );
-        let no_deploy = recommended_action(&status(Tier::Investigate), &signals(None));
+        let no_deploy =
+            recommended_action(&status(Tier::Investigate), &signals(None), &why, &[], None);
         assert!(no_deploy.contains("No deploy in the last week"));
-        let watch = recommended_action(&status(Tier::Watch), &signals(None));
+        let watch = recommended_action(&status(Tier::Watch), &signals(None), &why, &[], None);
         assert!(watch.starts_with("Watch: re-check tomorrow, with an eye on p95 latency"));
-        let monitor = recommended_action(&status(Tier::Monitor), &signals(None));
+        let monitor = recommended_action(&status(Tier::Monitor), &signals(None), &why, &[], None);
         assert!(monitor.starts_with("Monitor:"));
+    }
+
+    #[test]
+    fn a_change_the_charts_tie_to_a_deploy_is_named_never_denied() {
+        let tied = [DeployChange {
+            day: 30,
+            date: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+            metric: "p95 latency".into(),
+            change: "trend +3.1%/day (was +0.0%/day)".into(),
+            deploy: "v5.0.1".into(),
+        }];
+        let text = recommended_action(
+            &status(Tier::Investigate),
+            &signals(None),
+            &latency_up(1.2),
+            &tied,
+            None,
+        );
+        assert!(!text.contains("No deploy"), "{text}");
+        assert!(
+            text.contains("The charts tie the change in p95 latency that began on 2026-01-31 to deploy v5.0.1, and it has lasted since"),
+            "{text}"
+        );
     }
 }

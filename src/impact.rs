@@ -158,6 +158,32 @@ impl ImpactWeights {
     pub fn score(&self, risk: f64, sessions_7d: f64) -> f64 {
         (risk * sessions_7d.max(0.0).powf(self.usage.clamp(0.0, 1.0))).max(0.0)
     }
+
+    /// What an impact is under these weights, in words that stay true for any usage
+    /// weight: sessions only at weight 1, the risk alone at 0, a score for ordering between.
+    pub fn meaning(&self) -> String {
+        let w = self.usage.clamp(0.0, 1.0);
+        if w >= 0.999 {
+            "the sessions a degradation would reach: risk x weekly sessions".to_string()
+        } else if w <= 0.001 {
+            "the risk alone (usage weight 0)".to_string()
+        } else {
+            format!("a score for ordering only, risk x weekly sessions to the power {w:.2}: not a number of sessions")
+        }
+    }
+
+    /// An impact as shown, with its unit: "41k sessions" at usage weight 1, the risk in %
+    /// at 0, and a bare score between (see [`ImpactWeights::meaning`]).
+    pub fn show(&self, impact: f64) -> String {
+        let w = self.usage.clamp(0.0, 1.0);
+        if w >= 0.999 {
+            format!("{} sessions", crate::insights::human_count(impact))
+        } else if w <= 0.001 {
+            format!("{:.0}%", impact * 100.0)
+        } else {
+            format!("{} (score)", crate::insights::human_count(impact))
+        }
+    }
 }
 
 #[cfg(test)]

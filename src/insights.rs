@@ -3,6 +3,7 @@
 
 use crate::analysis::signals::{rate_at, relative_change, Signals};
 use crate::impact::Tier;
+use crate::state::UnderWay;
 use serde::{Deserialize, Serialize};
 
 /// One sentence, and the feature it is about (None for a sentence about the whole set).
@@ -42,12 +43,12 @@ fn evidence(s: &Signals) -> Vec<String> {
     let mut rising = None;
     if let Some(l) = s.latency_p95.filter(|l| l.z > 2.0) {
         let mut clause = format!(
-            "p95 latency up {:.0}% on its 4-week baseline",
+            "p95 latency up {:.0}% on its 4-week level",
             relative_change(l.level - l.baseline) * 100.0
         );
         if l.slope_7d > 0.0 && l.slope_7d / l.scale > 0.3 {
             clause.push_str(&format!(
-                " and still rising {:.1}%/day",
+                " and still rising {:.1}% a day",
                 relative_change(l.slope_7d) * 100.0
             ));
         }
@@ -71,12 +72,14 @@ fn evidence(s: &Signals) -> Vec<String> {
             rate_at(e.baseline) * 100.0
         ));
     }
-    let falling = s
-        .feedback
-        .filter(|f| f.z < -2.0)
-        .map(|f| format!("feedback fell {:.2} points", f.baseline - f.level));
+    let falling = s.feedback.filter(|f| f.z < -2.0).map(|f| {
+        format!(
+            "the feedback rating fell from {:.2} to {:.2}",
+            f.baseline, f.level
+        )
+    });
     match (rising, falling) {
-        (Some(r), Some(f)) => clauses.insert(0, format!("{r} while {f}")),
+        (Some(r), Some(f)) => clauses.insert(0, format!("{r}, while {f}")),
         (Some(r), None) => clauses.insert(0, r),
         (None, Some(f)) => clauses.insert(0, f),
         (None, None) => {}
@@ -94,13 +97,17 @@ fn evidence(s: &Signals) -> Vec<String> {
     clauses
 }
 
-/// The sentence for one feature: evidence, risk, and the sessions exposed.
+/// The sentence for one feature. With a degradation under way: since when, what it is,
+/// the evidence and the sessions it affects (the risk, a prediction that one *starts*,
+/// is not its measure). Otherwise: the evidence, the risk that a degradation starts
+/// within the horizon, and the sessions it would reach.
 pub fn feature_sentence(
     feature: &str,
     signals: &Signals,
     risk: f64,
     horizon_days: usize,
     top_reason: Option<&str>,
+    under_way: Option<&UnderWay>,
 ) -> String {
     let mut clauses = evidence(signals);
     if clauses.is_empty() {
@@ -109,16 +116,25 @@ pub fn feature_sentence(
         }
     }
     let mut text = format!("{feature}: ");
+    if let Some(u) = under_way {
+        clauses.insert(0, u.text.clone());
+    }
     if !clauses.is_empty() {
         text.push_str(&clauses.join("; "));
         text.push_str("; ");
     }
-    text.push_str(&format!(
-        "{:.0}% risk of degradation within {} days; {} weekly sessions exposed.",
-        risk * 100.0,
-        horizon_days,
-        human_count(signals.sessions_7d)
-    ));
+    match under_way {
+        Some(_) => text.push_str(&format!(
+            "{} weekly sessions affected.",
+            human_count(signals.sessions_7d)
+        )),
+        None => text.push_str(&format!(
+            "{:.0}% risk that a degradation starts within {} days; {} weekly sessions would be exposed.",
+            risk * 100.0,
+            horizon_days,
+            human_count(signals.sessions_7d)
+        )),
+    }
     text
 }
 
@@ -175,8 +191,8 @@ mod tests {
         s.feedback = Some(metric(4.4, 4.0, 0.05, -0.05));
         s.days_since_deploy = Some(2);
         s.last_deploy = Some("v4.2.0".into());
-        let text = feature_sentence("checkout", &s, 0.62, 7, None);
-        expect![[r#"checkout: p95 latency up 38% on its 4-week baseline and still rising 4.1%/day while feedback fell 0.40 points; deploy v4.2.0 went out 2 days ago; 62% risk of degradation within 7 days; 1.23M weekly sessions exposed."#]]
+        let text = feature_sentence("checkout", &s, 0.62, 7, None, None);
+        expect![[r#"checkout: p95 latency up 38% on its 4-week level and still rising 4.1% a day, while the feedback rating fell from 4.40 to 4.00; deploy v4.2.0 went out 2 days ago; 62% risk that a degradation starts within 7 days; 1.23M weekly sessions would be exposed."#]]
         .assert_eq(&text);
     }
 
@@ -188,8 +204,9 @@ mod tests {
             0.2,
             7,
             Some("crash rate rising over 7 days (now 0.30%)"),
+            None,
         );
-        expect![[r#"search: crash rate rising over 7 days (now 0.30%); 20% risk of degradation within 7 days; 1.23M weekly sessions exposed."#]]
+        expect![[r#"search: crash rate rising over 7 days (now 0.30%); 20% risk that a degradation starts within 7 days; 1.23M weekly sessions would be exposed."#]]
         .assert_eq(&text);
     }
 

@@ -21,6 +21,7 @@ pub mod kept;
 pub mod model;
 pub mod report;
 pub mod series_summary;
+pub mod state;
 pub mod synth;
 pub mod telemetry;
 #[cfg(target_arch = "wasm32")]
@@ -37,6 +38,7 @@ compile_error!(
      run natively only: build for wasm32 with `--no-default-features --features web`"
 );
 pub mod view_state;
+pub mod why;
 
 pub use report::{analyze, Config, Report};
 

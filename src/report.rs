@@ -13,6 +13,7 @@ use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
 use crate::model::{
     eligible, walk_forward_by_day, Day, FittedRiskModel, RiskModelParams, ScoredDay, WalkForward,
 };
+use crate::state::{under_way, State, UnderWay};
 use crate::telemetry::{Dataset, EventKind, EventRecord, FeatureSeries, Granularity};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -66,6 +67,10 @@ pub struct FeatureStatus {
     pub impact: f64,
     pub sessions_7d: f64,
     pub usage_share: f64,
+    /// Under way, at risk, or normal: what is happening now, apart from the prediction.
+    pub state: State,
+    /// The degradation under way on its latest day, if any.
+    pub under_way: Option<UnderWay>,
     pub reasons: Vec<String>,
     pub contributions: Vec<Contribution>,
     /// p95 latency of the last 28 days, for a sparkline.
@@ -245,29 +250,23 @@ pub struct Report {
     pub cutoffs_today: RiskCutoffs,
 }
 
-/// Reasons for a row: the signals that push the risk up most, in words.
+/// Reasons for a row: what is under way, if anything, then the groups of signals that
+/// push the risk up most, each as its metric's change and its effect, in words.
 fn reasons(
     contributions: &[f64; N_INPUTS],
     signals: &Signals,
     cohort: Option<&str>,
-    active: bool,
+    under_way: Option<&UnderWay>,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    if active {
-        out.push("a degradation is under way".to_string());
+    if let Some(u) = under_way {
+        out.push(u.text.clone());
     }
-    let mut order: Vec<usize> = (0..N_INPUTS).collect();
-    order.sort_by(|a, b| contributions[*b].total_cmp(&contributions[*a]));
-    for j in order.into_iter().take(3) {
-        if contributions[j] < 0.25 {
-            break;
-        }
-        if let Some(text) = describe(INPUTS[j], signals) {
-            out.push(match cohort {
-                Some(cohort) => format!("{cohort} only: {text}"),
-                None => text,
-            });
-        }
+    for effect in crate::why::raising(contributions, signals, 3) {
+        out.push(match cohort {
+            Some(cohort) => format!("{cohort} only: {}", effect.text),
+            None => effect.text,
+        });
     }
     if out.is_empty() {
         out.push("no signal stands out".to_string());
@@ -529,7 +528,7 @@ fn prepare_making_rows(
                         &fit.predict(&day.inputs[f]).1,
                         signals,
                         cohort_label(dataset, f, *view).as_deref(),
-                        degradations.active[f][t],
+                        under_way(dataset, &feature_events[f], &degradations, slo, f, t).as_ref(),
                     ),
                 ));
             }
@@ -1169,7 +1168,20 @@ impl Analysis {
             &self.contributions_of(t, &input_vector(signals)),
             signals,
             self.model_cohort(f, t).as_deref(),
-            self.degradations.active[f][t],
+            self.under_way(f, t).as_ref(),
+        )
+    }
+
+    /// What is under way for feature `f` on day `t`, if anything: an open incident or a
+    /// confirmed breach of its service level (see [`crate::state`]).
+    pub fn under_way(&self, f: usize, t: usize) -> Option<UnderWay> {
+        under_way(
+            &self.dataset,
+            &self.feature_events[f],
+            &self.degradations,
+            &self.slo,
+            f,
+            t,
         )
     }
 
@@ -1337,10 +1349,12 @@ impl Analysis {
                 let model_signals = latest.model();
                 let x = input_vector(model_signals);
                 let previous = (0..t).rev().find(|d| series.sessions[*d].is_some());
+                let tier = cutoffs[t].tier(risk);
+                let under_way = self.under_way(f, t);
                 Some(FeatureStatus {
                     feature: series.name.clone(),
                     date: dataset.date(t),
-                    tier: cutoffs[t].tier(risk),
+                    tier,
                     previous_tier: previous.map(|d| cutoffs[d].tier(run.risks[f][d])),
                     risk,
                     risk_7d_ago: t
@@ -1350,6 +1364,8 @@ impl Analysis {
                     impact: weights.score(risk, s.sessions_7d),
                     sessions_7d: s.sessions_7d,
                     usage_share: s.usage_share,
+                    state: State::of(under_way.is_some(), tier),
+                    under_way,
                     reasons: self.reasons_from(f, t, model_signals),
                     contributions: contributions(&self.contributions_of(t, &x), model_signals),
                     latency_p95_28d: series.latency_p95_ms[t.saturating_sub(27)..=t].to_vec(),
@@ -1420,7 +1436,37 @@ fn build_insights(
         .filter(|r| r.tier == Tier::Investigate)
         .collect();
     let exposed: f64 = investigate.iter().map(|r| r.sessions_7d).sum();
-    let mut insights = vec![Insight {
+    let under_way: Vec<&FeatureStatus> = ranking.iter().filter(|r| r.under_way.is_some()).collect();
+    let mut insights = Vec::new();
+    if !under_way.is_empty() {
+        // Oldest first, an order the impact weights do not change.
+        let mut by_age = under_way.clone();
+        by_age.sort_by_key(|r| (r.under_way.as_ref().map(|u| u.since), r.feature.clone()));
+        let list: Vec<String> = by_age
+            .iter()
+            .take(5)
+            .map(|r| {
+                let since = r.under_way.as_ref().map(|u| u.since);
+                format!("{} (since {})", r.feature, since.expect("under way"))
+            })
+            .collect();
+        let more = under_way.len().saturating_sub(5);
+        insights.push(Insight {
+            feature: None,
+            tier: None,
+            text: format!(
+                "{} a degradation under way now: {}{}.",
+                counted(under_way.len(), "feature has", "features have"),
+                list.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ),
+        });
+    }
+    insights.push(Insight {
         feature: None,
         tier: None,
         text: format!(
@@ -1433,8 +1479,13 @@ fn build_insights(
             config.model.horizon,
             human_count(exposed)
         ),
-    }];
-    for status in ranking.iter().filter(|r| r.tier != Tier::Monitor) {
+    });
+    // What is under way first, then what is at risk.
+    let first = under_way.iter().copied();
+    let then = ranking
+        .iter()
+        .filter(|r| r.under_way.is_none() && r.tier != Tier::Monitor);
+    for status in first.chain(then) {
         let Some(signals) = dataset
             .feature_index(&status.feature)
             .and_then(|f| latest[f].as_ref())
@@ -1451,7 +1502,12 @@ fn build_insights(
                 signals,
                 status.risk,
                 config.model.horizon,
-                status.reasons.first().map(String::as_str),
+                status
+                    .reasons
+                    .iter()
+                    .find(|r| !r.starts_with("degradation under way"))
+                    .map(String::as_str),
+                status.under_way.as_ref(),
             ),
         });
     }
@@ -1718,6 +1774,10 @@ pub struct Headline {
     pub investigate: usize,
     pub watch: usize,
     pub monitor: usize,
+    /// Features with a degradation under way (an open incident or a confirmed breach).
+    pub under_way: usize,
+    /// Features at risk: in the watch or investigate tier with nothing under way.
+    pub at_risk: usize,
     /// Weekly sessions of the features in the investigate tier.
     pub sessions_exposed: f64,
     /// Features whose tier differs from their previous day's: (feature, from, to).
@@ -1775,11 +1835,20 @@ impl Report {
             .enumerate()
             .map(|(i, s)| (s.feature.as_str(), i))
             .collect();
+        let under_way: std::collections::HashSet<&str> = report
+            .ranking
+            .iter()
+            .filter(|s| s.under_way.is_some())
+            .map(|s| s.feature.as_str())
+            .collect();
         let mut insights = std::mem::take(&mut report.insights);
-        // The overview's sentence first, then each feature's in ranking order.
+        // The overview's sentences first, then each feature's: those with a degradation
+        // under way, then the others, each in ranking order.
+        let n = report.ranking.len();
         insights.sort_by_key(|i| {
             i.feature.as_deref().map_or(0, |f| {
-                1 + position.get(f).copied().unwrap_or(usize::MAX - 1)
+                let later = if under_way.contains(f) { 0 } else { n };
+                1 + later + position.get(f).copied().unwrap_or(usize::MAX / 2)
             })
         });
         report.insights = insights;
@@ -1793,6 +1862,16 @@ impl Report {
             investigate: count(Tier::Investigate),
             watch: count(Tier::Watch),
             monitor: count(Tier::Monitor),
+            under_way: self
+                .ranking
+                .iter()
+                .filter(|r| r.state == State::UnderWay)
+                .count(),
+            at_risk: self
+                .ranking
+                .iter()
+                .filter(|r| r.state == State::AtRisk)
+                .count(),
             sessions_exposed: self
                 .ranking
                 .iter()
@@ -1858,6 +1937,8 @@ impl Report {
                 "feature",
                 "date",
                 "tier",
+                "state",
+                "under_way_since",
                 "risk",
                 "risk_7d_ago",
                 "impact",
@@ -1870,6 +1951,11 @@ impl Report {
                     spreadsheet_safe(&r.feature),
                     r.date.to_string(),
                     r.tier.as_str().to_string(),
+                    r.state.as_str().to_string(),
+                    r.under_way
+                        .as_ref()
+                        .map(|u| u.since.to_string())
+                        .unwrap_or_default(),
                     format!("{:.4}", r.risk),
                     r.risk_7d_ago.map(|v| format!("{v:.4}")).unwrap_or_default(),
                     format!("{:.1}", r.impact),

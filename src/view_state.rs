@@ -354,6 +354,8 @@ mod tests {
             impact,
             sessions_7d: impact / risk.max(1e-9),
             usage_share: 0.1,
+            state: crate::state::State::of(false, tier),
+            under_way: None,
             reasons: vec![format!("{feature} reason")],
             contributions: vec![],
             latency_p95_28d: vec![],

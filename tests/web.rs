@@ -6,7 +6,6 @@
 use feature_radar::charts::lead_time_chart;
 use feature_radar::engine::{SourceSpec, SourceSummary};
 use feature_radar::impact::ImpactWeights;
-use feature_radar::insights::human_count;
 use feature_radar::kept::Found;
 use feature_radar::report::prepare;
 use feature_radar::synth::{generate, SynthParams};
@@ -203,7 +202,9 @@ async fn a_new_report_moves_the_rows_and_updates_their_figures() {
             status.feature
         );
         let text = row.text_content().unwrap();
-        assert!(text.contains(&human_count(status.impact)), "{text}");
+        // Impact with its unit under the weights shown (at usage weight 0, the risk).
+        let impact = by_risk.config.impact.show(status.impact);
+        assert!(text.contains(&impact), "{impact} not in {text}");
     }
 }
 

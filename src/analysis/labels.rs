@@ -90,6 +90,35 @@ pub struct Degradations {
     /// Per feature and day: whether a degradation is known to be under way on that day,
     /// from what is known on that day (a breach counts from the day it is confirmed).
     pub active: Vec<Vec<bool>>,
+    /// Per feature: its confirmed runs of service-level breaches, whatever the label
+    /// source (what is happening now, for the feature's state), in day order.
+    pub breaches: Vec<Vec<BreachRun>>,
+}
+
+/// A run of days breaching the service level that lasted at least `confirm_days`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BreachRun {
+    /// Its first day.
+    pub start: usize,
+    /// The day that confirmed it (`start + confirm_days - 1`).
+    pub confirmed: usize,
+    /// Which metrics breached on each of its days (bits: [`BREACH_LATENCY`],
+    /// [`BREACH_CRASHES`], [`BREACH_ERRORS`]), from `start`.
+    pub metrics: Vec<u8>,
+}
+
+/// p95 latency breached its service level.
+pub const BREACH_LATENCY: u8 = 1;
+/// The crash rate breached its service level.
+pub const BREACH_CRASHES: u8 = 2;
+/// The error rate breached its service level.
+pub const BREACH_ERRORS: u8 = 4;
+
+impl BreachRun {
+    /// The last day of the run.
+    pub fn end(&self) -> usize {
+        self.start + self.metrics.len() - 1
+    }
 }
 
 impl Degradations {
@@ -111,24 +140,40 @@ impl Degradations {
             let series = &dataset.features[f];
             let mut s: Vec<usize> = Vec::new();
             let mut a = vec![false; days];
-            if slo_until > 0 {
-                // A run of breaches starts a degradation on its first day once it has
-                // lasted `confirm` days; the degradation is known to be under way from the
-                // day that confirms it, while the breach lasts.
-                let mut run = 0usize;
-                let mut breaches = SloBreaches::default();
-                for t in 0..days {
-                    run = if breaches.on(series, t, rule) {
-                        run + 1
-                    } else {
-                        0
-                    };
-                    if run == confirm && t + 1 - confirm < slo_until {
+            let mut runs: Vec<BreachRun> = Vec::new();
+            // A run of breaches starts a degradation on its first day once it has lasted
+            // `confirm` days (while the service-level rule is the label source); the
+            // degradation is known to be under way from the day that confirms it, while
+            // the breach lasts. Runs are kept whatever the source: they say what is
+            // happening now.
+            let mut run = 0usize;
+            let mut masks: Vec<u8> = Vec::new();
+            let mut breaches = SloBreaches::default();
+            for t in 0..days {
+                let mask = breaches.on(series, t, rule);
+                if mask != 0 {
+                    run += 1;
+                    masks.push(mask);
+                } else {
+                    run = 0;
+                    masks.clear();
+                }
+                if run == confirm {
+                    if t + 1 - confirm < slo_until {
                         s.push(t + 1 - confirm);
                     }
-                    if run >= confirm && t + 1 - run < slo_until {
-                        a[t] = true;
+                    runs.push(BreachRun {
+                        start: t + 1 - confirm,
+                        confirmed: t,
+                        metrics: masks.clone(),
+                    });
+                } else if run > confirm {
+                    if let Some(last) = runs.last_mut() {
+                        last.metrics.push(mask);
                     }
+                }
+                if run >= confirm && t + 1 - run < slo_until {
+                    a[t] = true;
                 }
             }
             if let Some(feature_events) = events.get(f) {
@@ -145,9 +190,16 @@ impl Degradations {
             }
             s.sort_unstable();
             s.dedup();
-            (s, a)
+            (s, a, runs)
         });
-        let (starts, active): (Vec<Vec<usize>>, Vec<Vec<bool>>) = per_feature.into_iter().unzip();
+        let mut starts = Vec::with_capacity(per_feature.len());
+        let mut active = Vec::with_capacity(per_feature.len());
+        let mut breaches = Vec::with_capacity(per_feature.len());
+        for (s, a, runs) in per_feature {
+            starts.push(s);
+            active.push(a);
+            breaches.push(runs);
+        }
         let source = match incidents_from {
             None => LabelSource::SloBreach,
             Some(d) if d <= 0 => LabelSource::Incidents,
@@ -163,7 +215,20 @@ impl Degradations {
             },
             starts,
             active,
+            breaches,
         }
+    }
+
+    /// The breach of `feature`'s service level known to be under way on day `t`, if any:
+    /// its run and the metrics breaching that day (from what is known on `t`).
+    pub fn breach_on(&self, feature: usize, t: usize) -> Option<(&BreachRun, u8)> {
+        let run = self
+            .breaches
+            .get(feature)?
+            .iter()
+            .rev()
+            .find(|r| r.start <= t)?;
+        (run.confirmed <= t && t <= run.end()).then(|| (run, run.metrics[t - run.start]))
     }
 
     /// Whether a degradation of `feature` starts in days `(t, t + horizon]`.
@@ -194,7 +259,8 @@ struct SloBreaches {
 }
 
 impl SloBreaches {
-    fn on(&mut self, series: &crate::telemetry::FeatureSeries, t: usize, rule: &SloRule) -> bool {
+    /// Which metrics breach on day `t` (bits as in [`BreachRun::metrics`]; 0: none).
+    fn on(&mut self, series: &crate::telemetry::FeatureSeries, t: usize, rule: &SloRule) -> u8 {
         let days = rule.baseline_days;
         let checks = [
             (&series.latency_p95_ms, rule.latency_ratio, 0.0),
@@ -209,25 +275,32 @@ impl SloBreaches {
                 rule.error_min_increase,
             ),
         ];
+        let bits = [BREACH_LATENCY, BREACH_CRASHES, BREACH_ERRORS];
         checks
             .into_iter()
             .zip(&mut self.windows)
-            .any(|((values, ratio, min_increase), window)| {
+            .zip(bits)
+            .map(|(((values, ratio, min_increase), window), bit)| {
                 let Some(today) = values[t] else {
-                    return false;
+                    return 0;
                 };
                 let from = t.saturating_sub(days) as i64;
                 let history = window.sorted(from, t as i64 - 1, |s| values[s as usize]);
                 if history.len() < days / 2 {
-                    return false;
+                    return 0;
                 }
                 let base = if history.is_empty() {
                     today
                 } else {
                     median_of_sorted(history)
                 };
-                today > ratio * base && today - base >= min_increase
+                if today > ratio * base && today - base >= min_increase {
+                    bit
+                } else {
+                    0
+                }
             })
+            .fold(0, |mask, bit| mask | bit)
     }
 }
 
@@ -322,7 +395,7 @@ mod tests {
                     rule.error_min_increase,
                 );
                 assert_eq!(
-                    breaches.on(series, t, &rule),
+                    breaches.on(series, t, &rule) != 0,
                     expected,
                     "day {t}, {baseline_days} days"
                 );

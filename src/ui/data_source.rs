@@ -86,7 +86,7 @@ pub fn DataPanel() -> impl IntoView {
             <p class="privacy"><strong>"Nothing is uploaded. "</strong>
                 "Files you choose are read and analysed inside this browser and never leave it."</p>
             <p data-testid="source">{move || state.source.get().map_or("No data loaded yet.".to_string(), |s| {
-                format!("Analysing {}: {} features, {} to {}, {} events.", s.label, s.features, s.start, s.end, s.events)
+                format!("Analysing {}: {}, {} to {}, {}.", s.label, crate::insights::counted(s.features, "feature", "features"), s.start, s.end, crate::insights::counted(s.events, "event", "events"))
             })}</p>
             {move || state.source.get().map(|s| {
                 let problems = s.problems.clone();

@@ -4,13 +4,14 @@
 use super::chart::ChartView;
 use super::engine;
 use super::{AppState, Shared};
-use crate::charts::{contributions_chart, empty, metric_chart, risk_chart};
+use crate::charts::{empty, metric_chart, risk_chart, why_chart};
 use crate::detail::FeatureDetail;
 use crate::engine::{Reply, Request};
 use crate::insights::{counted, human_count};
 use crate::report::FeatureStatus;
 use crate::report::Report;
 use crate::telemetry::EventKind;
+use crate::why::{Group, VISIBLE};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -63,23 +64,52 @@ fn render(
     detail: Shared<FeatureDetail>,
 ) -> AnyView {
     let tier = status.tier.as_str();
-    let pushes: Vec<String> = detail
-        .contributions
+    // Why, in words: each group of signals' change and its effect on the risk.
+    let why: Vec<String> = detail
+        .why
         .iter()
-        .filter(|c| c.log_odds.abs() >= 0.1)
+        .filter(|e| e.log_odds.abs() >= VISIBLE)
         .take(5)
-        .map(|c| {
-            let what = c
-                .description
-                .clone()
-                .unwrap_or_else(|| c.signal.to_string());
-            let direction = if c.log_odds > 0.0 { "raises" } else { "lowers" };
-            format!(
-                "{what}: {direction} the risk (odds x{:.2})",
-                c.log_odds.exp()
+        .map(|e| e.text.clone())
+        .collect();
+    // The technical detail, one click away: each group's and each input's push.
+    let technical: Vec<(String, Vec<String>)> = detail
+        .why
+        .iter()
+        .map(|e| {
+            let inputs: Vec<String> = detail
+                .contributions
+                .iter()
+                .filter(|c| {
+                    crate::model::features::INPUTS
+                        .iter()
+                        .find(|i| i.id() == &*c.signal)
+                        .is_some_and(|i| Group::of(*i) == e.group)
+                })
+                .map(|c| {
+                    format!(
+                        "{}: {:+.2} log-odds{}",
+                        c.signal,
+                        c.log_odds,
+                        c.description
+                            .as_ref()
+                            .map_or(String::new(), |d| format!(" ({d})"))
+                    )
+                })
+                .collect();
+            (
+                format!(
+                    "{}: {:+.2} log-odds in all (odds x{:.2})",
+                    e.group.name(),
+                    e.log_odds,
+                    e.log_odds.exp()
+                ),
+                inputs,
             )
         })
         .collect();
+    let weights = report.config.impact;
+    let impact_meaning = weights.meaning();
     let events: Vec<String> = detail
         .events
         .iter()
@@ -171,31 +201,46 @@ fn render(
             <p class="lead" data-testid="feature-sentence">{detail.sentence.clone()}</p>
             <p class=format!("action {tier}") data-testid="feature-action"><strong>"Recommended: "</strong>{detail.action.clone()}</p>
             <dl class="figures">
-                <div><dt>"Risk"</dt><dd>{format!("{:.0}%", status.risk * 100.0)}</dd></div>
+                {status.under_way.clone().map(|u| view! {
+                    <div class="under-way"><dt>"Under way since"</dt><dd data-testid="under-way-since">{u.since.to_string()}</dd></div>
+                })}
+                <div><dt>{if status.under_way.is_some() { "Risk that a new degradation starts within 7 days" } else { "Risk that a degradation starts within 7 days" }.replace("7", &report.config.model.horizon.to_string())}</dt><dd>{format!("{:.0}%", status.risk * 100.0)}</dd></div>
                 <div><dt>"7 days ago"</dt><dd>{status.risk_7d_ago.map_or("n/a".into(), |r| format!("{:.0}%", r * 100.0))}</dd></div>
-                <div><dt>"Impact"</dt><dd>{human_count(status.impact)}</dd></div>
+                <div title=impact_meaning.clone()><dt>"Impact"</dt><dd>{weights.show(status.impact)}</dd><dd class="small muted">{impact_meaning.clone()}</dd></div>
                 <div><dt>"Weekly sessions"</dt><dd>{human_count(status.sessions_7d)}</dd></div>
                 <div><dt>"Share of usage"</dt><dd>{format!("{:.1}%", status.usage_share * 100.0)}</dd></div>
             </dl>
         </section>
         <section aria-labelledby="why-title">
-            <h2 id="why-title">"Why: the signals behind today's risk"</h2>
+            <h2 id="why-title">"Why: what the signals did, and what that does to the risk"</h2>
             {detail.biggest_lever.clone().map(|text| view! { <p data-testid="lever"><strong>{text}</strong></p> })}
             {detail.hourly_note.clone().map(|text| view! { <p data-testid="hourly-note">{text}</p> })}
             <ul data-testid="contributions">
-                {if pushes.is_empty() {
+                {if why.is_empty() {
                     view! { <li>"No signal moves the risk much today."</li> }.into_any()
                 } else {
-                    pushes.into_iter().map(|p| view! { <li>{p}</li> }).collect_view().into_any()
+                    why.into_iter().map(|p| view! { <li>{p}</li> }).collect_view().into_any()
                 }}
             </ul>
             <ChartView
                 id=format!("chart-{slug}-contributions")
-                chart=contributions_chart(&detail.contributions)
-                alt="Each signal's push on today's risk, in log-odds; the list above says the same in words.".to_string()
-                height=320
-                empty=empty::contributions(&detail.contributions)
+                chart=why_chart(&detail.why)
+                alt="Each group of signals' push on today's risk: bars to the right raise it, to the left lower it; the list above says the same in words.".to_string()
+                height=260
+                empty=empty::why(&detail.why)
             />
+            <details data-testid="why-details">
+                <summary>"Technical detail: the model's inputs and their pushes"</summary>
+                <p class="muted small">"Each push is a change in log-odds against an average day (the odds multiply by e to that power); the inputs of a group are read together, so one may push against its group. Levels are in noise units: distances from the 4-week baseline in the metric's own robust spread."</p>
+                <ul>
+                    {technical
+                        .into_iter()
+                        .map(|(group, inputs)| view! {
+                            <li>{group}<ul>{inputs.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul></li>
+                        })
+                        .collect_view()}
+                </ul>
+            </details>
         </section>
         <section aria-labelledby="risk-title">
             <h2 id="risk-title">"Risk over time"</h2>
@@ -203,7 +248,7 @@ fn render(
         </section>
         <section aria-labelledby="metrics-title">
             <h2 id="metrics-title">"Metrics"</h2>
-            <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, +- 2 noise units). Red dots: anomalous days. Orange lines: sustained changes of level or trend. Orange diamonds (hourly data): a day with an hour far from the usual for its time and weekday. Dashed lines: deploys; red spans: incidents (hover to name them)."</p>
+            <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, give or take twice its usual day-to-day spread). Red dots: anomalous days. Orange lines: sustained changes of level or trend. Orange diamonds (hourly data): a day with an hour far from the usual for its time and weekday. Dashed lines: deploys; red spans: incidents (hover to name them)."</p>
             {panels}
             <h3>"Past degradations of this feature, and how early it warned"</h3>
             {

@@ -89,9 +89,9 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
     let label_notes = c.label_notes.clone();
     let lead = &c.lead_time;
     let lead_alt = format!(
-        "{} of {} degradations had their feature in the investigate tier at least a day before; median warning {} days.",
+        "{} of {} had their feature in the investigate tier at least a day before; median warning {} days.",
         lead.warned,
-        lead.evaluated,
+        counted(lead.evaluated, "degradation", "degradations"),
         figure(lead.median_lead_days, 1)
     );
     let mut coefficients = c.coefficients.clone();

@@ -104,9 +104,10 @@ fn Summary(report: Shared<Report>) -> impl IntoView {
         .map(|i| (i.feature.clone(), i.text.clone()))
         .collect();
     let data_line = format!(
-        "Data: {}. Risk is the chance that a degradation starts within {} days.",
+        "Data: {}. Risk is the chance that a degradation starts within {} days; a degradation under way (an open incident, or a breach of the service level that has lasted {}) is shown as such, not as a risk.",
         report.dataset.describe(),
-        report.config.model.horizon
+        report.config.model.horizon,
+        crate::insights::counted(report.config.slo.confirm_days, "day", "days")
     );
     // What the data is and how recent: demo data is never mistaken for one's own.
     let end = report.dataset.end;
@@ -151,6 +152,8 @@ fn Summary(report: Shared<Report>) -> impl IntoView {
             <h2 id="overview-title">"What needs attention"</h2>
             <dl class="figures" data-testid="headline">
                 <div><dt>"Features monitored"</dt><dd>{h.features}</dd></div>
+                <div class="under-way"><dt>"Degradation under way now"</dt><dd data-testid="count-under-way">{h.under_way}</dd></div>
+                <div class="at-risk"><dt>"At risk, nothing under way"</dt><dd data-testid="count-at-risk">{h.at_risk}</dd></div>
                 <div class="investigate"><dt>"Investigate"</dt><dd data-testid="count-investigate">{h.investigate}</dd></div>
                 <div class="watch"><dt>"Watch"</dt><dd>{h.watch}</dd></div>
                 <div><dt>"Monitor"</dt><dd>{h.monitor}</dd></div>

@@ -5,6 +5,7 @@ use super::Shared;
 use crate::impact::Tier;
 use crate::insights::human_count;
 use crate::report::{FeatureStatus, Report};
+use crate::state::State;
 use crate::view_state::{SortKey, ViewState};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -114,6 +115,10 @@ pub fn RankingTable(
             })
         })
     });
+    // The usage weight gives Impact its unit; rows hear of it only when it changes.
+    let weights = Memo::new(move |_| {
+        report.with(|r| r.as_ref().map(|r| r.0.config.impact).unwrap_or_default())
+    });
     // Rows are drawn a page at a time, so that a portfolio of thousands of features stays
     // quick to sort and filter; the rest are a click away. Row i shows the i-th feature of
     // the table: a new report or another order changes the rows' text in place, and no
@@ -163,6 +168,17 @@ pub fn RankingTable(
             })
         });
         let tier = move || status.with(|s| s.as_ref().map_or("monitor", |s| s.tier.as_str()));
+        // Impact with its unit, which depends on the usage weight.
+        let impact = move || {
+            let weights = weights.get();
+            status.with(|s| {
+                s.as_ref()
+                    .map(|s| weights.show(s.impact))
+                    .unwrap_or_default()
+            })
+        };
+        let state_class =
+            move || status.with(|s| s.as_ref().map_or("normal", |s| s.state.as_str()));
         let open = move || {
             if let Some(feature) = status.with_untracked(|s| s.as_ref().map(|s| s.feature.clone()))
             {
@@ -175,7 +191,7 @@ pub fn RankingTable(
                 data-testid="ranking-row"
                 class=move || format!("tier-{}", tier())
                 tabindex="0"
-                aria-label=move || status.with(|s| s.as_ref().map(|s| format!("{}: {}, risk {:.0}%", s.feature, s.tier.as_str(), s.risk * 100.0)).unwrap_or_default())
+                aria-label=move || status.with(|s| s.as_ref().map(|s| format!("{}: {}, {}, risk {:.0}%", s.feature, s.state.label(), s.tier.as_str(), s.risk * 100.0)).unwrap_or_default())
                 on:click=move |_| open()
                 on:keydown=move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
                     "Enter" | " " => {
@@ -189,16 +205,23 @@ pub fn RankingTable(
             >
                 <th scope="row" role="rowheader">{cell(|r| r.feature.clone())}</th>
                 <td role="cell"><span class=move || format!("badge {}", tier())>{tier}</span></td>
+                <td role="cell" class=move || format!("state {}", state_class()) data-testid="ranking-state">{cell(|r| match (&r.under_way, r.state) {
+                    (Some(u), _) => format!("under way since {}", u.since),
+                    (None, State::AtRisk) => "at risk".to_string(),
+                    _ => String::new(),
+                })}</td>
                 <td role="cell" class="num">{cell(|r| format!("{:.0}%", r.risk * 100.0))}</td>
                 <td role="cell" class="num muted">{cell(|r| r.risk_7d_ago.map_or(String::new(), |old| {
-                    let points = ((r.risk - old) * 100.0).round();
-                    if points == 0.0 {
+                    let (now, then) = ((r.risk * 100.0).round(), (old * 100.0).round());
+                    if now == then {
                         "unchanged".to_string()
+                    } else if now > then {
+                        format!("up from {then:.0}%")
                     } else {
-                        format!("{points:+.0} pts")
+                        format!("down from {then:.0}%")
                     }
                 }))}</td>
-                <td role="cell" class="num">{cell(|r| human_count(r.impact))}</td>
+                <td role="cell" class="num">{impact}</td>
                 <td role="cell" class="num">{cell(|r| human_count(r.sessions_7d))}</td>
                 <td role="cell" class="reasons">{cell(|r| r.reasons.iter().take(2).cloned().collect::<Vec<_>>().join("; "))}</td>
                 <td role="cell">{move || latency.with(|values| sparkline(values))}</td>
@@ -240,7 +263,7 @@ pub fn RankingTable(
                 prop:value=move || view.with(|v| v.text_filter.clone())
                 on:input=move |ev| view.update(|v| v.text_filter = event_target_value(&ev))
             />
-            <span class="muted" aria-live="polite">{move || format!("{} of {} features", shown(), total())}</span>
+            <span class="muted" aria-live="polite">{move || format!("{} of {}", shown(), crate::insights::counted(total(), "feature", "features"))}</span>
         </div>
         {move || {
             let nothing = shown() == 0 && total() > 0;
@@ -281,11 +304,15 @@ pub fn RankingTable(
         // an empty table says nothing, so it is hidden.
         <div class="table-wrap" hidden=move || shown() == 0>
             <table class="ranking" role="table" data-testid="ranking">
-                <caption>"Features by priority: tier, then Impact Score. Select a row (or press Enter on it) to open the feature."</caption>
+                <caption>{move || {
+                    let meaning = weights.with(|w| w.meaning());
+                    format!("Features by priority: tier, then Impact ({meaning}). Now: a degradation under way (an open incident or a breach of the service level) or a feature at risk (the risk that one starts within the horizon). Select a row (or press Enter on it) to open the feature.")
+                }}</caption>
                 <thead role="rowgroup">
                     <tr role="row">
                         {header(SortKey::Feature, "Feature", false)}
                         {header(SortKey::Priority, "Tier", false)}
+                        <th scope="col" role="columnheader">"Now"</th>
                         {header(SortKey::Risk, "Risk", true)}
                         {header(SortKey::RiskChange, "7-day change", true)}
                         {header(SortKey::Impact, "Impact", true)}

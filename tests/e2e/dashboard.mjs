@@ -85,7 +85,12 @@ await check("the overview shows the ranking and the insights of the bundled data
   // The overview has no chart, so ECharts is not loaded yet.
   const echarts = await page.evaluate(() => typeof window.echarts);
   expect(echarts === "undefined", `ECharts was loaded by the first view (${echarts})`);
-  expect(/features? (is|are) in the investigate tier/.test(insights[0]), insights[0]);
+  expect(insights.slice(0, 2).some((t) => /features? (is|are) in the investigate tier/.test(t)), insights.join(" | "));
+  // What is under way now is counted apart from the risk, and the count agrees with the rows.
+  const underWay = Number(await page.textContent("[data-testid=count-under-way]"));
+  const states = await page.$$eval("[data-testid=ranking-state]", (tds) => tds.map((t) => t.textContent));
+  const rowsUnderWay = states.filter((s) => /^under way since \d{4}-\d{2}-\d{2}$/.test(s)).length;
+  expect(rowsUnderWay === underWay, `overview counts ${underWay} under way, the rows ${rowsUnderWay}`);
   await page.screenshot({ path: `${artifacts}/overview.png`, fullPage: true });
 });
 
@@ -101,11 +106,18 @@ await check("picking the top feature opens its charts, explanation and action", 
   const title = await page.textContent("#feature-title");
   expect(title.includes(topFeature), `title ${title} is not ${topFeature}`);
   const sentence = await page.textContent("[data-testid=feature-sentence]");
-  expect(sentence.startsWith(`${topFeature}: `) && /risk of degradation within 7 days/.test(sentence), sentence);
+  const underWay = /degradation under way since \d{4}-\d{2}-\d{2}/.test(sentence);
+  expect(sentence.startsWith(`${topFeature}: `) && (underWay || /risk that a degradation starts within 7 days/.test(sentence)), sentence);
   const action = await page.textContent("[data-testid=feature-action]");
-  expect(/Recommended: (Investigate|Watch|Monitor)/.test(action), action);
-  const reasons = await page.$$("[data-testid=contributions] li");
+  expect(/Recommended: (Act now|Investigate|Watch|Monitor)/.test(action), action);
+  // A degradation under way is worked now, not warned about.
+  if (underWay) expect(/Act now/.test(action) && !/before users feel it/.test(action), action);
+  const reasons = await page.$$eval("[data-testid=contributions] li", (li) => li.map((l) => l.textContent));
   expect(reasons.length >= 1, "no signal contributions in words");
+  // The why is in plain words; the technical detail is one click away.
+  const jargon = reasons.find((r) => /noise units|log-odds|odds x|latency_z|_trend_/.test(r));
+  expect(jargon === undefined, `jargon in the why: ${jargon}`);
+  expect((await page.$("[data-testid=why-details] summary")) !== null, "no technical detail under the why");
   await page.waitForFunction(() => document.querySelectorAll(".chart-canvas canvas").length >= 5, null, { timeout: 30000 });
   expect(page.url().includes(`feature=${encodeURIComponent(topFeature)}`), `URL ${page.url()}`);
   await page.screenshot({ path: `${artifacts}/feature.png`, fullPage: true });

@@ -133,11 +133,25 @@ fn ranking_is_by_tier_then_impact_and_sentences_name_their_feature() {
         assert_eq!(status.tier, report.cutoffs_today.tier(status.risk));
         assert!((status.impact - status.risk * status.sessions_7d).abs() < 1e-6);
     }
-    for insight in report.insights.iter().skip(1) {
+    // The overview's sentences, then one per feature: a degradation under way told as
+    // such, a feature at risk with the risk that one starts.
+    for insight in report.insights.iter().filter(|i| i.feature.is_some()) {
         let feature = insight.feature.as_deref().unwrap();
         assert!(insight.text.starts_with(&format!("{feature}: ")));
-        assert!(insight.text.contains("risk of degradation within 7 days"));
-        assert_ne!(insight.tier, Some(Tier::Monitor));
+        let status = report
+            .ranking
+            .iter()
+            .find(|s| s.feature == feature)
+            .unwrap();
+        if status.under_way.is_some() {
+            assert!(insight.text.contains("degradation under way since"));
+            assert!(!insight.text.contains("risk that a degradation starts"));
+        } else {
+            assert!(insight
+                .text
+                .contains("risk that a degradation starts within 7 days"));
+            assert_ne!(insight.tier, Some(Tier::Monitor));
+        }
     }
 }
 

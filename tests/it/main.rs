@@ -8,6 +8,7 @@ mod contract;
 mod engine;
 mod properties;
 mod reading;
+mod states;
 mod worker_protocol;
 
 use feature_radar::synth::{generate, SynthData, SynthParams};
