@@ -1929,7 +1929,8 @@ impl Report {
         )
     }
 
-    /// The ranked table as CSV, in ranking order.
+    /// The ranked table as CSV, in ranking order. Columns added later come last, so that
+    /// a reader of an earlier export's columns by position keeps working.
     pub fn ranking_csv(&self) -> String {
         csv_text(
             &[
@@ -1937,13 +1938,13 @@ impl Report {
                 "feature",
                 "date",
                 "tier",
-                "state",
-                "under_way_since",
                 "risk",
                 "risk_7d_ago",
                 "impact",
                 "sessions_7d",
                 "reasons",
+                "state",
+                "under_way_since",
             ],
             self.ranking.iter().enumerate().map(|(i, r)| {
                 vec![
@@ -1951,16 +1952,16 @@ impl Report {
                     spreadsheet_safe(&r.feature),
                     r.date.to_string(),
                     r.tier.as_str().to_string(),
-                    r.state.as_str().to_string(),
-                    r.under_way
-                        .as_ref()
-                        .map(|u| u.since.to_string())
-                        .unwrap_or_default(),
                     format!("{:.4}", r.risk),
                     r.risk_7d_ago.map(|v| format!("{v:.4}")).unwrap_or_default(),
                     format!("{:.1}", r.impact),
                     format!("{:.0}", r.sessions_7d),
                     spreadsheet_safe(&r.reasons.join("; ")),
+                    r.state.as_str().to_string(),
+                    r.under_way
+                        .as_ref()
+                        .map(|u| u.since.to_string())
+                        .unwrap_or_default(),
                 ]
             }),
         )

@@ -140,7 +140,11 @@ await check("the feature view has no serious or critical accessibility findings"
 });
 
 await check("a chart's tooltip shows on hover", async () => {
-  const box = await page.locator(".chart-canvas").first().boundingBox();
+  // The risk over time, brought on screen (the why's bars come first, and may push it
+  // below the fold).
+  const chart = page.locator(".chart-canvas[aria-label^='Risk of']");
+  await chart.scrollIntoViewIfNeeded();
+  const box = await chart.boundingBox();
   await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
   await page.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.5);
   await page.waitForFunction(() => [...document.querySelectorAll(".chart-canvas div")].some(

@@ -226,10 +226,10 @@ fn the_ranking_export_has_the_state_and_the_score_output_keeps_the_contract() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "rank,feature,date,tier,state,under_way_since,risk,risk_7d_ago,impact,sessions_7d,reasons"
+        "rank,feature,date,tier,risk,risk_7d_ago,impact,sessions_7d,reasons,state,under_way_since"
     );
     let checkout = lines.find(|l| l.contains(",checkout,")).unwrap();
-    assert!(checkout.contains(",under_way,2026-03-22,"), "{checkout}");
+    assert!(checkout.ends_with(",under_way,2026-03-22"), "{checkout}");
     let json = serde_json::to_value(&report).unwrap();
     let first = &json["ranking"]
         .as_array()
