@@ -2,13 +2,16 @@
 //! page's chart component renders them; here they are plain values that native tests can
 //! read as JSON.
 
+use crate::chart_style;
 use crate::detail::{FeatureDetail, MetricPanel};
 use crate::impact::RiskCutoffs;
 use crate::model::evaluate::CalibrationBin;
 use crate::report::Contribution;
 use crate::series_summary::SeriesSummary;
 use crate::telemetry::{EventKind, SeriesPoint};
-use charming::component::{Axis, DataZoom, DataZoomType, Grid, Legend, Title};
+use charming::component::{
+    Axis, DataZoom, DataZoomType, Grid, Legend, LegendItem, LegendType, Title,
+};
 use charming::datatype::CompositeValue;
 use charming::element::{
     AreaStyle, AxisLabel, AxisType, ItemStyle, Label, LabelPosition, LineStyle, LineStyleType,
@@ -18,10 +21,53 @@ use charming::element::{
 use charming::series::{Bar, Line, Scatter};
 use charming::Chart;
 
-const INVESTIGATE: &str = "#c0392b";
-const WATCH: &str = "#d68910";
-const BAND: &str = "#5b8def";
-const DEPLOY: &str = "#7f8c8d";
+// The light theme's colours; `chart_style::option` gives the dark theme its own.
+const INVESTIGATE: &str = chart_style::LIGHT.investigate;
+const WATCH: &str = chart_style::LIGHT.watch;
+const BAND: &str = chart_style::LIGHT.band;
+const DEPLOY: &str = chart_style::LIGHT.muted;
+
+/// A figure as a chart shows it: four significant digits (1,176.8434981 shows 1,177;
+/// 0.006634 shows 0.006634), so that tooltips read as figures, not floats.
+fn shown(v: f64) -> f64 {
+    if !v.is_finite() || v == 0.0 {
+        return v;
+    }
+    let digits = 3 - v.abs().log10().floor() as i32;
+    if digits <= 0 {
+        return v.round();
+    }
+    let scale = 10f64.powi(digits.min(12));
+    (v * scale).round() / scale
+}
+
+/// Zoom for a chart over time: a slider under the plot, and the wheel with Shift held
+/// (a plain wheel scrolls the page). `chart_style::option` sets the wheel's key.
+fn zoomed(chart: Chart) -> Chart {
+    chart
+        .data_zoom(DataZoom::new().type_(DataZoomType::Inside))
+        .data_zoom(DataZoom::new().type_(DataZoomType::Slider).bottom(6))
+}
+
+/// A legend that keeps to one line under the title (it scrolls on a phone rather than
+/// running over the plot), each item's icon the shape of its mark.
+fn legend(items: Vec<(String, &str)>) -> Legend {
+    Legend::new()
+        .type_(LegendType::Scroll)
+        .top(24)
+        .left(0)
+        .right(0)
+        .data(
+            items
+                .into_iter()
+                .map(|(name, icon)| LegendItem::from((name, icon.to_string())))
+                .collect::<Vec<_>>(),
+        )
+}
+
+/// Legend icons: a line for a line, a block for a shaded range, the scatter's shape.
+const LINE_ICON: &str = "path://M0,4 L24,4 L24,6 L0,6 Z";
+const AREA_ICON: &str = "rect";
 
 fn date_axis(dates: &[String]) -> Axis {
     Axis::new()
@@ -34,12 +80,20 @@ fn grid() -> Grid {
     Grid::new().left(56).right(24).top(48).bottom(32)
 }
 
+/// The plot's grid under a legend line and over a zoom slider.
+fn time_grid() -> Grid {
+    Grid::new().left(56).right(24).top(56).bottom(64)
+}
+
 fn optional(values: &[Option<f64>]) -> Vec<CompositeValue> {
-    values.iter().map(|v| CompositeValue::from(*v)).collect()
+    values
+        .iter()
+        .map(|v| CompositeValue::from(v.map(shown)))
+        .collect()
 }
 
 fn point(x: &str, y: f64) -> Vec<CompositeValue> {
-    vec![CompositeValue::from(x), CompositeValue::from(y)]
+    vec![CompositeValue::from(x), CompositeValue::from(shown(y))]
 }
 
 /// Deploys as labelled vertical lines, incidents as shaded spans, both named on hover.
@@ -66,9 +120,11 @@ fn annotations(detail: &FeatureDetail) -> (MarkLine, MarkArea) {
         .iter()
         .filter(|e| e.kind == EventKind::Incident)
         .map(|e| {
+            // The title is in the chart's text alternative and the events list: a
+            // long one across a narrow span would run over the plot.
             (
                 MarkAreaData::new()
-                    .name(format!("incident: {}", e.title))
+                    .name("incident")
                     .x_axis(e.start.to_string()),
                 MarkAreaData::new().x_axis(e.end.max(e.start).to_string()),
             )
@@ -93,22 +149,26 @@ fn annotations(detail: &FeatureDetail) -> (MarkLine, MarkArea) {
                 Label::new()
                     .show(true)
                     .position(LabelPosition::InsideTop)
-                    .font_size(10),
+                    .font_size(10)
+                    .color(INVESTIGATE),
             )
             .data(areas),
     )
 }
 
 /// One metric over time: the value, the expected range, anomalies, sustained changes, deploys
-/// and incidents.
+/// and incidents; zoomable.
 pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
+    use chart_style::{BAND as BAND_NAME, BAND_BASE, EDGE_HIGH, EDGE_LOW};
     let dates: Vec<String> = detail.dates.iter().map(|d| d.to_string()).collect();
     let (deploys, incidents) = annotations(detail);
+    // The shading is a base with a width stacked on it; the tooltip shows the edges,
+    // from two lines that draw nothing.
     let width: Vec<Option<f64>> = panel
         .band_low
         .iter()
         .zip(&panel.band_high)
-        .map(|(l, h)| l.zip(*h).map(|(l, h)| h - l))
+        .map(|(l, h)| l.zip(*h).map(|(l, h)| shown(h) - shown(l)))
         .collect();
     let shifts: Vec<MarkLineVariant> = panel
         .changepoints
@@ -121,63 +181,88 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
             )
         })
         .collect();
-    // The band's invisible lower edge stays out of the legend.
-    let mut legend = vec![panel.title.to_string(), "expected range".to_string()];
+    let mut items = vec![
+        (panel.title.to_string(), LINE_ICON),
+        (BAND_NAME.to_string(), AREA_ICON),
+    ];
     if let Some((name, _)) = &panel.secondary {
-        legend.push(name.to_string());
+        items.push((name.to_string(), LINE_ICON));
     }
     if !panel.anomalies.is_empty() {
-        legend.push("anomaly".into());
+        items.push(("anomaly".into(), "circle"));
     }
     if !panel.anomalous_hours.is_empty() {
-        legend.push("anomalous hour".into());
+        items.push(("anomalous hour".into(), "diamond"));
     }
     if !shifts.is_empty() {
-        legend.push("sustained change".into());
+        items.push(("sustained change".into(), LINE_ICON));
     }
-    let mut chart = Chart::new()
-        .animation(false)
-        .title(
-            Title::new()
-                .text(format!("{} ({})", panel.title, panel.unit))
-                .left("left"),
-        )
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(Legend::new().top(22).left("right").data(legend))
-        .grid(grid())
-        .x_axis(date_axis(&dates))
-        .y_axis(Axis::new().type_(AxisType::Value).scale(true))
-        .series(
-            Line::new()
-                .name("expected range low")
-                .stack("band")
-                .show_symbol(false)
-                .line_style(LineStyle::new().opacity(0))
-                .data(optional(&panel.band_low)),
-        )
-        .series(
-            Line::new()
-                .name("expected range")
-                .stack("band")
-                .show_symbol(false)
-                .line_style(LineStyle::new().opacity(0))
-                .area_style(AreaStyle::new().color(BAND).opacity(0.18))
-                .data(optional(&width)),
-        )
-        .series(
-            Line::new()
-                .name(panel.title)
-                .show_symbol(false)
-                .mark_line(deploys)
-                .mark_area(incidents)
-                .data(optional(&panel.values)),
-        );
+    let invisible = || LineStyle::new().opacity(0);
+    let mut chart = zoomed(
+        Chart::new()
+            .animation(false)
+            .title(
+                Title::new()
+                    .text(format!("{} ({})", panel.title, panel.unit))
+                    .left("left"),
+            )
+            .tooltip(Tooltip::new().trigger(Trigger::Axis))
+            .legend(legend(items))
+            .grid(time_grid())
+            .x_axis(date_axis(&dates))
+            .y_axis(Axis::new().type_(AxisType::Value).scale(true)),
+    )
+    .series(
+        Line::new()
+            .name(BAND_BASE)
+            .stack("band")
+            .show_symbol(false)
+            .line_style(invisible())
+            .data(optional(&panel.band_low)),
+    )
+    .series(
+        Line::new()
+            .name(BAND_NAME)
+            .stack("band")
+            .show_symbol(false)
+            .item_style(ItemStyle::new().color(BAND))
+            .line_style(invisible())
+            .area_style(AreaStyle::new().color(BAND).opacity(0.18))
+            .data(optional(&width)),
+    )
+    .series(
+        Line::new()
+            .name(EDGE_LOW)
+            .show_symbol(false)
+            .item_style(ItemStyle::new().color(BAND))
+            .line_style(invisible())
+            .data(optional(&panel.band_low)),
+    )
+    .series(
+        Line::new()
+            .name(EDGE_HIGH)
+            .show_symbol(false)
+            .item_style(ItemStyle::new().color(BAND))
+            .line_style(invisible())
+            .data(optional(&panel.band_high)),
+    )
+    .series(
+        Line::new()
+            .name(panel.title)
+            .show_symbol(false)
+            .item_style(ItemStyle::new().color(chart_style::LIGHT.accent))
+            .line_style(LineStyle::new().color(chart_style::LIGHT.accent))
+            .mark_line(deploys)
+            .mark_area(incidents)
+            .data(optional(&panel.values)),
+    );
     if let Some((name, values)) = &panel.secondary {
         chart = chart.series(
             Line::new()
                 .name(*name)
                 .show_symbol(false)
-                .line_style(LineStyle::new().width(1))
+                .item_style(ItemStyle::new().color(DEPLOY))
+                .line_style(LineStyle::new().width(1).color(DEPLOY))
                 .data(optional(values)),
         );
     }
@@ -216,6 +301,8 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
         chart = chart.series(
             Line::new()
                 .name("sustained change")
+                .item_style(ItemStyle::new().color(WATCH))
+                .line_style(LineStyle::new().color(WATCH))
                 .mark_line(
                     MarkLine::new()
                         .symbol(vec![Symbol::None, Symbol::None])
@@ -236,7 +323,7 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
     chart
 }
 
-/// Risk over time with the tier thresholds.
+/// Risk over time with the tiers' cut-offs, each line named by its tier; zoomable.
 pub fn risk_chart(detail: &FeatureDetail, tiers: &RiskCutoffs) -> Chart {
     let dates: Vec<String> = detail.dates.iter().map(|d| d.to_string()).collect();
     let percent: Vec<Option<f64>> = detail
@@ -245,51 +332,67 @@ pub fn risk_chart(detail: &FeatureDetail, tiers: &RiskCutoffs) -> Chart {
         .map(|r| r.map(|r| (r * 1000.0).round() / 10.0))
         .collect();
     let (deploys, incidents) = annotations(detail);
-    let thresholds = MarkLine::new()
-        .symbol(vec![Symbol::None, Symbol::None])
-        .label(
-            Label::new()
-                .show(true)
-                .position(LabelPosition::InsideEndTop),
-        )
-        .data(vec![
-            MarkLineVariant::Simple(
-                MarkLineData::new()
-                    .name("investigate")
-                    .y_axis(tiers.investigate * 100.0),
-            ),
-            MarkLineVariant::Simple(
-                MarkLineData::new()
-                    .name("watch")
-                    .y_axis(tiers.watch * 100.0),
-            ),
-        ])
-        .line_style(
-            LineStyle::new()
-                .color(INVESTIGATE)
-                .type_(LineStyleType::Dotted),
-        );
-    Chart::new()
-        .animation(false)
-        .title(Title::new().text("Risk of a degradation within the horizon (%)"))
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(grid())
-        .x_axis(date_axis(&dates))
-        .y_axis(Axis::new().type_(AxisType::Value).min(0).max(100))
-        .series(
-            Line::new()
-                .name("risk %")
-                .show_symbol(false)
-                .mark_line(thresholds)
-                .mark_area(incidents)
-                .data(optional(&percent)),
-        )
-        .series(
-            Line::new()
-                .name("deploys")
-                .mark_line(deploys)
-                .data(Vec::<CompositeValue>::new()),
-        )
+    // A tier's cut-off is a line in the tier's colour, labelled with its name.
+    let cutoff = |name: &str, at: f64, colour: &'static str| {
+        Line::new()
+            .name(format!("{name} from {:.0}%", at * 100.0))
+            .item_style(ItemStyle::new().color(colour))
+            .line_style(LineStyle::new().color(colour).type_(LineStyleType::Dotted))
+            .mark_line(
+                MarkLine::new()
+                    .symbol(vec![Symbol::None, Symbol::None])
+                    .silent(true)
+                    .label(
+                        Label::new()
+                            .show(true)
+                            .position(LabelPosition::InsideEndTop)
+                            .formatter("{b}")
+                            .color(colour),
+                    )
+                    .line_style(LineStyle::new().color(colour).type_(LineStyleType::Dotted))
+                    .data(vec![MarkLineVariant::Simple(
+                        MarkLineData::new()
+                            .name(name.to_string())
+                            .y_axis((at * 1000.0).round() / 10.0),
+                    )]),
+            )
+            .data(Vec::<CompositeValue>::new())
+    };
+    let items = vec![
+        ("risk %".to_string(), LINE_ICON),
+        (
+            format!("investigate from {:.0}%", tiers.investigate * 100.0),
+            LINE_ICON,
+        ),
+        (format!("watch from {:.0}%", tiers.watch * 100.0), LINE_ICON),
+    ];
+    zoomed(
+        Chart::new()
+            .animation(false)
+            .title(Title::new().text("Risk of a degradation within the horizon (%)"))
+            .tooltip(Tooltip::new().trigger(Trigger::Axis))
+            .legend(legend(items))
+            .grid(time_grid())
+            .x_axis(date_axis(&dates))
+            .y_axis(Axis::new().type_(AxisType::Value).min(0).max(100)),
+    )
+    .series(
+        Line::new()
+            .name("risk %")
+            .show_symbol(false)
+            .item_style(ItemStyle::new().color(chart_style::LIGHT.accent))
+            .line_style(LineStyle::new().color(chart_style::LIGHT.accent))
+            .mark_area(incidents)
+            .data(optional(&percent)),
+    )
+    .series(cutoff("investigate", tiers.investigate, INVESTIGATE))
+    .series(cutoff("watch", tiers.watch, WATCH))
+    .series(
+        Line::new()
+            .name("deploys")
+            .mark_line(deploys)
+            .data(Vec::<CompositeValue>::new()),
+    )
 }
 
 /// Today's signal contributions, as a horizontal bar per signal (log-odds).
@@ -435,12 +538,12 @@ pub fn series_chart(name: &str, points: &[SeriesPoint], summary: &SeriesSummary)
         .animation(false)
         .title(Title::new().text(name.to_string()).left("left"))
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(Legend::new().top(22).left("right").data(vec![
-            "value".to_string(),
-            "anomaly score".to_string(),
-            "anomalous episode".to_string(),
+        .legend(legend(vec![
+            ("value".to_string(), LINE_ICON),
+            ("anomaly score".to_string(), LINE_ICON),
+            ("anomalous episode".to_string(), "circle"),
         ]))
-        .grid(Grid::new().left(56).right(48).top(48).bottom(64))
+        .grid(Grid::new().left(56).right(48).top(56).bottom(64))
         .data_zoom(DataZoom::new().type_(DataZoomType::Inside))
         .data_zoom(DataZoom::new().type_(DataZoomType::Slider).bottom(8))
         .x_axis(date_axis(&times))
@@ -450,6 +553,8 @@ pub fn series_chart(name: &str, points: &[SeriesPoint], summary: &SeriesSummary)
             Line::new()
                 .name("value")
                 .show_symbol(false)
+                .item_style(ItemStyle::new().color(chart_style::LIGHT.accent))
+                .line_style(LineStyle::new().color(chart_style::LIGHT.accent))
                 .sampling(Sampling::Lttb)
                 .data(optional(&values)),
         )

@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod benchmark;
+pub mod chart_style;
 pub mod charts;
 pub mod detail;
 pub mod engine;

@@ -174,6 +174,42 @@ pub async fn ensure_echarts() -> Result<(), String> {
     Ok(())
 }
 
+/// Draws `option` (an ECharts option as JSON) into `element`, `height` pixels high, in
+/// the palette's theme (registered with ECharts on first use).
+pub fn draw_chart(
+    element: &web_sys::Element,
+    palette: &crate::chart_style::Palette,
+    height: u32,
+    option: &serde_json::Value,
+) -> Result<(), String> {
+    let echarts = echarts().ok_or("ECharts is not loaded")?;
+    let parse = |json: &str| js_sys::JSON::parse(json).map_err(describe);
+    let registered = js_sys::Reflect::get(&echarts, &"__radarThemes".into())
+        .ok()
+        .is_some_and(|v| v.is_truthy());
+    if !registered {
+        let register = method(&echarts, "registerTheme").ok_or("ECharts is not loaded")?;
+        for dark in [false, true] {
+            let theme = crate::chart_style::theme(dark);
+            let name = crate::chart_style::palette(dark).name;
+            register
+                .call2(&echarts, &name.into(), &parse(&theme.to_string())?)
+                .map_err(describe)?;
+        }
+        let _ = js_sys::Reflect::set(&echarts, &"__radarThemes".into(), &true.into());
+    }
+    let init = method(&echarts, "init").ok_or("ECharts is not loaded")?;
+    let size = js_sys::Object::new();
+    js_sys::Reflect::set(&size, &"height".into(), &height.into()).map_err(describe)?;
+    let args = js_sys::Array::of3(element, &palette.name.into(), &size);
+    let instance = init.apply(&echarts, &args).map_err(describe)?;
+    let set_option = method(&instance, "setOption").ok_or("no chart instance")?;
+    set_option
+        .call1(&instance, &parse(&option.to_string())?)
+        .map_err(describe)?;
+    Ok(())
+}
+
 /// Disposes the ECharts instance drawn into `element`, if there is one: its canvas, its
 /// listeners and its entry in ECharts' registry go with it.
 pub fn dispose_chart(element: &web_sys::Element) {
@@ -199,7 +235,7 @@ pub fn chart_png(id: &str, dark: bool) -> Result<String, String> {
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"type".into(), &"png".into()).map_err(describe)?;
     js_sys::Reflect::set(&options, &"pixelRatio".into(), &2.into()).map_err(describe)?;
-    let background = if dark { "#1a1f25" } else { "#ffffff" };
+    let background = crate::chart_style::palette(dark).background;
     js_sys::Reflect::set(&options, &"backgroundColor".into(), &background.into())
         .map_err(describe)?;
     get_url

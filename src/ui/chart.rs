@@ -1,11 +1,11 @@
 //! The one component that renders charts: a charming `Chart` (built as data by
-//! `crate::charts`) drawn by ECharts through `WasmRenderer`, with a text alternative and a
-//! PNG download. Each chart owns exactly one ECharts instance, disposed before the chart
+//! `crate::charts`, its option finished by `crate::chart_style` for the theme shown)
+//! drawn by ECharts, with a text alternative and a PNG download. Each chart owns exactly one ECharts instance, disposed before the chart
 //! is drawn again and when its view goes, so instances never outlive their elements.
 
 use super::{browser, AppState};
-use charming::theme::Theme;
-use charming::{Chart, WasmRenderer};
+use crate::chart_style;
+use charming::Chart;
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -56,15 +56,14 @@ pub fn ChartView(
             }
             // A new theme draws a new instance: the previous one goes first.
             browser::dispose_chart(&element);
-            let theme = if dark { Theme::Dark } else { Theme::Default };
-            let drawn = chart.try_with_value(|chart| {
-                WasmRenderer::new_opt(None, Some(height))
-                    .theme(theme)
-                    .render(&render_id, chart)
-                    .map(|_| ())
-            });
-            if let Some(Err(e)) = drawn {
-                leptos::logging::warn!("chart {render_id}: {e:?}");
+            let Some(option) = chart.try_with_value(|chart| chart_style::option(chart, dark))
+            else {
+                return;
+            };
+            if let Err(e) =
+                browser::draw_chart(&element, chart_style::palette(dark), height, &option)
+            {
+                leptos::logging::warn!("chart {render_id}: {e}");
             }
         });
     });

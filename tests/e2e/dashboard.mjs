@@ -150,6 +150,70 @@ await check("a chart's tooltip shows on hover", async () => {
   await page.waitForFunction(() => [...document.querySelectorAll(".chart-canvas div")].some(
     (d) => d.style.position === "absolute" && d.style.display !== "none" && /\d/.test(d.textContent)), null, { timeout: 5000 });
   await page.mouse.move(0, 0);
+  // A metric's tooltip: figures, not floats, and the expected range by its edges.
+  const latency = page.locator(".chart-canvas[aria-label^='Latency p95']");
+  await latency.scrollIntoViewIfNeeded();
+  const lbox = await latency.boundingBox();
+  await page.mouse.move(lbox.x + lbox.width * 0.5, lbox.y + lbox.height * 0.5);
+  await page.mouse.move(lbox.x + lbox.width * 0.52, lbox.y + lbox.height * 0.5);
+  const tip = await page.waitForFunction(() => [...document.querySelectorAll(".chart-canvas div")].find(
+    (d) => d.style.position === "absolute" && d.style.display !== "none" && /expected/.test(d.textContent))?.innerText,
+    null, { timeout: 5000 }).then((h) => h.jsonValue());
+  expect(/expected low/.test(tip) && /expected high/.test(tip) && !/expected range/.test(tip), `tooltip: ${tip}`);
+  expect(!/\d\.\d{4,}|\d{5,}\.\d/.test(tip.replace(/,/g, "")), `tooltip shows raw floats: ${tip}`);
+  await page.mouse.move(0, 0);
+});
+
+// WCAG contrast of two #rrggbb colours.
+const contrast = (a, b) => {
+  const lum = (hex) => {
+    const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+      .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+};
+
+await check("charts: every chart over time zooms, legends stay off the plot, and chart text is readable in both themes", async () => {
+  const readOptions = () => page.evaluate(() => [...document.querySelectorAll(".chart-canvas")].map((el) => {
+    const o = window.echarts.getInstanceByDom(el)?.getOption();
+    if (!o) return null;
+    const colours = [];
+    const walk = (v, key) => {
+      if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+      else if (v && typeof v === "object") {
+        if ((key === "label" || key === "textStyle") && typeof v.color === "string") colours.push(v.color);
+        for (const [k, x] of Object.entries(v)) walk(x, k);
+      }
+    };
+    walk(o.title, "title"); walk(o.legend, "legend"); walk(o.xAxis, "xAxis"); walk(o.yAxis, "yAxis"); walk(o.series, "series");
+    for (const axis of [...(o.xAxis || []), ...(o.yAxis || [])]) if (axis.axisLabel?.color) colours.push(axis.axisLabel.color);
+    return { label: el.getAttribute("aria-label"), zooms: (o.dataZoom || []).map((z) => z.type), legendTop: o.legend?.[0]?.top, colours };
+  }));
+  const card = async () => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--card").trim());
+  for (const theme of ["light", "dark"]) {
+    if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) {
+      await page.click("button.theme");
+      await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
+    }
+    await page.waitForFunction((t) => [...document.querySelectorAll(".chart-canvas")].every((el) => {
+      const o = window.echarts.getInstanceByDom(el)?.getOption();
+      return o && (o.title?.[0]?.textStyle?.color || "") === (t === "dark" ? "#e7eaee" : "#1b1f24");
+    }), theme, { timeout: 15000 });
+    const background = await card();
+    const options = (await readOptions()).filter(Boolean);
+    expect(options.length >= 5, `${options.length} charts drawn`);
+    for (const o of options) {
+      const low = o.colours.filter((c) => /^#[0-9a-f]{6}$/i.test(c) && contrast(c, background) < 4.5);
+      expect(o.colours.length > 0 && low.length === 0, `${theme}: ${o.label.slice(0, 40)}: text colours ${low.join(", ")} on ${background}`);
+      if (/ over time| over \d+ (days|hours)/.test(o.label)) {
+        expect(o.zooms.includes("slider") && o.zooms.includes("inside"), `${o.label.slice(0, 40)} does not zoom`);
+      }
+    }
+  }
+  await page.click("button.theme");
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
 });
 
 await check("opening features one after another keeps one ECharts instance per chart on screen", async () => {

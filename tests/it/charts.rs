@@ -1,0 +1,199 @@
+//! The feature view's charts as a reader sees them: figures rounded in tooltips, the
+//! expected range's edges (not its width), tiers named on the risk chart, legend icons the
+//! shape of their marks, zoom on every chart over time, and text a reader can see in both
+//! themes. Checked on the charts' options (the JSON ECharts draws).
+
+use super::small_params;
+use feature_radar::chart_style::{self, contrast, DARK, LIGHT};
+use feature_radar::synth::generate;
+use feature_radar::telemetry::{write_events_csv, write_telemetry_csv};
+use feature_radar::{charts, load, Config};
+use serde_json::Value;
+
+/// Options of the top feature's charts (risk first, then each metric), light and dark.
+fn top_feature_options(dark: bool) -> Vec<Value> {
+    let data = generate(&small_params(7));
+    let telemetry = write_telemetry_csv(&data.telemetry);
+    let events = write_events_csv(&data.events);
+    let loaded = load(
+        "telemetry.csv",
+        telemetry.as_bytes(),
+        Some(("events.csv", events.as_bytes())),
+    )
+    .unwrap();
+    let config = Config::default();
+    let analysis =
+        feature_radar::report::prepare(&loaded.dataset, &loaded.events, &config.model, &config.slo);
+    let report = analysis.report(&config.tiers, &config.impact);
+    let top = &report.ranking[0];
+    let f = loaded.dataset.feature_index(&top.feature).unwrap();
+    let detail = analysis.feature_detail(f, top);
+    let mut options = vec![chart_style::option(
+        &charts::risk_chart(&detail, &report.cutoffs_today),
+        dark,
+    )];
+    for panel in &detail.panels {
+        options.push(chart_style::option(
+            &charts::metric_chart(&detail, panel),
+            dark,
+        ));
+    }
+    options
+}
+
+fn series<'a>(option: &'a Value, name: &str) -> Option<&'a Value> {
+    option["series"]
+        .as_array()?
+        .iter()
+        .find(|s| s["name"].as_str() == Some(name))
+}
+
+fn numbers(values: &Value) -> Vec<f64> {
+    values
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default()
+}
+
+/// Every colour given to text: labels and text styles, anywhere in the option.
+fn text_colours(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if key == "label" || key == "textStyle" {
+                    if let Some(c) = v["color"].as_str() {
+                        into.push(c.to_string());
+                    }
+                }
+                text_colours(v, into);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| text_colours(v, into)),
+        _ => {}
+    }
+}
+
+#[test]
+fn figures_show_four_significant_digits_and_the_range_by_its_edges() {
+    let options = top_feature_options(false);
+    let latency = options
+        .iter()
+        .find(|o| {
+            o["title"][0]["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Latency p95"))
+        })
+        .expect("a latency chart");
+    let values = numbers(&series(latency, "Latency p95").unwrap()["data"]);
+    assert!(values.len() > 100);
+    for v in &values {
+        let digits = 3 - v.abs().log10().floor() as i32;
+        let scale = 10f64.powi(digits.max(0));
+        assert!(
+            ((v * scale).round() - v * scale).abs() < 1e-6,
+            "{v} shows more than 4 digits"
+        );
+    }
+    // The tooltip's rows are the edges; the shading's base and width stay out of it.
+    let low = numbers(&series(latency, chart_style::EDGE_LOW).unwrap()["data"]);
+    let high = numbers(&series(latency, chart_style::EDGE_HIGH).unwrap()["data"]);
+    assert!(!low.is_empty() && low.len() == high.len());
+    assert!(low.iter().zip(&high).all(|(l, h)| l <= h));
+    for quiet in [chart_style::BAND_BASE, chart_style::BAND] {
+        assert_eq!(
+            series(latency, quiet).unwrap()["tooltip"]["show"],
+            false,
+            "{quiet}"
+        );
+    }
+    for edge in [chart_style::EDGE_LOW, chart_style::EDGE_HIGH] {
+        assert!(
+            series(latency, edge).unwrap().get("tooltip").is_none(),
+            "{edge}"
+        );
+    }
+}
+
+#[test]
+fn the_risk_chart_names_its_tiers_and_every_chart_over_time_zooms() {
+    let options = top_feature_options(false);
+    let risk = &options[0];
+    for tier in ["investigate", "watch"] {
+        let line = risk["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|s| {
+                let data = &s["markLine"]["data"][0];
+                (data["name"].as_str() == Some(tier)).then_some(&s["markLine"])
+            })
+            .unwrap_or_else(|| panic!("no {tier} line"));
+        assert_eq!(
+            line["label"]["formatter"], "{b}",
+            "{tier} line shows its value"
+        );
+    }
+    for option in &options {
+        let kinds: Vec<&str> = option["dataZoom"]
+            .as_array()
+            .map(|z| z.iter().filter_map(|z| z["type"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            kinds.contains(&"slider") && kinds.contains(&"inside"),
+            "{}",
+            option["title"][0]["text"]
+        );
+    }
+}
+
+#[test]
+fn legend_icons_are_the_shapes_of_their_marks() {
+    for option in top_feature_options(false) {
+        for item in option["legend"]["data"].as_array().unwrap() {
+            let name = item["name"].as_str().unwrap();
+            let icon = item["icon"].as_str().unwrap_or_default();
+            let Some(s) = series(&option, name) else {
+                continue;
+            };
+            let expected = match s["type"].as_str() {
+                Some("scatter") => s["symbol"].as_str().unwrap_or("circle").to_string(),
+                Some("line") if s.get("areaStyle").is_some() => "rect".to_string(),
+                _ => "path://".to_string(),
+            };
+            assert!(
+                icon.starts_with(&expected),
+                "{name}: icon {icon}, mark {expected}"
+            );
+            // The icon takes the series' colour, which must be the mark's.
+            if let Some(colour) = s["itemStyle"]["color"].as_str() {
+                let mark = s["lineStyle"]["color"]
+                    .as_str()
+                    .or(s["areaStyle"]["color"].as_str())
+                    .unwrap_or(colour);
+                assert_eq!(colour, mark, "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn chart_text_is_readable_in_both_themes() {
+    for (dark, palette) in [(false, &LIGHT), (true, &DARK)] {
+        let mut colours = Vec::new();
+        text_colours(&chart_style::theme(dark), &mut colours);
+        for option in top_feature_options(dark) {
+            text_colours(&option, &mut colours);
+        }
+        colours.push(palette.muted.to_string());
+        assert!(colours.len() > 10);
+        for colour in &colours {
+            let ratio = contrast(colour, palette.background)
+                .unwrap_or_else(|| panic!("{colour} is not #rrggbb"));
+            assert!(
+                ratio >= 4.5,
+                "{colour} on {}: {ratio:.2}:1",
+                palette.background
+            );
+        }
+    }
+}
