@@ -1,8 +1,8 @@
 //! How charts look in the page's two themes: ECharts themes in the page's own colours
 //! (text a reader can see on the card behind the chart), the marks' colours swapped for
-//! the dark theme's, and the last touch ECharts needs that charming cannot say (series
-//! that draw but stay out of the tooltip). Pure: the page's chart component registers
-//! the themes and hands ECharts `option`'s JSON.
+//! the dark theme's, and the last touches ECharts needs that charming cannot say (series
+//! that draw but stay out of the tooltip, the zoom's wheel). Pure: the page's chart
+//! component registers the themes and applies these rules to the option it draws.
 
 use charming::Chart;
 use serde_json::{json, Value};
@@ -66,90 +66,61 @@ pub const EDGE_LOW: &str = "expected low";
 pub const EDGE_HIGH: &str = "expected high";
 const QUIET: [&str; 2] = [BAND_BASE, BAND];
 
-/// The ECharts theme (registered under the palette's name): text, axes, legend, tooltip
-/// and zoom slider in the page's colours, series in its accent first.
-pub fn theme(dark: bool) -> Value {
+/// The ECharts theme (registered under the palette's name), as JSON text: text, axes,
+/// legend, tooltip and zoom slider in the page's colours, series in its accent first.
+/// (Text, not a `serde_json::Value`: the page's wasm has no JSON writer of its own and
+/// does not need one for this.)
+pub fn theme(dark: bool) -> String {
     let p = palette(dark);
-    let text = json!({ "color": p.text });
-    let axis = json!({
-        "axisLine": { "lineStyle": { "color": p.muted } },
-        "axisTick": { "lineStyle": { "color": p.muted } },
-        "axisLabel": { "color": p.muted },
-        "splitLine": { "lineStyle": { "color": [p.line] } },
-        "nameTextStyle": { "color": p.muted },
-    });
-    json!({
-        "color": [p.accent, p.watch, p.investigate, p.muted],
-        "backgroundColor": "transparent",
-        "textStyle": text,
-        "title": { "textStyle": text, "subtextStyle": { "color": p.muted } },
-        "legend": {
-            "textStyle": text,
-            "pageTextStyle": text,
-            "pageIconColor": p.text,
-            "pageIconInactiveColor": p.muted,
-            "inactiveColor": p.muted,
-        },
-        "tooltip": {
-            "backgroundColor": p.background,
-            "borderColor": p.line,
-            "textStyle": text,
-        },
-        "categoryAxis": axis,
-        "valueAxis": axis,
-        "timeAxis": axis,
-        "logAxis": axis,
-        "dataZoom": {
-            "textStyle": { "color": p.muted },
-            "borderColor": p.line,
-            "handleStyle": { "color": p.background, "borderColor": p.muted },
-            "moveHandleStyle": { "color": p.muted },
-            "dataBackground": {
-                "lineStyle": { "color": p.muted },
-                "areaStyle": { "color": p.line },
-            },
-            "fillerColor": "rgba(128, 128, 128, 0.15)",
-        },
-    })
+    let axis = format!(
+        r#"{{"axisLine":{{"lineStyle":{{"color":"{m}"}}}},"axisTick":{{"lineStyle":{{"color":"{m}"}}}},"axisLabel":{{"color":"{m}"}},"splitLine":{{"lineStyle":{{"color":["{l}"]}}}},"nameTextStyle":{{"color":"{m}"}}}}"#,
+        m = p.muted,
+        l = p.line,
+    );
+    format!(
+        r#"{{"color":["{a}","{w}","{i}","{m}"],"backgroundColor":"transparent","textStyle":{{"color":"{t}"}},"title":{{"textStyle":{{"color":"{t}"}},"subtextStyle":{{"color":"{m}"}}}},"legend":{{"textStyle":{{"color":"{t}"}},"pageTextStyle":{{"color":"{t}"}},"pageIconColor":"{t}","pageIconInactiveColor":"{m}","inactiveColor":"{m}"}},"tooltip":{{"backgroundColor":"{b}","borderColor":"{l}","textStyle":{{"color":"{t}"}}}},"categoryAxis":{axis},"valueAxis":{axis},"timeAxis":{axis},"logAxis":{axis},"dataZoom":{{"textStyle":{{"color":"{m}"}},"borderColor":"{l}","handleStyle":{{"color":"{b}","borderColor":"{m}"}},"moveHandleStyle":{{"color":"{m}"}},"dataBackground":{{"lineStyle":{{"color":"{m}"}},"areaStyle":{{"color":"{l}"}}}},"fillerColor":"rgba(128, 128, 128, 0.15)"}}}}"#,
+        a = p.accent,
+        w = p.watch,
+        i = p.investigate,
+        m = p.muted,
+        t = p.text,
+        b = p.background,
+        l = p.line,
+    )
 }
 
-/// The chart's option for ECharts in the theme shown: the light palette's colours
-/// swapped for the dark one's when dark, the quiet series out of the tooltip, and the
-/// zoom's wheel and slider set as charming cannot.
-pub fn option(chart: &Chart, dark: bool) -> Value {
-    let mut option = serde_json::to_value(chart).unwrap_or(Value::Null);
-    if dark {
-        recolour(&mut option);
-    }
-    if let Some(zooms) = option.get_mut("dataZoom").and_then(Value::as_array_mut) {
-        for zoom in zooms {
-            match zoom.get("type").and_then(Value::as_str) {
-                // A plain wheel scrolls the page; with Shift it zooms.
-                Some("inside") => {
-                    zoom["zoomOnMouseWheel"] = json!("shift");
-                    zoom["moveOnMouseWheel"] = json!(false);
-                }
-                Some("slider") => zoom["height"] = json!(18),
-                _ => {}
-            }
-        }
-    }
-    if let Some(series) = option.get_mut("series").and_then(Value::as_array_mut) {
-        for s in series {
-            let quiet = s
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|n| QUIET.contains(&n));
-            if quiet {
-                s["tooltip"] = json!({ "show": false });
-            }
-        }
-    }
-    option
+/// A zoom setting's value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Setting {
+    Text(&'static str),
+    Flag(bool),
+    Number(f64),
 }
 
-/// Every light palette colour in the option, anywhere, becomes its dark counterpart.
-fn recolour(value: &mut Value) {
+/// The last touches ECharts needs that charming cannot say, as rules: the page applies
+/// them to the option it hands ECharts (`ui::browser::draw_chart`), and `option` to its
+/// JSON here, for the tests.
+///
+/// A series given this name draws but has no row in the tooltip.
+pub fn quiet(series_name: &str) -> bool {
+    QUIET.contains(&series_name)
+}
+
+/// Settings of a zoom of the given type: a plain wheel scrolls the page, with Shift it
+/// zooms; the slider is slim.
+pub fn zoom_settings(kind: &str) -> &'static [(&'static str, Setting)] {
+    match kind {
+        "inside" => &[
+            ("zoomOnMouseWheel", Setting::Text("shift")),
+            ("moveOnMouseWheel", Setting::Flag(false)),
+        ],
+        "slider" => &[("height", Setting::Number(18.0))],
+        _ => &[],
+    }
+}
+
+/// The dark theme's counterpart of a light palette colour.
+pub fn dark_colour(colour: &str) -> Option<&'static str> {
     let pairs = [
         (LIGHT.text, DARK.text),
         (LIGHT.muted, DARK.muted),
@@ -159,13 +130,48 @@ fn recolour(value: &mut Value) {
         (LIGHT.accent, DARK.accent),
         (LIGHT.band, DARK.band),
     ];
+    pairs
+        .iter()
+        .find(|(light, _)| colour.eq_ignore_ascii_case(light))
+        .map(|(_, dark)| *dark)
+}
+
+/// The chart's option as ECharts gets it in the theme shown, as JSON: the light
+/// palette's colours swapped for the dark one's when dark, the quiet series out of the
+/// tooltip, the zoom's settings.
+pub fn option(chart: &Chart, dark: bool) -> Value {
+    let mut option = serde_json::to_value(chart).unwrap_or(Value::Null);
+    if dark {
+        recolour(&mut option);
+    }
+    if let Some(zooms) = option.get_mut("dataZoom").and_then(Value::as_array_mut) {
+        for zoom in zooms {
+            let kind = zoom["type"].as_str().unwrap_or_default().to_string();
+            for (key, value) in zoom_settings(&kind) {
+                zoom[*key] = match *value {
+                    Setting::Text(t) => json!(t),
+                    Setting::Flag(f) => json!(f),
+                    Setting::Number(n) => json!(n),
+                };
+            }
+        }
+    }
+    if let Some(series) = option.get_mut("series").and_then(Value::as_array_mut) {
+        for s in series {
+            if s["name"].as_str().is_some_and(quiet) {
+                s["tooltip"] = json!({ "show": false });
+            }
+        }
+    }
+    option
+}
+
+/// Every light palette colour in the option, anywhere, becomes its dark counterpart.
+fn recolour(value: &mut Value) {
     match value {
         Value::String(s) => {
-            if let Some((_, dark)) = pairs
-                .iter()
-                .find(|(light, _)| s.eq_ignore_ascii_case(light))
-            {
-                *s = (*dark).to_string();
+            if let Some(dark) = dark_colour(s) {
+                *s = dark.to_string();
             }
         }
         Value::Array(items) => items.iter_mut().for_each(recolour),
@@ -203,6 +209,18 @@ mod tests {
         assert!((contrast("#000000", "#ffffff").unwrap() - 21.0).abs() < 1e-9);
         assert!((contrast("#777777", "#ffffff").unwrap() - 4.48).abs() < 0.01);
         assert_eq!(contrast("red", "#ffffff"), None);
+    }
+
+    #[test]
+    fn themes_are_json_in_their_palette() {
+        for dark in [false, true] {
+            let theme: Value = serde_json::from_str(&theme(dark)).unwrap();
+            assert_eq!(theme["legend"]["textStyle"]["color"], palette(dark).text);
+            assert_eq!(
+                theme["valueAxis"]["axisLabel"]["color"],
+                palette(dark).muted
+            );
+        }
     }
 
     #[test]

@@ -174,40 +174,101 @@ pub async fn ensure_echarts() -> Result<(), String> {
     Ok(())
 }
 
-/// Draws `option` (an ECharts option as JSON) into `element`, `height` pixels high, in
-/// the palette's theme (registered with ECharts on first use).
+/// Draws `chart` into `element`, `height` pixels high, in the theme shown (both themes
+/// are registered with ECharts on first use), with `chart_style`'s rules applied to its
+/// option: the dark palette's colours, quiet series, the zoom's settings. (The option
+/// crosses as JS objects, as charming's own renderer sends it: going through JSON text
+/// would cost the page's wasm about 13 KB gzipped.)
 pub fn draw_chart(
     element: &web_sys::Element,
-    palette: &crate::chart_style::Palette,
+    chart: &charming::Chart,
+    dark: bool,
     height: u32,
-    option: &serde_json::Value,
 ) -> Result<(), String> {
+    use crate::chart_style;
     let echarts = echarts().ok_or("ECharts is not loaded")?;
-    let parse = |json: &str| js_sys::JSON::parse(json).map_err(describe);
     let registered = js_sys::Reflect::get(&echarts, &"__radarThemes".into())
         .ok()
         .is_some_and(|v| v.is_truthy());
     if !registered {
         let register = method(&echarts, "registerTheme").ok_or("ECharts is not loaded")?;
         for dark in [false, true] {
-            let theme = crate::chart_style::theme(dark);
-            let name = crate::chart_style::palette(dark).name;
+            let theme = js_sys::JSON::parse(&chart_style::theme(dark)).map_err(describe)?;
             register
-                .call2(&echarts, &name.into(), &parse(&theme.to_string())?)
+                .call2(&echarts, &chart_style::palette(dark).name.into(), &theme)
                 .map_err(describe)?;
         }
         let _ = js_sys::Reflect::set(&echarts, &"__radarThemes".into(), &true.into());
     }
+    let option = serde_wasm_bindgen::to_value(chart).map_err(|e| e.to_string())?;
+    if dark {
+        recolour(&option);
+    }
+    let each = |key: &str, apply: &dyn Fn(&JsValue)| {
+        if let Ok(items) = js_sys::Reflect::get(&option, &key.into()) {
+            if let Some(items) = items.dyn_ref::<js_sys::Array>() {
+                items.for_each(&mut |item, _, _| apply(&item));
+            }
+        }
+    };
+    let field = |object: &JsValue, key: &str| {
+        js_sys::Reflect::get(object, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    each("dataZoom", &|zoom| {
+        for (key, value) in chart_style::zoom_settings(&field(zoom, "type")) {
+            let value = match *value {
+                chart_style::Setting::Text(t) => JsValue::from_str(t),
+                chart_style::Setting::Flag(f) => JsValue::from_bool(f),
+                chart_style::Setting::Number(n) => JsValue::from_f64(n),
+            };
+            let _ = js_sys::Reflect::set(zoom, &(*key).into(), &value);
+        }
+    });
+    each("series", &|series| {
+        if chart_style::quiet(&field(series, "name")) {
+            let hidden = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&hidden, &"show".into(), &false.into());
+            let _ = js_sys::Reflect::set(series, &"tooltip".into(), &hidden);
+        }
+    });
     let init = method(&echarts, "init").ok_or("ECharts is not loaded")?;
     let size = js_sys::Object::new();
     js_sys::Reflect::set(&size, &"height".into(), &height.into()).map_err(describe)?;
-    let args = js_sys::Array::of3(element, &palette.name.into(), &size);
+    let args = js_sys::Array::of3(element, &chart_style::palette(dark).name.into(), &size);
     let instance = init.apply(&echarts, &args).map_err(describe)?;
     let set_option = method(&instance, "setOption").ok_or("no chart instance")?;
-    set_option
-        .call1(&instance, &parse(&option.to_string())?)
-        .map_err(describe)?;
+    set_option.call1(&instance, &option).map_err(describe)?;
     Ok(())
+}
+
+/// Every light palette colour in a JS value, anywhere, becomes its dark counterpart
+/// (`chart_style::option` does the same to JSON, for the tests).
+fn recolour(value: &JsValue) {
+    let dark = |item: &JsValue| {
+        item.as_string()
+            .and_then(|c| crate::chart_style::dark_colour(&c))
+    };
+    if let Some(items) = value.dyn_ref::<js_sys::Array>() {
+        items.for_each(&mut |item, i, _| match dark(&item) {
+            Some(colour) => items.set(i, colour.into()),
+            None => recolour(&item),
+        });
+    } else if value.is_object() {
+        for key in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
+            let Ok(item) = js_sys::Reflect::get(value, &key) else {
+                continue;
+            };
+            match dark(&item) {
+                Some(colour) => {
+                    let _ = js_sys::Reflect::set(value, &key, &colour.into());
+                }
+                None => recolour(&item),
+            }
+        }
+    }
 }
 
 /// Disposes the ECharts instance drawn into `element`, if there is one: its canvas, its

@@ -1,10 +1,9 @@
 //! The one component that renders charts: a charming `Chart` (built as data by
-//! `crate::charts`, its option finished by `crate::chart_style` for the theme shown)
+//! `crate::charts`, finished by `crate::chart_style`'s rules for the theme shown)
 //! drawn by ECharts, with a text alternative and a PNG download. Each chart owns exactly one ECharts instance, disposed before the chart
 //! is drawn again and when its view goes, so instances never outlive their elements.
 
 use super::{browser, AppState};
-use crate::chart_style;
 use charming::Chart;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -56,13 +55,9 @@ pub fn ChartView(
             }
             // A new theme draws a new instance: the previous one goes first.
             browser::dispose_chart(&element);
-            let Some(option) = chart.try_with_value(|chart| chart_style::option(chart, dark))
-            else {
-                return;
-            };
-            if let Err(e) =
-                browser::draw_chart(&element, chart_style::palette(dark), height, &option)
-            {
+            let drawn =
+                chart.try_with_value(|chart| browser::draw_chart(&element, chart, dark, height));
+            if let Some(Err(e)) = drawn {
                 leptos::logging::warn!("chart {render_id}: {e}");
             }
         });

@@ -175,7 +175,7 @@ const contrast = (a, b) => {
   return (x + 0.05) / (y + 0.05);
 };
 
-await check("charts: every chart over time zooms, legends stay off the plot, and chart text is readable in both themes", async () => {
+await check("charts: every chart over time zooms (a plain wheel still scrolls the page), and chart text is readable in both themes", async () => {
   const readOptions = () => page.evaluate(() => [...document.querySelectorAll(".chart-canvas")].map((el) => {
     const o = window.echarts.getInstanceByDom(el)?.getOption();
     if (!o) return null;
@@ -189,7 +189,8 @@ await check("charts: every chart over time zooms, legends stay off the plot, and
     };
     walk(o.title, "title"); walk(o.legend, "legend"); walk(o.xAxis, "xAxis"); walk(o.yAxis, "yAxis"); walk(o.series, "series");
     for (const axis of [...(o.xAxis || []), ...(o.yAxis || [])]) if (axis.axisLabel?.color) colours.push(axis.axisLabel.color);
-    return { label: el.getAttribute("aria-label"), zooms: (o.dataZoom || []).map((z) => z.type), legendTop: o.legend?.[0]?.top, colours };
+    return { label: el.getAttribute("aria-label"), zooms: (o.dataZoom || []).map((z) => z.type),
+      wheel: (o.dataZoom || []).find((z) => z.type === "inside")?.zoomOnMouseWheel, colours };
   }));
   const card = async () => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--card").trim());
   for (const theme of ["light", "dark"]) {
@@ -209,6 +210,8 @@ await check("charts: every chart over time zooms, legends stay off the plot, and
       expect(o.colours.length > 0 && low.length === 0, `${theme}: ${o.label.slice(0, 40)}: text colours ${low.join(", ")} on ${background}`);
       if (/ over time| over \d+ (days|hours)/.test(o.label)) {
         expect(o.zooms.includes("slider") && o.zooms.includes("inside"), `${o.label.slice(0, 40)} does not zoom`);
+        // A plain wheel scrolls the page; Shift with the wheel zooms.
+        expect(o.wheel === "shift", `${o.label.slice(0, 40)}: the wheel zooms with ${o.wheel}`);
       }
     }
   }

@@ -180,7 +180,10 @@ fn legend_icons_are_the_shapes_of_their_marks() {
 fn chart_text_is_readable_in_both_themes() {
     for (dark, palette) in [(false, &LIGHT), (true, &DARK)] {
         let mut colours = Vec::new();
-        text_colours(&chart_style::theme(dark), &mut colours);
+        text_colours(
+            &serde_json::from_str(&chart_style::theme(dark)).unwrap(),
+            &mut colours,
+        );
         for option in top_feature_options(dark) {
             text_colours(&option, &mut colours);
         }
