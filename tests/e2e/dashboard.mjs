@@ -204,6 +204,10 @@ await check("charts: every chart over time zooms (a plain wheel still scrolls th
     }), theme, { timeout: 15000 });
     const background = await card();
     const options = (await readOptions()).filter(Boolean);
+    if (theme === "dark") {
+      await page.locator(".chart-canvas[aria-label^='Latency p95']").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${artifacts}/charts-dark.png` });
+    }
     expect(options.length >= 5, `${options.length} charts drawn`);
     for (const o of options) {
       const low = o.colours.filter((c) => /^#[0-9a-f]{6}$/i.test(c) && contrast(c, background) < 4.5);
