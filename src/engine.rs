@@ -176,6 +176,8 @@ pub struct Engine {
     cutoffs: Option<(TierThresholds, Vec<RiskCutoffs>)>,
     /// The last report, whole; the page was sent its [`for_page`] copy.
     shown: Option<Report>,
+    /// A request done before it was asked ([`Engine::prepare`]) and its reply.
+    prepared: Option<(Request, Reply)>,
 }
 
 /// The page's copy of a report: without each feature's signal contributions, most of its
@@ -191,6 +193,25 @@ pub fn for_page(report: &Report) -> Report {
 }
 
 impl Engine {
+    /// The request a page most likely sends first: the bundled data under the default
+    /// view's settings.
+    pub fn likely_first() -> Request {
+        Request::Analyse {
+            source: SourceSpec::Bundled,
+            knobs: Knobs::of_view(&crate::view_state::ViewState::default()),
+        }
+    }
+
+    /// Does `request` (one that needs no files) before it is asked, so that asking it
+    /// next is answered at once: the page's worker prepares [`Engine::likely_first`]
+    /// while the page itself starts. Any other request next drops what was prepared, and
+    /// is done as if nothing had been (the prepared analysis is replaced or kept as any
+    /// analysis would be).
+    pub fn prepare(&mut self, request: Request) {
+        let reply = self.handle(request.clone(), &[], &mut |_, _| {});
+        self.prepared = Some((request, reply));
+    }
+
     /// Does `request`, telling `progress` (stage, percent) as it goes. `files` are the
     /// bytes of the files a [`SourceSpec::Files`] names, in its order. A request that
     /// fails leaves the engine as it was.
@@ -200,6 +221,12 @@ impl Engine {
         files: &[Vec<u8>],
         progress: &mut dyn FnMut(&str, f64),
     ) -> Reply {
+        if let Some((prepared, reply)) = self.prepared.take() {
+            if prepared == request && files.is_empty() {
+                progress("Analysing", 100.0);
+                return reply;
+            }
+        }
         match request {
             Request::Analyse { source, knobs } => match read(&source, files) {
                 Ok((label, data)) => {

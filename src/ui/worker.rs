@@ -15,6 +15,8 @@ thread_local! {
     static ENGINE: RefCell<Engine> = RefCell::new(Engine::default());
     /// The request being handled, so that a panic can be answered.
     static CURRENT: Cell<u64> = const { Cell::new(0) };
+    /// Whether the page has asked anything yet.
+    static ASKED: Cell<bool> = const { Cell::new(false) };
 }
 
 fn scope() -> web_sys::DedicatedWorkerGlobalScope {
@@ -56,6 +58,7 @@ fn handle(event: web_sys::MessageEvent) {
     };
     let id = request.id;
     CURRENT.set(id);
+    ASKED.set(true);
     let mut files = Vec::new();
     for i in 1..parts.length() {
         match read_file(&parts.get(i)) {
@@ -105,4 +108,14 @@ pub fn serve() {
         id: 0,
         body: Reply::Ready,
     });
+    // While the page starts (its own wasm, the browser's storage), the bundled data is
+    // analysed under the default view, which is what most pages ask first; unless the
+    // page has asked something already.
+    let prepare = Closure::once_into_js(|| {
+        if !ASKED.get() {
+            ENGINE.with_borrow_mut(|engine| engine.prepare(Engine::likely_first()));
+        }
+    });
+    let _ =
+        scope().set_timeout_with_callback_and_timeout_and_arguments_0(prepare.unchecked_ref(), 0);
 }

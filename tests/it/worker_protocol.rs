@@ -408,3 +408,37 @@ fn weights_applied_by_the_page_give_the_report_the_engine_would_make() {
         |r: &Report| -> Vec<String> { r.ranking.iter().map(|s| s.feature.clone()).collect() };
     assert_ne!(names(&by_risk), names(&by_harm));
 }
+
+#[test]
+fn a_request_prepared_before_it_is_asked_is_answered_as_if_asked() {
+    // What the worker prepares while the page starts is what a fresh engine answers.
+    let mut fresh = Engine::default();
+    let asked = ask(&mut fresh, Engine::likely_first(), &[]).0;
+    let mut prepared = Engine::default();
+    prepared.prepare(Engine::likely_first());
+    let (reply, progress) = ask(&mut prepared, Engine::likely_first(), &[]);
+    assert_eq!(reply, asked);
+    assert_eq!(progress.last(), Some(&100.0));
+    // ... and the engine holds that analysis: what follows agrees too.
+    let weights = Request::Report { knobs: knobs() };
+    assert_eq!(
+        ask(&mut prepared, weights.clone(), &[]).0,
+        ask(&mut fresh, weights, &[]).0
+    );
+
+    // Asked something else first (here, a longer horizon), the engine does that instead,
+    // and what it prepared is not answered later.
+    let mut other = Engine::default();
+    other.prepare(Engine::likely_first());
+    let mut longer = knobs();
+    longer.horizon += 7;
+    let request = Request::Analyse {
+        source: SourceSpec::Bundled,
+        knobs: longer,
+    };
+    let report = report_of(ask(&mut other, request, &[]).0);
+    assert_eq!(report.config.model.horizon, longer.horizon);
+    let again = report_of(ask(&mut other, Engine::likely_first(), &[]).0);
+    assert_eq!(again.config.model.horizon, knobs().horizon);
+    assert_eq!(again, report_of(asked));
+}
