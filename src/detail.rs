@@ -7,7 +7,6 @@ use crate::analysis::hourly::{daily_peaks, HourlyPeak, ANOMALOUS_HOUR};
 use crate::analysis::signals::{transformed, untransform, MetricSignals, Signals};
 use crate::analysis::FeatureEvents;
 use crate::impact::Tier;
-use crate::insights::feature_sentence;
 use crate::model::features::{INPUTS, N_INPUTS};
 use crate::report::{Analysis, BacktestRow, Contribution, FeatureStatus};
 use crate::telemetry::{EventKind, Metric};
@@ -573,18 +572,7 @@ impl Analysis {
                 .collect(),
             events,
             contributions: status.contributions.clone(),
-            sentence: feature_sentence(
-                &series.name,
-                &signals[last],
-                status.risk,
-                self.model.horizon,
-                status
-                    .reasons
-                    .iter()
-                    .find(|r| !r.starts_with("degradation under way"))
-                    .map(String::as_str),
-                status.under_way.as_ref(),
-            ),
+            sentence: crate::insights::status_sentence(status, &signals[last], self.model.horizon),
             biggest_lever: crate::why::biggest_lever(&why, status.risk),
             why,
             action,

@@ -97,6 +97,27 @@ fn evidence(s: &Signals) -> Vec<String> {
     clauses
 }
 
+/// [`feature_sentence`] for a feature's status in a report: its risk, what is under way,
+/// and its first reason that is not what is under way.
+pub fn status_sentence(
+    status: &crate::report::FeatureStatus,
+    signals: &Signals,
+    horizon_days: usize,
+) -> String {
+    feature_sentence(
+        &status.feature,
+        signals,
+        status.risk,
+        horizon_days,
+        status
+            .reasons
+            .iter()
+            .find(|r| !r.starts_with("degradation under way"))
+            .map(String::as_str),
+        status.under_way.as_ref(),
+    )
+}
+
 /// The sentence for one feature. With a degradation under way: since when, what it is,
 /// the evidence and the sessions it affects (the risk, a prediction that one *starts*,
 /// is not its measure). Otherwise: the evidence, the risk that a degradation starts

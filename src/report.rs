@@ -5,7 +5,7 @@ use crate::analysis::labels::{Degradations, LabelSource, SloRule};
 use crate::analysis::signals::{feature_signals, sessions_7d, SignalSource, Signals};
 use crate::analysis::{events_by_feature, map_indices, stats::present, FeatureEvents};
 use crate::impact::{daily_cutoffs, ImpactWeights, RiskCutoffs, Tier, TierThresholds};
-use crate::insights::{counted, feature_sentence, human_count, Insight};
+use crate::insights::{counted, human_count, Insight};
 use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
 };
@@ -1497,18 +1497,7 @@ fn build_insights(
         insights.push(Insight {
             feature: Some(status.feature.clone()),
             tier: Some(status.tier),
-            text: feature_sentence(
-                &status.feature,
-                signals,
-                status.risk,
-                config.model.horizon,
-                status
-                    .reasons
-                    .iter()
-                    .find(|r| !r.starts_with("degradation under way"))
-                    .map(String::as_str),
-                status.under_way.as_ref(),
-            ),
+            text: crate::insights::status_sentence(status, signals, config.model.horizon),
         });
     }
     insights
