@@ -1,0 +1,192 @@
+//! Bootstrap confidence intervals for the model card's figures.
+//!
+//! The feature-days of one feature are correlated (one degradation makes up to `horizon`
+//! positive days in a row), so resampling days one by one would give intervals far too
+//! narrow. The resampling unit is the whole feature (a cluster bootstrap): each resample
+//! draws as many features as were evaluated, with replacement, and counts each drawn
+//! feature's rows as many times as it was drawn. 95% percentile intervals.
+//!
+//! Cheap by construction: the rows are ranked once ([`Ranked`]); a resample only
+//! changes each feature's weight, so ROC AUC and average precision of a resample are one
+//! pass over the ranked rows, and a precision one pass over the features. The draws come
+//! from a fixed seed (ChaCha8, drawing `u32`s so that 32-bit wasm and 64-bit native
+//! builds draw the same), so the same data always gives the same intervals.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// Resamples per interval.
+pub const RESAMPLES: usize = 200;
+/// The draws' seed.
+pub const SEED: u64 = 0x5eed_ca4d_2026_0011;
+/// Below this many features with a degradation among the evaluated rows, an interval
+/// would mostly measure which few features were drawn: none is given.
+pub const MIN_POSITIVE_FEATURES: usize = 10;
+
+/// A 95% percentile interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Interval {
+    /// "0.69-0.77" with `digits` decimals.
+    pub fn describe(&self, digits: usize) -> String {
+        format!("{:.digits$}-{:.digits$}", self.low, self.high)
+    }
+}
+
+/// Each resample's weight per cluster (how many times the cluster was drawn), in order:
+/// `RESAMPLES` vectors of `clusters` counts. The same for the same `clusters` and seed.
+pub fn resample_weights(clusters: usize, resamples: usize, seed: u64) -> Vec<Vec<u32>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..resamples)
+        .map(|_| {
+            let mut weights = vec![0u32; clusters];
+            if clusters > 0 {
+                for _ in 0..clusters {
+                    weights[rng.gen_range(0..clusters as u32) as usize] += 1;
+                }
+            }
+            weights
+        })
+        .collect()
+}
+
+/// The 2.5% and 97.5% percentiles of the resamples' values (the resamples where the
+/// figure is undefined left out); None when fewer than half of the resamples have one.
+pub fn percentile_interval(mut values: Vec<f64>, resamples: usize) -> Option<Interval> {
+    values.retain(|v| v.is_finite());
+    if values.is_empty() || values.len() * 2 < resamples {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let at = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
+    Some(Interval {
+        low: at(0.025),
+        high: at(0.975),
+    })
+}
+
+/// One method's evaluated rows ranked once: by descending score, ties in row order (the
+/// order [`super::evaluate::average_precision`] reads), each with its cluster and label.
+pub struct Ranked {
+    cluster: Vec<u32>,
+    label: Vec<bool>,
+    /// Whether the row's score equals the next row's (a tie group goes on).
+    tied_with_next: Vec<bool>,
+}
+
+impl Ranked {
+    pub fn new(scores: &[f64], labels: &[bool], clusters: &[u32]) -> Ranked {
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+        Ranked {
+            cluster: order.iter().map(|i| clusters[*i]).collect(),
+            label: order.iter().map(|i| labels[*i]).collect(),
+            tied_with_next: order
+                .windows(2)
+                .map(|w| scores[w[0]] == scores[w[1]])
+                .chain(std::iter::once(false))
+                .collect(),
+        }
+    }
+
+    /// ROC AUC and average precision with each cluster's rows counted `weights[c]` times
+    /// (a cluster's copies sit next to each other in the ranking; ties in ROC AUC count
+    /// half). With every weight 1 they equal `roc_auc` and `average_precision`.
+    pub fn weighted(&self, weights: &[u32]) -> (Option<f64>, Option<f64>) {
+        let (mut all_pos, mut all_neg) = (0.0, 0.0);
+        for (c, l) in self.cluster.iter().zip(&self.label) {
+            let w = f64::from(weights[*c as usize]);
+            if *l {
+                all_pos += w;
+            } else {
+                all_neg += w;
+            }
+        }
+        if all_pos == 0.0 {
+            return (None, None);
+        }
+        // Descending: negatives above so far, the tie group's weights, and AP's running
+        // hits and ranks.
+        let (mut neg_above, mut group_pos, mut group_neg) = (0.0, 0.0, 0.0);
+        let mut pairs = 0.0;
+        let (mut hits, mut rank, mut ap_sum) = (0u64, 0u64, 0.0);
+        for i in 0..self.label.len() {
+            let w = weights[self.cluster[i] as usize];
+            if w > 0 {
+                if self.label[i] {
+                    group_pos += f64::from(w);
+                    for _ in 0..w {
+                        hits += 1;
+                        rank += 1;
+                        ap_sum += hits as f64 / rank as f64;
+                    }
+                } else {
+                    group_neg += f64::from(w);
+                    rank += u64::from(w);
+                }
+            }
+            if !self.tied_with_next[i] {
+                pairs +=
+                    group_pos * (all_neg - neg_above - group_neg) + 0.5 * group_pos * group_neg;
+                neg_above += group_neg;
+                group_pos = 0.0;
+                group_neg = 0.0;
+            }
+        }
+        let auc = (all_neg > 0.0).then(|| pairs / (all_pos * all_neg));
+        (auc, Some(ap_sum / all_pos))
+    }
+}
+
+/// A share (hits over trials, summed per cluster) under each resample's weights.
+pub fn weighted_share(hits: &[u64], trials: &[u64], weights: &[u32]) -> Option<f64> {
+    let (mut h, mut n) = (0.0, 0.0);
+    for ((hit, trial), w) in hits.iter().zip(trials).zip(weights) {
+        h += *hit as f64 * f64::from(*w);
+        n += *trial as f64 * f64::from(*w);
+    }
+    (n > 0.0).then(|| h / n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::evaluate::{average_precision, roc_auc};
+
+    #[test]
+    fn unit_weights_give_the_point_estimates() {
+        let scores = [0.9, 0.8, 0.8, 0.5, 0.4, 0.4, 0.3, 0.1];
+        let labels = [true, false, true, false, true, false, false, true];
+        let clusters = [0, 1, 2, 0, 1, 2, 0, 1];
+        let ranked = Ranked::new(&scores, &labels, &clusters);
+        let (auc, ap) = ranked.weighted(&[1, 1, 1]);
+        assert!((auc.unwrap() - roc_auc(&scores, &labels).unwrap()).abs() < 1e-12);
+        assert!((ap.unwrap() - average_precision(&scores, &labels).unwrap()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_weight_of_two_is_the_cluster_copied() {
+        let scores = [0.9, 0.7, 0.6, 0.2];
+        let labels = [true, false, true, false];
+        let clusters = [0, 1, 0, 1];
+        let (auc, _) = Ranked::new(&scores, &labels, &clusters).weighted(&[2, 1]);
+        // Copies: P .9 x2, N .7, P .6 x2, N .2: pairs won = 2*2 + 2*1 = 6 of 4*2 = 8.
+        let copied = [0.9, 0.9, 0.7, 0.6, 0.6, 0.2];
+        let copied_labels = [true, true, false, true, true, false];
+        assert!((auc.unwrap() - 0.75).abs() < 1e-12);
+        assert_eq!(roc_auc(&copied, &copied_labels), Some(0.75));
+    }
+
+    #[test]
+    fn the_draws_are_fixed_and_each_draws_every_cluster_count() {
+        let a = resample_weights(7, 20, SEED);
+        assert_eq!(a, resample_weights(7, 20, SEED));
+        assert!(a.iter().all(|w| w.iter().sum::<u32>() == 7));
+        assert_ne!(a[0], a[1]);
+    }
+}
