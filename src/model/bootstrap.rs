@@ -73,24 +73,40 @@ pub fn percentile_interval(mut values: Vec<f64>, resamples: usize) -> Option<Int
 /// One method's evaluated rows ranked once: by descending score, ties in row order (the
 /// order [`super::evaluate::average_precision`] reads), each with its cluster and label.
 pub struct Ranked {
-    cluster: Vec<u32>,
-    label: Vec<bool>,
+    /// Per row in ranked order: its cluster times 2, plus 1 for a positive.
+    rows: Vec<u32>,
     /// Whether the row's score equals the next row's (a tie group goes on).
     tied_with_next: Vec<bool>,
+    /// Per cluster: its positive and negative rows.
+    positives: Vec<u64>,
+    negatives: Vec<u64>,
 }
 
 impl Ranked {
     pub fn new(scores: &[f64], labels: &[bool], clusters: &[u32]) -> Ranked {
         let mut order: Vec<usize> = (0..scores.len()).collect();
         order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+        let count = clusters.iter().max().map_or(0, |c| *c as usize + 1);
+        let (mut positives, mut negatives) = (vec![0u64; count], vec![0u64; count]);
+        for (c, l) in clusters.iter().zip(labels) {
+            if *l {
+                positives[*c as usize] += 1;
+            } else {
+                negatives[*c as usize] += 1;
+            }
+        }
         Ranked {
-            cluster: order.iter().map(|i| clusters[*i]).collect(),
-            label: order.iter().map(|i| labels[*i]).collect(),
+            rows: order
+                .iter()
+                .map(|i| clusters[*i] * 2 + u32::from(labels[*i]))
+                .collect(),
             tied_with_next: order
                 .windows(2)
                 .map(|w| scores[w[0]] == scores[w[1]])
                 .chain(std::iter::once(false))
                 .collect(),
+            positives,
+            negatives,
         }
     }
 
@@ -98,48 +114,86 @@ impl Ranked {
     /// (a cluster's copies sit next to each other in the ranking; ties in ROC AUC count
     /// half). With every weight 1 they equal `roc_auc` and `average_precision`.
     pub fn weighted(&self, weights: &[u32]) -> (Option<f64>, Option<f64>) {
-        let (mut all_pos, mut all_neg) = (0.0, 0.0);
-        for (c, l) in self.cluster.iter().zip(&self.label) {
-            let w = f64::from(weights[*c as usize]);
-            if *l {
-                all_pos += w;
-            } else {
-                all_neg += w;
+        self.weighted_all(&[weights.to_vec()])[0]
+    }
+
+    /// [`Ranked::weighted`] for every resample at once, in one pass over the rows: each
+    /// row adds its cluster's weights in all resamples (a short loop the compiler
+    /// vectorises), which costs far less than a pass per resample.
+    pub fn weighted_all(&self, resamples: &[Vec<u32>]) -> Vec<(Option<f64>, Option<f64>)> {
+        let r = resamples.len();
+        let clusters = self.positives.len();
+        // Cluster-major: cluster c's weights in every resample, side by side.
+        let mut by_cluster = vec![0u32; clusters * r];
+        for (k, weights) in resamples.iter().enumerate() {
+            for (c, w) in weights.iter().enumerate().take(clusters) {
+                by_cluster[c * r + k] = *w;
             }
         }
-        if all_pos == 0.0 {
-            return (None, None);
-        }
-        // Descending: negatives above so far, the tie group's weights, and AP's running
-        // hits and ranks.
-        let (mut neg_above, mut group_pos, mut group_neg) = (0.0, 0.0, 0.0);
-        let mut pairs = 0.0;
-        let (mut hits, mut rank, mut ap_sum) = (0u64, 0u64, 0.0);
-        for i in 0..self.label.len() {
-            let w = weights[self.cluster[i] as usize];
-            if w > 0 {
-                if self.label[i] {
-                    group_pos += f64::from(w);
-                    for _ in 0..w {
-                        hits += 1;
-                        rank += 1;
-                        ap_sum += hits as f64 / rank as f64;
+        let total = |counts: &[u64], k: usize| -> u64 {
+            counts
+                .iter()
+                .enumerate()
+                .map(|(c, n)| n * u64::from(by_cluster[c * r + k]))
+                .sum()
+        };
+        let all_pos: Vec<u64> = (0..r).map(|k| total(&self.positives, k)).collect();
+        let all_neg: Vec<u64> = (0..r).map(|k| total(&self.negatives, k)).collect();
+        // Descending, in whole numbers (pairs counted twice, so a tie's half is whole):
+        // negatives above the current tie group, the group's own, and average precision's
+        // running hits. A row's rank is the negatives and hits above it.
+        let mut neg_above = vec![0u64; r];
+        let mut group_neg = vec![0u64; r];
+        let mut group_pos = vec![0u64; r];
+        let mut hits = vec![0u64; r];
+        let mut twice_pairs = vec![0u64; r];
+        let mut ap_sum = vec![0.0f64; r];
+        let mut grouped = false;
+        for (row, tied) in self.rows.iter().zip(&self.tied_with_next) {
+            let c = (row >> 1) as usize;
+            let w = &by_cluster[c * r..(c + 1) * r];
+            if row & 1 == 1 {
+                for k in 0..r {
+                    let above = neg_above[k] + group_neg[k];
+                    for _ in 0..w[k] {
+                        hits[k] += 1;
+                        ap_sum[k] += hits[k] as f64 / (above + hits[k]) as f64;
                     }
-                } else {
-                    group_neg += f64::from(w);
-                    rank += u64::from(w);
+                    group_pos[k] += u64::from(w[k]);
+                }
+                grouped = true;
+            } else if *tied || grouped {
+                for k in 0..r {
+                    group_neg[k] += u64::from(w[k]);
+                }
+                grouped = true;
+            } else {
+                // A negative alone in its tie group: straight into those above.
+                for k in 0..r {
+                    neg_above[k] += u64::from(w[k]);
                 }
             }
-            if !self.tied_with_next[i] {
-                pairs +=
-                    group_pos * (all_neg - neg_above - group_neg) + 0.5 * group_pos * group_neg;
-                neg_above += group_neg;
-                group_pos = 0.0;
-                group_neg = 0.0;
+            if !tied && grouped {
+                for k in 0..r {
+                    twice_pairs[k] += group_pos[k]
+                        * (2 * (all_neg[k] - neg_above[k] - group_neg[k]) + group_neg[k]);
+                    neg_above[k] += group_neg[k];
+                    group_pos[k] = 0;
+                    group_neg[k] = 0;
+                }
+                grouped = false;
             }
         }
-        let auc = (all_neg > 0.0).then(|| pairs / (all_pos * all_neg));
-        (auc, Some(ap_sum / all_pos))
+        (0..r)
+            .map(|k| {
+                if all_pos[k] == 0 {
+                    return (None, None);
+                }
+                let auc = (all_neg[k] > 0)
+                    .then(|| twice_pairs[k] as f64 / 2.0 / (all_pos[k] as f64 * all_neg[k] as f64));
+                (auc, Some(ap_sum[k] / all_pos[k] as f64))
+            })
+            .collect()
     }
 }
 

@@ -179,19 +179,22 @@ impl Comparison {
         if comparison.intervals_given() {
             let ranked_model = Ranked::new(&model, &labels, &row_cluster);
             let ranked_monitor = Ranked::new(&scores, &labels, &row_cluster);
+            let resamples = resample_weights(clusters, RESAMPLES, SEED);
+            let of_model = ranked_model.weighted_all(&resamples);
+            let of_monitor = ranked_monitor.weighted_all(&resamples);
             let mut draws: [Vec<f64>; 8] = Default::default();
-            for weights in resample_weights(clusters, RESAMPLES, SEED) {
-                let (m_auc, m_ap) = ranked_model.weighted(&weights);
-                let (t_auc, t_ap) = ranked_monitor.weighted(&weights);
-                let nan = f64::NAN;
+            let nan = f64::NAN;
+            for ((weights, (m_auc, m_ap)), (t_auc, t_ap)) in
+                resamples.iter().zip(of_model).zip(of_monitor)
+            {
                 draws[0].push(m_auc.unwrap_or(nan));
                 draws[1].push(m_ap.unwrap_or(nan));
                 draws[2].push(t_auc.unwrap_or(nan));
                 draws[3].push(t_ap.unwrap_or(nan));
                 draws[4].push(m_auc.zip(t_auc).map_or(nan, |(a, b)| a - b));
                 draws[5].push(m_ap.zip(t_ap).map_or(nan, |(a, b)| a - b));
-                draws[6].push(weighted_share(&hits, &alerts, &weights).unwrap_or(nan));
-                draws[7].push(weighted_share(&positives, &rows, &weights).unwrap_or(nan));
+                draws[6].push(weighted_share(&hits, &alerts, weights).unwrap_or(nan));
+                draws[7].push(weighted_share(&positives, &rows, weights).unwrap_or(nan));
             }
             let [m_auc, m_ap, t_auc, t_ap, d_auc, d_ap, t_precision, base] =
                 draws.map(|values| percentile_interval(values, RESAMPLES));
