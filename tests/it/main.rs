@@ -6,6 +6,7 @@
 mod cli;
 mod contract;
 mod engine;
+mod model_card;
 mod properties;
 mod reading;
 mod states;
