@@ -1487,16 +1487,7 @@ impl Analysis {
             &self.feature_events,
             &config,
         );
-        let mut model_card = model_card(
-            dataset,
-            &backtest,
-            run,
-            cutoffs,
-            &self.valid,
-            degradations,
-            &self.comparison,
-            &config,
-        );
+        let mut model_card = model_card(self, &backtest, cutoffs, &config);
         model_card.label_notes = self.label_notes.clone();
         Report {
             config,
@@ -1619,15 +1610,14 @@ fn build_insights(
 }
 
 fn model_card(
-    dataset: &Dataset,
+    analysis: &Analysis,
     backtest: &[BacktestRow],
-    run: &WalkForward,
     cutoffs: &[RiskCutoffs],
-    valid: &[Vec<bool>],
-    degradations: &Degradations,
-    comparison: &Comparison,
     config: &Config,
 ) -> ModelCard {
+    let dataset: &Dataset = &analysis.dataset;
+    let (run, valid, degradations) = (&analysis.run, &analysis.valid, &analysis.degradations);
+    let comparison: &Comparison = &analysis.comparison;
     let horizon = config.model.horizon;
     let mut scores = Vec::new();
     let mut labels = Vec::new();
