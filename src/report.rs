@@ -20,7 +20,7 @@ use crate::telemetry::{Dataset, EventKind, EventRecord, FeatureSeries, Granulari
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Everything a user can change about the analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -457,9 +457,10 @@ pub struct Analysis {
     pub run: WalkForward,
     pub model: RiskModelParams,
     pub slo: SloRule,
-    /// The model card's baselines and bootstrap intervals that the tiers do not move,
-    /// computed once per analysis (and per refit).
-    pub comparison: Arc<Comparison>,
+    /// The model card's baselines and bootstrap intervals that the tiers do not move:
+    /// computed at the first report of an analysis (and of a refit), then kept, so that
+    /// `feature-radar score`, which makes no report, never pays for them.
+    comparison: Arc<OnceLock<Comparison>>,
 }
 
 /// Runs the expensive part: signals, labels, walk-forward risk. The analysis keeps a copy
@@ -634,7 +635,6 @@ fn prepare_making_rows(
         latest,
         ..
     } = inputs;
-    let comparison = Comparison::new(&shared, &run.risks, &valid, &degradations, model.horizon);
     Analysis {
         dataset: shared.clone(),
         feature_events: Arc::new(feature_events),
@@ -647,7 +647,7 @@ fn prepare_making_rows(
         run,
         model: *model,
         slo: *slo,
-        comparison: Arc::new(comparison),
+        comparison: Arc::default(),
     }
 }
 
@@ -1103,19 +1103,26 @@ impl Analysis {
             &mut |_, _, _, _| {},
             progress,
         );
-        let comparison = Comparison::new(
-            dataset,
-            &run.risks,
-            &self.valid,
-            &self.degradations,
-            model.horizon,
-        );
         Analysis {
             run,
             model,
-            comparison: Arc::new(comparison),
+            comparison: Arc::default(),
             ..self.clone()
         }
+    }
+
+    /// The model card's comparison with its baselines and its bootstrap intervals, as far
+    /// as the tiers do not move them: computed on the first call, then kept.
+    pub fn comparison(&self) -> &Comparison {
+        self.comparison.get_or_init(|| {
+            Comparison::new(
+                &self.dataset,
+                &self.run.risks,
+                &self.valid,
+                &self.degradations,
+                self.model.horizon,
+            )
+        })
     }
 
     /// The configuration this analysis stands for, with the given tiers and weights.
@@ -1617,7 +1624,7 @@ fn model_card(
 ) -> ModelCard {
     let dataset: &Dataset = &analysis.dataset;
     let (run, valid, degradations) = (&analysis.run, &analysis.valid, &analysis.degradations);
-    let comparison: &Comparison = &analysis.comparison;
+    let comparison = analysis.comparison();
     let horizon = config.model.horizon;
     let mut scores = Vec::new();
     let mut labels = Vec::new();
