@@ -274,8 +274,9 @@ pub fn comparison_sentence(
             None => out.push_str(", too few features with a degradation to tell reliably)"),
         }
     }
-    if out.is_empty() {
-        out.push_str("The model");
+    let ranked = !out.is_empty();
+    if !ranked {
+        out.push_str("The model's ranking cannot be compared with the threshold monitor's yet (the evaluated feature-days hold one outcome only)");
     }
     match (
         model_precision,

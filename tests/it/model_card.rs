@@ -7,7 +7,7 @@ use feature_radar::analysis::labels::{Degradations, LabelSource};
 use feature_radar::analysis::signals::monitor_ratio;
 use feature_radar::benchmark::{dataset_of, measure, threshold_scores};
 use feature_radar::model::bootstrap::{percentile_interval, Interval, MIN_POSITIVE_FEATURES};
-use feature_radar::model::compare::Comparison;
+use feature_radar::model::compare::{comparison_sentence, Comparison};
 use feature_radar::model::threshold::monitor_scores;
 use feature_radar::report::prepare;
 use feature_radar::synth::generate;
@@ -118,6 +118,18 @@ fn the_baselines_equal_a_hand_computation_on_a_tiny_case() {
     assert_eq!(c.model_roc_auc_interval, None);
     assert_eq!(t.roc_auc_interval, None);
     assert_eq!(c.precision_interval(&[1, 1], &[1, 0]), None);
+    // The sentence says how the model compares, and that too few degraded to be sure.
+    let words = comparison_sentence(Some(1.0), Some(1.0), Some(1.0), Some(100.0 / 7.0), &c);
+    assert!(
+        words.contains(
+            "somewhat better than the threshold monitor (ROC AUC 1.00 vs 0.70, too few features"
+        ),
+        "{words}"
+    );
+    assert!(
+        words.contains("2.0x its precision (1.00 vs 0.50") && words.contains("0.5x its alerts"),
+        "{words}"
+    );
 }
 
 /// `n` features alike but for their degradation days; the model knows every positive.
