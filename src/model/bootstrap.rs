@@ -175,14 +175,15 @@ impl Ranked {
                 }
                 grouped = true;
             } else if *tied || grouped {
-                for k in 0..r {
-                    group_neg[k] += w[k];
+                for (g, x) in group_neg.iter_mut().zip(w) {
+                    *g += *x;
                 }
                 grouped = true;
             } else {
-                // A negative alone in its tie group: straight into those above.
-                for k in 0..r {
-                    neg_above[k] += w[k];
+                // A negative alone in its tie group: straight into those above (by far the
+                // commonest row: a loop over the resamples that the compiler vectorises).
+                for (a, x) in neg_above.iter_mut().zip(w) {
+                    *a += *x;
                 }
             }
             if !tied && grouped {
