@@ -12,11 +12,11 @@ use crate::telemetry::{EventKind, SeriesPoint};
 use charming::component::{
     Axis, DataZoom, DataZoomType, Grid, Legend, LegendItem, LegendType, Title,
 };
-use charming::datatype::CompositeValue;
+use charming::datatype::{CompositeValue, DataPointItem};
 use charming::element::{
     AreaStyle, AxisLabel, AxisType, ItemStyle, Label, LabelPosition, LineStyle, LineStyleType,
-    MarkArea, MarkAreaData, MarkLine, MarkLineData, MarkLineVariant, Sampling, Symbol, Tooltip,
-    Trigger,
+    MarkArea, MarkAreaData, MarkLine, MarkLineData, MarkLineVariant, NameLocation, Sampling,
+    Symbol, Tooltip, Trigger,
 };
 use charming::series::{Bar, Line, Scatter};
 use charming::Chart;
@@ -452,43 +452,68 @@ pub fn why_chart(why: &[crate::why::GroupEffect]) -> Chart {
         )
 }
 
-/// Predicted against observed rates, per bin, with the diagonal of perfect calibration.
+/// What one calibration bin holds, in words (its point's tooltip).
+pub fn calibration_bin_words(b: &CalibrationBin) -> String {
+    format!(
+        "risk {:.0}-{:.0}%: predicted {:.1}%, observed {:.1}%; {} feature-days, {} followed by a degradation",
+        b.from * 100.0,
+        b.to * 100.0,
+        b.mean_predicted * 100.0,
+        b.observed_rate * 100.0,
+        b.count,
+        b.positives
+    )
+}
+
+/// Predicted against observed rates, per bin, with the diagonal of perfect calibration;
+/// each point's tooltip says how many feature-days (and positives) its bin holds.
 pub fn calibration_chart(bins: &[CalibrationBin]) -> Chart {
     let used: Vec<&CalibrationBin> = bins.iter().filter(|b| b.count > 0).collect();
-    let points: Vec<Vec<CompositeValue>> = used
+    let points: Vec<(Vec<CompositeValue>, String)> = used
         .iter()
         .map(|b| {
-            vec![
-                CompositeValue::from((b.mean_predicted * 1000.0).round() / 10.0),
-                CompositeValue::from((b.observed_rate * 1000.0).round() / 10.0),
-            ]
+            (
+                vec![
+                    CompositeValue::from((b.mean_predicted * 1000.0).round() / 10.0),
+                    CompositeValue::from((b.observed_rate * 1000.0).round() / 10.0),
+                ],
+                calibration_bin_words(b),
+            )
         })
         .collect();
     Chart::new()
         .animation(false)
         .title(Title::new().text("Calibration: predicted vs observed (%)"))
-        .tooltip(Tooltip::new().trigger(Trigger::Item))
-        .grid(grid())
+        .tooltip(Tooltip::new().trigger(Trigger::Item).formatter("{b}"))
+        // Axis titles centred beside their axes: at an axis' end they run off the chart.
+        .grid(Grid::new().left(64).right(24).top(48).bottom(48))
         .x_axis(
             Axis::new()
                 .type_(AxisType::Value)
                 .min(0)
                 .max(100)
-                .name("predicted"),
+                .name("predicted (%)")
+                .name_location(NameLocation::Middle)
+                .name_gap(28),
         )
         .y_axis(
             Axis::new()
                 .type_(AxisType::Value)
                 .min(0)
                 .max(100)
-                .name("observed"),
+                .name("observed (%)")
+                .name_location(NameLocation::Middle)
+                .name_gap(40),
         )
         .series(
             Line::new()
                 .name("perfect")
                 .show_symbol(false)
                 .line_style(LineStyle::new().type_(LineStyleType::Dashed).color(DEPLOY))
-                .data(vec![point_num(0.0, 0.0), point_num(100.0, 100.0)]),
+                .data(vec![
+                    (point_num(0.0, 0.0), "perfect calibration".to_string()),
+                    (point_num(100.0, 100.0), "perfect calibration".to_string()),
+                ]),
         )
         .series(Line::new().name("model").symbol_size(8).data(points))
 }
@@ -497,15 +522,18 @@ fn point_num(x: f64, y: f64) -> Vec<CompositeValue> {
     vec![CompositeValue::from(x), CompositeValue::from(y)]
 }
 
-/// How many degradations were warned 1, 2, ... days ahead.
-pub fn lead_time_chart(lead_days: &[usize], horizon: usize) -> Chart {
-    let labels: Vec<String> = (1..=horizon).map(|d| format!("{d} d")).collect();
-    let counts: Vec<CompositeValue> = (1..=horizon)
-        .map(|d| CompositeValue::from(lead_days.iter().filter(|l| **l == d).count() as f64))
+/// How many degradations were warned 1, 2, ... days ahead, and a last bar for those
+/// checked but never warned in the investigate tier a day or more ahead (`missed`).
+pub fn lead_time_chart(lead_days: &[usize], horizon: usize, missed: usize) -> Chart {
+    let mut labels: Vec<String> = (1..=horizon).map(|d| format!("{d} d")).collect();
+    labels.push("missed".to_string());
+    let mut counts: Vec<DataPointItem> = (1..=horizon)
+        .map(|d| DataPointItem::new(lead_days.iter().filter(|l| **l == d).count() as f64))
         .collect();
+    counts.push(DataPointItem::new(missed as f64).item_style(ItemStyle::new().color(INVESTIGATE)));
     Chart::new()
         .animation(false)
-        .title(Title::new().text("Days of warning before each degradation"))
+        .title(Title::new().text("Days of warning before each degradation, and those missed"))
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .grid(grid())
         .x_axis(Axis::new().type_(AxisType::Category).data(labels))
@@ -625,18 +653,12 @@ pub mod empty {
         })
     }
 
-    /// Lead times with no warned degradation.
+    /// Lead times with no degradation checked (with a checked one, the chart shows at
+    /// least its "missed" bar).
     pub fn lead_time(lead_days: &[usize], evaluated: usize) -> Option<String> {
-        lead_days.is_empty().then(|| {
-            if evaluated == 0 {
-                "No lead time to draw yet: no past degradation could be checked for a warning."
-                    .to_string()
-            } else {
-                format!(
-                    "No lead time to draw: none of the {} checked was warned in the investigate tier a day or more ahead.",
-                    crate::insights::counted(evaluated, "degradation", "degradations")
-                )
-            }
+        (lead_days.is_empty() && evaluated == 0).then(|| {
+            "No lead time to draw yet: no past degradation could be checked for a warning."
+                .to_string()
         })
     }
 
@@ -695,20 +717,33 @@ mod tests {
             from: 0.1,
             to: 0.2,
             count: 10,
+            positives: 1,
             mean_predicted: 0.15,
             observed_rate: 0.1,
         }];
         let json = serde_json::to_value(calibration_chart(&bins)).unwrap();
         assert_eq!(
-            json["series"][1]["data"][0],
+            json["series"][1]["data"][0]["value"],
             serde_json::json!([15.0, 10.0])
         );
-        let json = serde_json::to_value(lead_time_chart(&[1, 3, 3], 4)).unwrap();
+        let tip = json["series"][1]["data"][0]["name"].as_str().unwrap();
+        assert!(
+            tip.contains("10 feature-days, 1 followed by a degradation"),
+            "{tip}"
+        );
+        let json = serde_json::to_value(lead_time_chart(&[1, 3, 3], 4, 5)).unwrap();
+        let values: Vec<&serde_json::Value> = json["series"][0]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| &d["value"])
+            .collect();
         assert_eq!(
-            json["series"][0]["data"],
-            serde_json::json!([1.0, 0.0, 2.0, 0.0])
+            serde_json::json!(values),
+            serde_json::json!([1.0, 0.0, 2.0, 0.0, 5.0])
         );
         assert_eq!(json["xAxis"]["data"][2], "3 d");
+        assert_eq!(json["xAxis"]["data"][4], "missed");
     }
 
     #[test]
@@ -717,16 +752,16 @@ mod tests {
             from: 0.0,
             to: 0.1,
             count,
+            positives: 0,
             mean_predicted: 0.05,
             observed_rate: 0.0,
         };
         assert!(empty::calibration(&[]).is_some());
         assert!(empty::calibration(&[bin(0), bin(0)]).is_some());
         assert!(empty::calibration(&[bin(0), bin(3)]).is_none());
-        let none_checked = empty::lead_time(&[], 0).unwrap();
-        let none_warned = empty::lead_time(&[], 4).unwrap();
-        assert!(none_warned.contains("4 degradations"), "{none_warned}");
-        assert_ne!(none_checked, none_warned);
+        assert!(empty::lead_time(&[], 0).is_some());
+        // Checked but none warned: the chart still draws, its one bar the missed.
+        assert!(empty::lead_time(&[], 4).is_none());
         assert!(empty::lead_time(&[2], 4).is_none());
         let contribution = |log_odds| Contribution {
             signal: "latency_z",

@@ -808,6 +808,7 @@ mod tests {
             start: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
             title: Some("checkout slow".into()),
             model_existed: true,
+            evaluable: true,
             first_watch: NaiveDate::from_ymd_opt(2026, 3, 16),
             first_investigate: NaiveDate::from_ymd_opt(2026, 3, 18),
             watch_lead_days: Some(4),

@@ -6,6 +6,8 @@ use crate::analysis::signals::{feature_signals, sessions_7d, SignalSource, Signa
 use crate::analysis::{events_by_feature, map_indices, stats::present, FeatureEvents};
 use crate::impact::{daily_cutoffs, ImpactWeights, RiskCutoffs, Tier, TierThresholds};
 use crate::insights::{counted, human_count, Insight};
+use crate::model::bootstrap::{Interval, MIN_POSITIVE_FEATURES, RESAMPLES};
+use crate::model::compare::{comparison_sentence, for_each_evaluated, Comparison, MethodFigures};
 use crate::model::evaluate::{
     average_precision, brier, calibration, median_days, roc_auc, CalibrationBin,
 };
@@ -18,7 +20,7 @@ use crate::telemetry::{Dataset, EventKind, EventRecord, FeatureSeries, Granulari
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Everything a user can change about the analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -107,16 +109,70 @@ impl DatasetSummary {
     }
 }
 
-/// How early the model warned before degradations.
+/// How early the model warned before degradations, and how the counts relate:
+/// `degradations = evaluated + not_evaluable` and `evaluated = warned + missed`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadTime {
-    /// Degradations that started while a model existed.
+    /// Degradations that could be checked for a warning: they started after the data's
+    /// first day, and in the horizon before the start the feature had at least one day
+    /// with signals outside a degradation (a day the model could rank).
     pub evaluated: usize,
     /// Of those, how many had the feature in the investigate tier at least a day before.
     pub warned: usize,
     /// Days of warning of each warned degradation.
     pub lead_days: Vec<usize>,
     pub median_lead_days: Option<f64>,
+    /// Every degradation that started inside the data (the backtest's rows).
+    #[serde(default)]
+    pub degradations: usize,
+    /// Evaluated but not warned in the investigate tier a day or more ahead.
+    #[serde(default)]
+    pub missed: usize,
+    /// Of the missed, those never even in the watch tier in the horizon before: to the
+    /// model they came suddenly (sudden failures, or build-ups that showed no sign).
+    #[serde(default)]
+    pub missed_without_watch: usize,
+    /// Not evaluated: started on the first day, or with no day the model could rank in
+    /// the horizon before (too little history for signals, or inside an earlier
+    /// degradation).
+    #[serde(default)]
+    pub not_evaluable: usize,
+}
+
+impl LeadTime {
+    /// How the counts relate, in words: all degradations, those that could be checked,
+    /// warned and missed, and the missed that came with no sign to the model.
+    pub fn describe(&self, horizon: usize) -> String {
+        let mut out = format!(
+            "This data has {}.",
+            counted(self.degradations, "degradation", "degradations")
+        );
+        if self.not_evaluable > 0 {
+            out.push_str(&format!(
+                " {} could not be checked for a warning: {} on the first day, or with no day in the {} before that the model could rank (too little history for signals yet, or the feature still in an earlier degradation).",
+                if self.not_evaluable == 1 { "One".to_string() } else { format!("{} of them", self.not_evaluable) },
+                if self.not_evaluable == 1 { "it started" } else { "they started" },
+                counted(horizon, "day", "days"),
+            ));
+        }
+        if self.evaluated == 0 {
+            return out;
+        }
+        out.push_str(&format!(
+            " Of the {} checked, {} had the feature in the investigate tier a day or more ahead and {} missed",
+            self.evaluated, self.warned, self.missed
+        ));
+        if self.missed > 0 {
+            out.push_str(&format!(
+                "; {} of the missed never even reached the watch tier in the {} before: to the model they came suddenly (a sudden failure, or a build-up the telemetry did not show).",
+                self.missed_without_watch,
+                counted(horizon, "day", "days"),
+            ));
+        } else {
+            out.push('.');
+        }
+        out
+    }
 }
 
 /// How early the tool would have warned before one past degradation.
@@ -129,6 +185,10 @@ pub struct BacktestRow {
     pub title: Option<String>,
     /// Whether a fitted model was scoring the feature the day before (else warm-up).
     pub model_existed: bool,
+    /// Whether it counts in the lead time: in the horizon before the start the feature
+    /// had a day with signals outside a degradation, or was warned (`LeadTime::evaluated`).
+    #[serde(default)]
+    pub evaluable: bool,
     /// First day within the horizon before the start on which the feature was in the
     /// watch tier or higher, and in the investigate tier.
     pub first_watch: Option<NaiveDate>,
@@ -145,6 +205,7 @@ fn backtest(
     dataset: &Dataset,
     run: &WalkForward,
     cutoffs: &[RiskCutoffs],
+    valid: &[Vec<bool>],
     degradations: &Degradations,
     events: &[FeatureEvents],
     config: &Config,
@@ -160,6 +221,8 @@ fn backtest(
             };
             let watch = first_at(Tier::Watch);
             let investigate = first_at(Tier::Investigate);
+            let rankable =
+                (s.saturating_sub(horizon)..s).any(|t| eligible(valid, degradations, f, t));
             rows.push(BacktestRow {
                 feature: dataset.features[f].name.clone(),
                 start: dataset.date(s),
@@ -169,6 +232,7 @@ fn backtest(
                     .find(|i| i.start == s as i64)
                     .map(|i| i.title.clone()),
                 model_existed: s > 0,
+                evaluable: s > 0 && (rankable || investigate.is_some()),
                 first_watch: watch.map(|t| dataset.date(t)),
                 first_investigate: investigate.map(|t| dataset.date(t)),
                 watch_lead_days: watch.map(|t| s - t),
@@ -233,6 +297,31 @@ pub struct ModelCard {
     pub limits: Vec<String>,
     /// What was said about the labels (incidents that cannot count, a change of source).
     pub label_notes: Vec<String>,
+    /// 95% bootstrap intervals (resampling whole features) of the figures above; None
+    /// when too few features had a degradation (`intervals_note` says so).
+    #[serde(default)]
+    pub roc_auc_interval: Option<Interval>,
+    #[serde(default)]
+    pub average_precision_interval: Option<Interval>,
+    #[serde(default)]
+    pub investigate_precision_interval: Option<Interval>,
+    /// Features with an evaluated feature-day, and those with a positive one.
+    #[serde(default)]
+    pub features_evaluated: usize,
+    #[serde(default)]
+    pub features_with_degradation: usize,
+    #[serde(default)]
+    pub bootstrap_resamples: usize,
+    /// What the intervals are, or why none is given.
+    #[serde(default)]
+    pub intervals_note: String,
+    /// The baselines, measured on the same evaluated feature-days: the threshold monitor
+    /// and the base rate.
+    #[serde(default)]
+    pub baselines: Vec<MethodFigures>,
+    /// How the model compares with them, in words.
+    #[serde(default)]
+    pub comparison: String,
 }
 
 /// The whole analysis.
@@ -368,6 +457,10 @@ pub struct Analysis {
     pub run: WalkForward,
     pub model: RiskModelParams,
     pub slo: SloRule,
+    /// The model card's baselines and bootstrap intervals that the tiers do not move:
+    /// computed at the first report of an analysis (and of a refit), then kept, so that
+    /// `feature-radar score`, which makes no report, never pays for them.
+    comparison: Arc<OnceLock<Comparison>>,
 }
 
 /// Runs the expensive part: signals, labels, walk-forward risk. The analysis keeps a copy
@@ -554,6 +647,7 @@ fn prepare_making_rows(
         run,
         model: *model,
         slo: *slo,
+        comparison: Arc::default(),
     }
 }
 
@@ -1012,8 +1106,23 @@ impl Analysis {
         Analysis {
             run,
             model,
+            comparison: Arc::default(),
             ..self.clone()
         }
+    }
+
+    /// The model card's comparison with its baselines and its bootstrap intervals, as far
+    /// as the tiers do not move them: computed on the first call, then kept.
+    pub fn comparison(&self) -> &Comparison {
+        self.comparison.get_or_init(|| {
+            Comparison::new(
+                &self.dataset,
+                &self.run.risks,
+                &self.valid,
+                &self.degradations,
+                self.model.horizon,
+            )
+        })
     }
 
     /// The configuration this analysis stands for, with the given tiers and weights.
@@ -1380,19 +1489,12 @@ impl Analysis {
             dataset,
             run,
             cutoffs,
+            &self.valid,
             degradations,
             &self.feature_events,
             &config,
         );
-        let mut model_card = model_card(
-            dataset,
-            &backtest,
-            run,
-            cutoffs,
-            &self.valid,
-            degradations,
-            &config,
-        );
+        let mut model_card = model_card(self, &backtest, cutoffs, &config);
         model_card.label_notes = self.label_notes.clone();
         Report {
             config,
@@ -1504,35 +1606,40 @@ fn build_insights(
 }
 
 fn model_card(
-    dataset: &Dataset,
+    analysis: &Analysis,
     backtest: &[BacktestRow],
-    run: &WalkForward,
     cutoffs: &[RiskCutoffs],
-    valid: &[Vec<bool>],
-    degradations: &Degradations,
     config: &Config,
 ) -> ModelCard {
+    let dataset: &Dataset = &analysis.dataset;
+    let (run, valid, degradations) = (&analysis.run, &analysis.valid, &analysis.degradations);
+    let comparison = analysis.comparison();
     let horizon = config.model.horizon;
-    let days = dataset.days;
     let mut scores = Vec::new();
     let mut labels = Vec::new();
     let mut investigate = Vec::new();
-    for t in 0..days {
-        if degradations.label_known_on(t, horizon) >= days {
-            break;
-        }
-        for f in 0..dataset.features.len() {
+    // Per feature: the model's investigate alerts and those followed by a degradation,
+    // for the precision's interval.
+    let mut alerts = vec![0u64; dataset.features.len()];
+    let mut hits = vec![0u64; dataset.features.len()];
+    for_each_evaluated(
+        dataset.days,
+        dataset.features.len(),
+        valid,
+        degradations,
+        horizon,
+        |f, t| {
             let risk = run.risks[f][t];
-            if eligible(valid, degradations, f, t) {
-                scores.push(risk);
-                let label = degradations.label(f, t, horizon);
-                labels.push(label);
-                if cutoffs[t].tier(risk) == Tier::Investigate {
-                    investigate.push(label);
-                }
+            scores.push(risk);
+            let label = degradations.label(f, t, horizon);
+            labels.push(label);
+            if cutoffs[t].tier(risk) == Tier::Investigate {
+                investigate.push(label);
+                alerts[f] += 1;
+                hits[f] += u64::from(label);
             }
-        }
-    }
+        },
+    );
     let positives = labels.iter().filter(|l| **l).count();
     let base_rate = (!labels.is_empty()).then(|| positives as f64 / labels.len() as f64);
     let (bins, ece) = calibration(&scores, &labels);
@@ -1542,15 +1649,48 @@ fn model_card(
         warned: 0,
         lead_days: Vec::new(),
         median_lead_days: None,
+        degradations: backtest.len(),
+        missed: 0,
+        missed_without_watch: 0,
+        not_evaluable: 0,
     };
-    for row in backtest.iter().filter(|r| r.model_existed) {
+    for row in backtest {
+        if !row.evaluable {
+            lead.not_evaluable += 1;
+            continue;
+        }
         lead.evaluated += 1;
         if let Some(days) = row.investigate_lead_days {
             lead.warned += 1;
             lead.lead_days.push(days);
+        } else {
+            lead.missed += 1;
+            lead.missed_without_watch += usize::from(row.first_watch.is_none());
         }
     }
     lead.median_lead_days = median_days(&lead.lead_days);
+
+    let roc = roc_auc(&scores, &labels);
+    let ap = average_precision(&scores, &labels);
+    let investigate_precision = (!investigate.is_empty())
+        .then(|| investigate.iter().filter(|l| **l).count() as f64 / investigate.len() as f64);
+    let alerts_per_100 =
+        (!labels.is_empty()).then(|| investigate.len() as f64 * 100.0 / labels.len() as f64);
+    let intervals_note = if labels.is_empty() {
+        String::new()
+    } else if comparison.intervals_given() {
+        format!(
+            "Ranges in brackets are 95% intervals: the figures measured again on {RESAMPLES} resamples of the {} evaluated features (whole features drawn with replacement, since one feature's days go together), {} of which had a degradation.",
+            comparison.clusters, comparison.positive_clusters
+        )
+    } else {
+        format!(
+            "No interval is given: only {} had a degradation on the evaluated days, and with fewer than {MIN_POSITIVE_FEATURES} an interval would mostly say which few features were drawn.",
+            counted(comparison.positive_clusters, "feature", "features")
+        )
+    };
+    let comparison_text =
+        comparison_sentence(roc, ap, investigate_precision, alerts_per_100, comparison);
 
     let coefficients = run
         .fits
@@ -1580,17 +1720,15 @@ fn model_card(
         evaluated_rows: labels.len(),
         evaluated_positives: positives,
         base_rate,
-        roc_auc: roc_auc(&scores, &labels),
-        average_precision: average_precision(&scores, &labels),
+        roc_auc: roc,
+        average_precision: ap,
         brier: brier(&scores, &labels),
         brier_of_base_rate: base_rate.map(|b| b * (1.0 - b)),
         expected_calibration_error: ece,
         calibration: bins,
         lead_time: lead,
-        investigate_precision: (!investigate.is_empty())
-            .then(|| investigate.iter().filter(|l| **l).count() as f64 / investigate.len() as f64),
-        investigate_alerts_per_100_feature_days: (!labels.is_empty())
-            .then(|| investigate.len() as f64 * 100.0 / labels.len() as f64),
+        investigate_precision,
+        investigate_alerts_per_100_feature_days: alerts_per_100,
         coefficients,
         learned_share: run.fits.last().map_or(0.0, |m| m.learned_share),
         failed_refits: run.failed_refits,
@@ -1618,6 +1756,20 @@ fn model_card(
             ),
         ],
         label_notes: Vec::new(),
+        roc_auc_interval: comparison.model_roc_auc_interval,
+        average_precision_interval: comparison.model_average_precision_interval,
+        investigate_precision_interval: comparison.precision_interval(&alerts, &hits),
+        features_evaluated: comparison.clusters,
+        features_with_degradation: comparison.positive_clusters,
+        bootstrap_resamples: if comparison.intervals_given() { RESAMPLES } else { 0 },
+        intervals_note,
+        baselines: comparison
+            .threshold
+            .iter()
+            .chain(&comparison.base_rate)
+            .cloned()
+            .collect(),
+        comparison: comparison_text,
     }
 }
 

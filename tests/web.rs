@@ -341,7 +341,7 @@ async fn a_chart_has_one_echarts_instance_and_disposes_it_when_its_view_goes() {
         provide_context(state);
         view! {
             <Show when=move || shown.get()>
-                <ChartView id="lead-times".to_string() chart=lead_time_chart(&[1, 3, 3, 5], 7)
+                <ChartView id="lead-times".to_string() chart=lead_time_chart(&[1, 3, 3, 5], 7, 2)
                     alt="Lead times".to_string()/>
             </Show>
         }

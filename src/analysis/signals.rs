@@ -357,7 +357,7 @@ pub fn ratio_to_median(values: &[Option<f64>], t: usize, days: usize) -> Option<
 
 /// [`ratio_to_median`] for days read in order, the history kept sorted in `window`
 /// from one day to the next.
-fn sliding_ratio_to_median(
+pub(crate) fn sliding_ratio_to_median(
     values: &[Option<f64>],
     t: usize,
     days: usize,
@@ -383,7 +383,7 @@ pub fn monitor_ratio(series: &FeatureSeries, t: usize) -> Option<f64> {
 }
 
 /// The threshold monitor's figure from the two ratios to their medians.
-fn monitor_of(latency: Option<f64>, crash: Option<f64>) -> Option<f64> {
+pub(crate) fn monitor_of(latency: Option<f64>, crash: Option<f64>) -> Option<f64> {
     match (latency.map(|r| r / 1.5), crash.map(|r| r / 2.0)) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),

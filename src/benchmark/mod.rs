@@ -24,9 +24,9 @@ pub mod detect;
 pub mod trees;
 
 use crate::analysis::labels::Degradations;
-use crate::analysis::signals::monitor_ratio;
 use crate::model::evaluate::{average_precision, brier, calibration, median_days, roc_auc};
 use crate::model::features::N_INPUTS;
+use crate::model::threshold;
 use crate::model::{eligible, walk_forward, WalkForward};
 use crate::report::{prepare, Analysis};
 use crate::synth::{EpisodeKind, SynthData};
@@ -159,22 +159,26 @@ pub fn feature_radar_scores(analysis: &Analysis, config: &Config) -> Scores {
     walk_forward_scores(&analysis.run, analysis, config)
 }
 
-/// The threshold monitor's scores.
+/// The threshold monitor's scores (`model::threshold`, the one implementation, which the
+/// model card also reads).
 pub fn threshold_scores(dataset: &Dataset) -> Scores {
-    let per_feature = |series: &FeatureSeries| -> Vec<Option<f64>> {
-        (0..dataset.days)
-            .map(|t| monitor_ratio(series, t))
-            .collect()
-    };
-    let score: Vec<Vec<Option<f64>>> = dataset.features.iter().map(per_feature).collect();
+    let score: Vec<Vec<Option<f64>>> = dataset
+        .features
+        .iter()
+        .map(threshold::monitor_scores)
+        .collect();
     let investigate = score
         .iter()
-        .map(|days| days.iter().map(|s| s.is_some_and(|v| v > 1.0)).collect())
+        .map(|days| days.iter().map(|s| threshold::alerts(*s)).collect())
         .collect();
     // Without a baseline (too little history, a missing metric) a monitor stays silent.
     let warm_up = score
         .iter()
-        .map(|days| days.iter().map(|s| s.is_none().then_some(0.0)).collect())
+        .map(|days| {
+            days.iter()
+                .map(|s| s.is_none().then_some(threshold::ranking_score(None)))
+                .collect()
+        })
         .collect();
     Scores {
         score,

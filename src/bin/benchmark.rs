@@ -12,7 +12,8 @@ fn main() {
     struct Args {
         /// Which table to print: risk (the portfolio family), legacy (the earlier table: five
         /// seeds of the default generator), detect, scaling (time and memory of `score` by
-        /// size, not part of all), or all.
+        /// size, not part of all), card (the model card's baselines and bootstrap: their
+        /// time by size, not part of all), or all.
         #[arg(long, default_value = "risk")]
         table: String,
         /// The family's members to run: report (the printed figures) or tune (for choosing
@@ -97,9 +98,13 @@ fn main() {
         return;
     }
     let all = args.table == "all";
-    if !["risk", "legacy", "detect", "scaling", "all"].contains(&args.table.as_str()) {
-        eprintln!("--table must be risk, legacy, detect, scaling or all");
+    if !["risk", "legacy", "detect", "scaling", "card", "all"].contains(&args.table.as_str()) {
+        eprintln!("--table must be risk, legacy, detect, scaling, card or all");
         std::process::exit(2);
+    }
+    if args.table == "card" {
+        card_table();
+        return;
     }
     if args.table == "scaling" {
         scaling_table(args.scaling_max);
@@ -561,6 +566,66 @@ fn detect_table(seeds: &[u64]) {
 /// The scaling table: for each size, the default generator's data (seed 42) written to
 /// files, then loaded, analysed and scored as `feature-radar score` does (rows written to
 /// nowhere), each size in a process of its own so that its peak memory is its own.
+/// What the model card's comparison costs: the baselines and the bootstrap intervals
+/// computed once per analysis (`Comparison::new`), and the investigate precision's
+/// interval computed at each report, by size (the fastest of three runs each).
+fn card_table() {
+    use feature_radar::benchmark::dataset_of;
+    use feature_radar::model::compare::Comparison;
+    use feature_radar::report::prepare;
+    use feature_radar::synth::{generate, SynthParams};
+    use feature_radar::Config;
+    use std::time::Instant;
+
+    println!("Model card: the cost of its baselines and bootstrap intervals (fastest of 3 runs).");
+    println!();
+    println!("| features x days | evaluated feature-days | features with a degradation | analysis s | baselines and intervals (once per analysis) ms | investigate precision's interval (each report) ms | whole report ms |");
+    println!("|---|---|---|---|---|---|---|");
+    for (features, days) in [(80, 180), (1_000, 365)] {
+        let data = generate(&SynthParams {
+            features,
+            days,
+            ..SynthParams::default()
+        });
+        let dataset = dataset_of(&data);
+        let config = Config::default();
+        let started = Instant::now();
+        let analysis = prepare(&dataset, &data.events, &config.model, &config.slo);
+        let analysis_s = started.elapsed().as_secs_f64();
+        let fastest = |run: &mut dyn FnMut()| {
+            (0..3)
+                .map(|_| {
+                    let started = Instant::now();
+                    run();
+                    started.elapsed().as_secs_f64() * 1000.0
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        let mut comparison = Comparison::default();
+        let once = fastest(&mut || {
+            comparison = Comparison::new(
+                &analysis.dataset,
+                &analysis.run.risks,
+                &analysis.valid,
+                &analysis.degradations,
+                config.model.horizon,
+            )
+        });
+        let alerts = vec![1u64; features];
+        let hits = vec![0u64; features];
+        let per_report = fastest(&mut || {
+            std::hint::black_box(comparison.precision_interval(&alerts, &hits));
+        });
+        let report = fastest(&mut || {
+            std::hint::black_box(analysis.report(&config.tiers, &config.impact));
+        });
+        println!(
+            "| {features} x {days} | {} | {} | {analysis_s:.1} | {once:.1} | {per_report:.2} | {report:.1} |",
+            comparison.rows, comparison.positive_clusters
+        );
+    }
+}
+
 fn scaling_table(max_features: usize) {
     use feature_radar::synth::{generate, SynthParams};
     use feature_radar::telemetry::{write_events_csv, write_telemetry_csv};

@@ -4,6 +4,7 @@
 mod cli {
     use clap::{Args, Parser, Subcommand};
     use feature_radar::analysis::detect::score_timed_series;
+    use feature_radar::model::compare::with_interval;
     use feature_radar::report::{prepare_scoring, prepare_shared, Analysis, Report, ScoresWriter};
     use feature_radar::synth::{generate, write_truth_csv, SynthParams};
     use feature_radar::telemetry::{
@@ -274,23 +275,60 @@ mod cli {
         ));
         out.push_str(&format!(
             "ROC AUC {}  average precision {}  Brier {} (base rate alone {})  ECE {}\n",
-            figure(c.roc_auc),
-            figure(c.average_precision),
+            with_interval(c.roc_auc, c.roc_auc_interval, 3),
+            with_interval(c.average_precision, c.average_precision_interval, 3),
             figure(c.brier),
             figure(c.brier_of_base_rate),
             figure(c.expected_calibration_error)
         ));
         out.push_str(&format!(
-            "Lead time: {} of {} degradations warned (investigate tier) at least 1 day ahead; median lead {} days\n",
+            "Lead time: {} of {} degradations warned (investigate tier) at least 1 day ahead, {} missed; median lead {} days\n  {}\n",
             c.lead_time.warned,
             c.lead_time.evaluated,
-            c.lead_time.median_lead_days.map_or("n/a".into(), |v| format!("{v:.1}"))
+            c.lead_time.missed,
+            c.lead_time.median_lead_days.map_or("n/a".into(), |v| format!("{v:.1}")),
+            c.lead_time.describe(c.horizon_days)
         ));
         out.push_str(&format!(
             "Investigate tier: precision {}, {} alerts per 100 feature-days\n",
-            figure(c.investigate_precision),
+            with_interval(c.investigate_precision, c.investigate_precision_interval, 2),
             figure(c.investigate_alerts_per_100_feature_days)
         ));
+        if !c.intervals_note.is_empty() {
+            out.push_str(&format!("{}\n", c.intervals_note));
+        }
+        out.push_str("Baselines on the same feature-days (ROC AUC, average precision, alert precision, alerts per 100 feature-days):\n");
+        for b in &c.baselines {
+            out.push_str(&format!(
+                "  {:<18} {}  {}  {}  {}  ({})\n",
+                b.method,
+                with_interval(b.roc_auc, b.roc_auc_interval, 3),
+                with_interval(b.average_precision, b.average_precision_interval, 3),
+                b.investigate_precision
+                    .map_or("no alerts".to_string(), |_| with_interval(
+                        b.investigate_precision,
+                        b.investigate_precision_interval,
+                        2
+                    )),
+                figure(b.investigate_alerts_per_100_feature_days),
+                b.description
+            ));
+        }
+        if !c.comparison.is_empty() {
+            out.push_str(&format!("{}\n", c.comparison));
+        }
+        out.push_str("Calibration (risk band: feature-days, followed by a degradation, predicted, observed):\n");
+        for b in c.calibration.iter().filter(|b| b.count > 0) {
+            out.push_str(&format!(
+                "  {:>3.0}-{:<3.0}%  {:>7}  {:>6}  {:>5.1}%  {:>5.1}%\n",
+                b.from * 100.0,
+                b.to * 100.0,
+                b.count,
+                b.positives,
+                b.mean_predicted * 100.0,
+                b.observed_rate * 100.0
+            ));
+        }
         out.push_str("Coefficients (log-odds per standard deviation):\n");
         for k in &c.coefficients {
             out.push_str(&format!(

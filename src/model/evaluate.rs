@@ -72,7 +72,10 @@ pub fn brier(scores: &[f64], labels: &[bool]) -> Option<f64> {
 pub struct CalibrationBin {
     pub from: f64,
     pub to: f64,
+    /// Feature-days in the bin, and how many of them were followed by a degradation.
     pub count: usize,
+    #[serde(default)]
+    pub positives: usize,
     pub mean_predicted: f64,
     pub observed_rate: f64,
 }
@@ -85,6 +88,7 @@ pub fn calibration(scores: &[f64], labels: &[bool]) -> (Vec<CalibrationBin>, Opt
             from: b as f64 / 10.0,
             to: (b + 1) as f64 / 10.0,
             count: 0,
+            positives: 0,
             mean_predicted: 0.0,
             observed_rate: 0.0,
         })
@@ -92,6 +96,7 @@ pub fn calibration(scores: &[f64], labels: &[bool]) -> (Vec<CalibrationBin>, Opt
     for (s, l) in scores.iter().zip(labels) {
         let b = ((s * 10.0) as usize).min(9);
         bins[b].count += 1;
+        bins[b].positives += usize::from(*l);
         bins[b].mean_predicted += s;
         bins[b].observed_rate += if *l { 1.0 } else { 0.0 };
     }

@@ -19,9 +19,12 @@
 //! - **No look-ahead.** Each day is scored with the latest model fitted on or before it,
 //!   so the risk of day `d` never depends on data after `d`.
 
+pub mod bootstrap;
+pub mod compare;
 pub mod default_model;
 pub mod evaluate;
 pub mod features;
+pub mod threshold;
 
 use crate::analysis::labels::Degradations;
 use features::N_INPUTS;

@@ -275,6 +275,24 @@ await check("the model card states its walk-forward figures and the backtest", a
   expect(/alert budget/.test(rule) && /investigate from a risk of \d/.test(rule), rule);
   const backtest = await page.$$("[data-testid=backtest] tbody tr");
   expect(backtest.length >= 10, `backtest shows ${backtest.length} past degradations`);
+  // The interval: two numbers around the estimate.
+  const interval = (await page.textContent("[data-testid=auc-interval]")).match(/\(([\d.]+)-([\d.]+)\)/);
+  expect(interval && Number(interval[1]) <= auc && auc <= Number(interval[2]), `AUC interval ${interval}`);
+  // Baselines beside the model, each with a ROC AUC.
+  const baselines = await page.$$eval("[data-testid=baseline-row]", (rows) =>
+    rows.map((r) => [r.querySelector("th").textContent, r.querySelectorAll("td")[0].textContent]));
+  const monitor = baselines.find(([name]) => /threshold monitor/.test(name));
+  expect(monitor && /^0\.\d{3}/.test(monitor[1]), `threshold monitor row ${JSON.stringify(baselines)}`);
+  expect(baselines.some(([name, roc]) => /base rate/.test(name) && /^0\.500/.test(roc)), JSON.stringify(baselines));
+  const comparison = await page.textContent("[data-testid=comparison]");
+  expect(/threshold monitor \(ROC AUC [\d.]+ vs [\d.]+/.test(comparison), comparison);
+  // Calibration bins with their counts.
+  const counts = await page.$$eval("[data-testid=calibration-bin] td", (tds) => tds.map((t) => t.textContent));
+  expect(counts.length >= 5 && Number(counts[0]) > 0, `calibration counts ${counts}`);
+  // Missed degradations, and how the counts relate.
+  const missed = Number(await page.textContent("[data-testid=missed]"));
+  const explained = await page.textContent("[data-testid=lead-explained]");
+  expect(Number.isInteger(missed) && explained.includes(`${missed} missed`), `${missed}: ${explained}`);
   await accessibility("model card");
 });
 

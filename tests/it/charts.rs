@@ -10,7 +10,8 @@ use feature_radar::telemetry::{write_events_csv, write_telemetry_csv};
 use feature_radar::{charts, load, Config};
 use serde_json::Value;
 
-/// Options of the top feature's charts (risk first, then each metric), light and dark.
+/// Options of the top feature's charts (risk first, then the model card's calibration and
+/// lead time, then each metric), light and dark.
 fn top_feature_options(dark: bool) -> Vec<Value> {
     let data = generate(&small_params(7));
     let telemetry = write_telemetry_csv(&data.telemetry);
@@ -28,10 +29,19 @@ fn top_feature_options(dark: bool) -> Vec<Value> {
     let top = &report.ranking[0];
     let f = loaded.dataset.feature_index(&top.feature).unwrap();
     let detail = analysis.feature_detail(f, top);
-    let mut options = vec![chart_style::option(
-        &charts::risk_chart(&detail, &report.cutoffs_today),
-        dark,
-    )];
+    let card = &report.model_card;
+    let mut options = vec![
+        chart_style::option(&charts::risk_chart(&detail, &report.cutoffs_today), dark),
+        chart_style::option(&charts::calibration_chart(&card.calibration), dark),
+        chart_style::option(
+            &charts::lead_time_chart(
+                &card.lead_time.lead_days,
+                card.horizon_days,
+                card.lead_time.missed,
+            ),
+            dark,
+        ),
+    ];
     for panel in &detail.panels {
         options.push(chart_style::option(
             &charts::metric_chart(&detail, panel),
@@ -133,7 +143,8 @@ fn the_risk_chart_names_its_tiers_and_every_chart_over_time_zooms() {
             "{tier} line shows its value"
         );
     }
-    for option in &options {
+    // The risk chart and every metric chart are charts over time.
+    for option in std::iter::once(&options[0]).chain(&options[3..]) {
         let kinds: Vec<&str> = option["dataZoom"]
             .as_array()
             .map(|z| z.iter().filter_map(|z| z["type"].as_str()).collect())
@@ -149,7 +160,7 @@ fn the_risk_chart_names_its_tiers_and_every_chart_over_time_zooms() {
 #[test]
 fn legend_icons_are_the_shapes_of_their_marks() {
     for option in top_feature_options(false) {
-        for item in option["legend"]["data"].as_array().unwrap() {
+        for item in option["legend"]["data"].as_array().into_iter().flatten() {
             let name = item["name"].as_str().unwrap();
             let icon = item["icon"].as_str().unwrap_or_default();
             let Some(s) = series(&option, name) else {

@@ -491,6 +491,19 @@ fn card_states_the_default_learned_split_the_tier_rule_and_label_notes() {
         card.contains("Degradations are incidents from events.csv"),
         "{card}"
     );
+    // The baselines, the comparison, the calibration counts and the missed degradations.
+    let monitor = card
+        .lines()
+        .find(|l| l.trim_start().starts_with("threshold monitor"))
+        .unwrap_or_else(|| panic!("no threshold monitor row: {card}"));
+    assert!(monitor.contains("0."), "{monitor}");
+    assert!(card.contains("base rate          0.500"), "{card}");
+    assert!(card.contains("the threshold monitor (ROC AUC"), "{card}");
+    assert!(card.contains(" missed"), "{card}");
+    assert!(
+        card.contains("Calibration (risk band: feature-days"),
+        "{card}"
+    );
     let stderr = stderr(&out);
     assert!(
         stderr.contains("is dated before the telemetry starts"),

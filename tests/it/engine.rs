@@ -202,7 +202,8 @@ fn changing_the_tier_thresholds_changes_tiers_not_risks() {
 fn the_backtest_covers_every_past_degradation_and_feeds_the_lead_time() {
     let report = report_for(9, true);
     assert_eq!(report.backtest.len(), report.dataset.degradations);
-    let fitted: Vec<_> = report.backtest.iter().filter(|r| r.model_existed).collect();
+    let fitted: Vec<_> = report.backtest.iter().filter(|r| r.evaluable).collect();
+    assert!(fitted.iter().all(|r| r.model_existed));
     assert_eq!(report.model_card.lead_time.evaluated, fitted.len());
     let warned = fitted
         .iter()

@@ -7,6 +7,7 @@ mod charts;
 mod cli;
 mod contract;
 mod engine;
+mod model_card;
 mod properties;
 mod reading;
 mod states;
