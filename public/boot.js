@@ -7,7 +7,10 @@ const boot = document.querySelector("script[data-wasm]");
 // the app takes it, with whatever it said meanwhile, when it first needs an engine
 // (src/ui/engine.rs). If it cannot start here, the app starts its own and says so.
 try {
-  const worker = new Worker(new URL("feature-radar-worker_loader.js", document.baseURI));
+  // Named, so that it alone prepares the bundled data's analysis (src/ui/worker.rs).
+  const worker = new Worker(new URL("feature-radar-worker_loader.js", document.baseURI), {
+    name: "feature-radar-first",
+  });
   const early = { worker, events: [] };
   worker.onmessage = (event) => early.events.push(event);
   worker.onerror = (event) => early.events.push(event);

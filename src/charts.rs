@@ -198,6 +198,14 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
         items.push(("sustained change".into(), LINE_ICON));
     }
     let invisible = || LineStyle::new().opacity(0);
+    let edge = |name: &str, values: &[Option<f64>]| {
+        Line::new()
+            .name(name)
+            .show_symbol(false)
+            .item_style(ItemStyle::new().color(BAND))
+            .line_style(invisible())
+            .data(optional(values))
+    };
     let mut chart = zoomed(
         Chart::new()
             .animation(false)
@@ -230,22 +238,8 @@ pub fn metric_chart(detail: &FeatureDetail, panel: &MetricPanel) -> Chart {
             .area_style(AreaStyle::new().color(BAND).opacity(0.18))
             .data(optional(&width)),
     )
-    .series(
-        Line::new()
-            .name(EDGE_LOW)
-            .show_symbol(false)
-            .item_style(ItemStyle::new().color(BAND))
-            .line_style(invisible())
-            .data(optional(&panel.band_low)),
-    )
-    .series(
-        Line::new()
-            .name(EDGE_HIGH)
-            .show_symbol(false)
-            .item_style(ItemStyle::new().color(BAND))
-            .line_style(invisible())
-            .data(optional(&panel.band_high)),
-    )
+    .series(edge(EDGE_LOW, &panel.band_low))
+    .series(edge(EDGE_HIGH, &panel.band_high))
     .series(
         Line::new()
             .name(panel.title)

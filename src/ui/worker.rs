@@ -11,6 +11,9 @@ use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// The name public/boot.js gives the worker it starts with the page.
+const FIRST_WORKER: &str = "feature-radar-first";
+
 thread_local! {
     static ENGINE: RefCell<Engine> = RefCell::new(Engine::default());
     /// The request being handled, so that a panic can be answered.
@@ -108,9 +111,13 @@ pub fn serve() {
         id: 0,
         body: Reply::Ready,
     });
-    // While the page starts (its own wasm, the browser's storage), the bundled data is
-    // analysed under the default view, which is what most pages ask first; unless the
-    // page has asked something already.
+    // While the page starts (its own wasm, the browser's storage), the worker started
+    // with the page (public/boot.js names it) analyses the bundled data under the
+    // default view, which is what most pages ask first; unless the page has asked
+    // something already. Workers started later (new data, series) are asked at once.
+    if scope().name() != FIRST_WORKER {
+        return;
+    }
     let prepare = Closure::once_into_js(|| {
         if !ASKED.get() {
             ENGINE.with_borrow_mut(|engine| engine.prepare(Engine::likely_first()));
