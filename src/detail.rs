@@ -72,6 +72,12 @@ pub struct FeatureDetail {
     pub biggest_lever: Option<String>,
     /// For hourly data: the last day's most anomalous hour, in words.
     pub hourly_note: Option<String>,
+    /// Where the latest change lives, by cohort (files with cohort columns).
+    pub cohorts: Option<crate::cohorts::Breakdown>,
+    /// The latest release (app version, or deploy) against the one before.
+    pub release: Option<crate::cohorts::release::ReleaseComparison>,
+    /// Each health metric's drift (those with enough days).
+    pub drift: Vec<crate::analysis::drift::Drift>,
 }
 
 impl FeatureDetail {
@@ -172,6 +178,19 @@ impl FeatureDetail {
         if let Some(note) = &self.hourly_note {
             out.push_str(&format!("\n{note}\n"));
         }
+        if let Some(cohorts) = &self.cohorts {
+            out.push_str("\nBy cohort (the last 7 days against the 28 before):\n");
+            if cohorts.findings.is_empty() {
+                out.push_str("  no metric changed by 10% or more, overall or in any cohort\n");
+            }
+            for f in &cohorts.findings {
+                out.push_str(&format!("  {}\n", f.sentence));
+            }
+        }
+        if let Some(release) = &self.release {
+            out.push_str(&format!("\nLatest release: {}\n", release.sentence));
+        }
+        out.push_str(&format!("\n{}\n", crate::analysis::drift::summary(&self.drift)));
         let own: Vec<&BacktestRow> = backtest
             .iter()
             .filter(|b| b.feature == self.feature)
@@ -209,18 +228,6 @@ fn metric_signals(s: &Signals, metric: Metric) -> Option<MetricSignals> {
         Metric::FeedbackScore => s.feedback,
         Metric::Sessions => s.sessions,
         Metric::LatencyP50 => None,
-    }
-}
-
-/// A metric as people say it in a sentence.
-fn spoken(metric: Metric) -> &'static str {
-    match metric {
-        Metric::LatencyP95 => "p95 latency",
-        Metric::LatencyP50 => "median latency",
-        Metric::CrashRate => "crash rate",
-        Metric::ErrorRate => "error rate",
-        Metric::FeedbackScore => "feedback rating",
-        Metric::Sessions => "sessions",
     }
 }
 
@@ -452,7 +459,7 @@ impl Analysis {
                         tied.push(DeployChange {
                             day: c.day,
                             date: self.dataset.date(c.day),
-                            metric: spoken(metric).to_string(),
+                            metric: metric.spoken().to_string(),
                             change: text.clone(),
                             deploy: title.to_string(),
                         });
@@ -594,6 +601,12 @@ impl Analysis {
                     }
                 )
             }),
+            cohorts: crate::cohorts::breakdown(&self.dataset, f, last),
+            release: crate::cohorts::release::compare_release(&self.dataset, own, f, None, last),
+            drift: Metric::HEALTH
+                .iter()
+                .filter_map(|&m| crate::analysis::drift::drift(m, series.metric(m), last))
+                .collect(),
         }
     }
 }
@@ -678,6 +691,7 @@ mod tests {
             granularity: Granularity::Days,
             had_cohorts: false,
             cohorts: Vec::new(),
+            breakdown: Vec::new(),
             hourly: Vec::new(),
         };
         let timestamp = (start + chrono::Days::new(deploy))

@@ -13,6 +13,8 @@ pub mod analysis;
 pub mod benchmark;
 pub mod chart_style;
 pub mod charts;
+pub mod cohorts;
+pub mod comparison;
 pub mod detail;
 pub mod engine;
 pub mod impact;

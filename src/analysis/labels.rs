@@ -327,6 +327,7 @@ mod tests {
             granularity: Granularity::Days,
             had_cohorts: false,
             cohorts: Vec::new(),
+            breakdown: Vec::new(),
             hourly: Vec::new(),
         }
     }

@@ -3,7 +3,9 @@
 
 pub mod changepoints;
 pub mod detect;
+pub mod drift;
 pub mod hourly;
+pub mod inference;
 pub mod labels;
 pub mod signals;
 pub mod stats;

@@ -10,6 +10,12 @@ mod cli {
     use feature_radar::telemetry::{
         parse_instant, parse_series, write_events_csv, write_scored_series, write_telemetry_csv,
     };
+    use feature_radar::analysis::events_by_feature;
+    use feature_radar::cohorts::{
+        self,
+        release::{compare_release, releases, ReleaseComparison},
+    };
+    use feature_radar::comparison::{compare_features, FeatureComparison};
     use feature_radar::{load, Config, LoadedData};
     use std::fs::File;
     use std::io::{BufReader, Write};
@@ -38,6 +44,13 @@ mod cli {
         /// Explains one feature: its standing, the signals behind its risk, its sustained
         /// changes and anomalies, and how early its past degradations were warned.
         Explain(ExplainArgs),
+        /// Breaks one feature down by cohort (platform, app version, region): each cohort's
+        /// share and metrics, and which cohorts, or which shift of sessions between them,
+        /// drive the latest change.
+        Cohorts(CohortsArgs),
+        /// Compares a release with the one before it (`--feature`, optionally `--release`),
+        /// or two to four features side by side (`--features a,b,c`).
+        Compare(CompareArgs),
         /// Scores one `timestamp,value` series online: `timestamp,value,anomaly_score`.
         Detect {
             #[arg(long)]
@@ -123,6 +136,37 @@ mod cli {
         json: bool,
     }
 
+    #[derive(Args)]
+    struct CohortsArgs {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The feature id, as in telemetry.csv.
+        #[arg(long)]
+        feature: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    }
+
+    #[derive(Args)]
+    struct CompareArgs {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Compare this feature's latest release (app version, or deploy) with the one
+        /// before it.
+        #[arg(long, conflicts_with = "features", required_unless_present = "features")]
+        feature: Option<String>,
+        /// The release to judge (an app version or a deploy's title) instead of the latest.
+        #[arg(long, requires = "feature")]
+        release: Option<String>,
+        /// Two to four features to put side by side, separated by commas.
+        #[arg(long, value_delimiter = ',')]
+        features: Option<Vec<String>>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    }
+
     /// A failure to report: the message, and the exit code.
     struct Failure(String, u8);
 
@@ -175,6 +219,16 @@ mod cli {
         args: &InputArgs,
         prepare: &mut dyn FnMut(&LoadedData, &Config) -> Result<Analysis, Failure>,
     ) -> Result<(Analysis, Config), Failure> {
+        let (data, config) = read_inputs(args)?;
+        let analysis = prepare(&data, &config)?;
+        for note in &analysis.label_notes {
+            eprintln!("{note}");
+        }
+        Ok((analysis, config))
+    }
+
+    /// Reads and checks the flags and the input files.
+    fn read_inputs(args: &InputArgs) -> Result<(LoadedData, Config), Failure> {
         let tiers = feature_radar::impact::TierThresholds {
             investigate: args.investigate,
             watch: args.watch,
@@ -237,11 +291,33 @@ mod cli {
         config.tiers.watch = args.watch;
         config.slo.latency_ratio = args.slo_latency_ratio;
         config.slo.crash_ratio = args.slo_crash_ratio;
-        let analysis = prepare(&data, &config)?;
-        for note in &analysis.label_notes {
-            eprintln!("{note}");
+        Ok((data, config))
+    }
+
+    /// The message for a feature the data does not have, naming some that it has.
+    fn unknown_feature(args: &InputArgs, feature: &str, known: &[&str]) -> Failure {
+        Failure(
+            format!(
+                "{}: no feature '{}' (the data has: {}{})",
+                args.telemetry.display(),
+                feature,
+                known.iter().take(10).copied().collect::<Vec<_>>().join(", "),
+                if known.len() > 10 { ", ..." } else { "" }
+            ),
+            2,
+        )
+    }
+
+    fn feature_names(dataset: &feature_radar::telemetry::Dataset) -> Vec<&str> {
+        dataset.features.iter().map(|f| f.name.as_str()).collect()
+    }
+
+    fn json_or_text<T: serde::Serialize>(json: bool, value: &T, text: impl Fn(&T) -> String) -> String {
+        if json {
+            serde_json::to_string_pretty(value).expect("serialisable") + "\n"
+        } else {
+            text(value)
         }
-        Ok((analysis, config))
     }
 
     fn figure(value: Option<f64>) -> String {
@@ -411,6 +487,63 @@ mod cli {
                     detail.to_text(&report.backtest)
                 };
                 write_output("-", &text)
+            }
+            Command::Cohorts(args) => {
+                let (data, _) = read_inputs(&args.input)?;
+                let dataset = &data.dataset;
+                let f = dataset.feature_index(&args.feature).ok_or_else(|| {
+                    unknown_feature(&args.input, &args.feature, &feature_names(dataset))
+                })?;
+                let breakdown = cohorts::breakdown(dataset, f, dataset.days - 1).ok_or_else(|| {
+                    Failure(
+                        format!(
+                            "{}: feature '{}' has no cohorts to compare: its rows need a platform, app_version or region column with two values or more",
+                            args.input.telemetry.display(),
+                            args.feature
+                        ),
+                        1,
+                    )
+                })?;
+                write_output("-", &json_or_text(args.json, &breakdown, cohorts::Breakdown::to_text))
+            }
+            Command::Compare(args) => {
+                if let Some(names) = &args.features {
+                    let (analysis, config) = run_prepared(&args.input)?;
+                    let report = analysis.report(&config.tiers, &config.impact);
+                    for name in names {
+                        if analysis.dataset.feature_index(name).is_none() {
+                            return Err(unknown_feature(&args.input, name, &feature_names(&analysis.dataset)));
+                        }
+                    }
+                    let comparison = compare_features(&analysis, &report, names)
+                        .map_err(|e| Failure(format!("--features: {e}"), 2))?;
+                    return write_output("-", &json_or_text(args.json, &comparison, FeatureComparison::to_text));
+                }
+                let feature = args.feature.as_deref().expect("clap requires --feature or --features");
+                let (data, _) = read_inputs(&args.input)?;
+                let dataset = &data.dataset;
+                let f = dataset.feature_index(feature).ok_or_else(|| {
+                    unknown_feature(&args.input, feature, &feature_names(dataset))
+                })?;
+                let events = events_by_feature(dataset, &data.events);
+                let comparison = compare_release(dataset, &events[f], f, args.release.as_deref(), dataset.days - 1)
+                    .ok_or_else(|| {
+                        let known = releases(dataset, &events[f], f);
+                        let message = match (&args.release, known.len()) {
+                            (Some(r), n) if n > 0 && !known.contains(r) => format!(
+                                "feature '{feature}' has no release '{r}' (its releases: {})",
+                                known.join(", ")
+                            ),
+                            (Some(r), _) if known.first() == Some(r) => format!(
+                                "'{r}' is feature '{feature}''s first release: there is none before it to compare with"
+                            ),
+                            _ => format!(
+                                "feature '{feature}' has fewer than two releases to compare: give app_version cohorts in telemetry.csv, or deploy events for it in events.csv"
+                            ),
+                        };
+                        Failure(format!("{}: {message}", args.input.telemetry.display()), 1)
+                    })?;
+                write_output("-", &json_or_text(args.json, &comparison, ReleaseComparison::to_text))
             }
             Command::Detect { input, output } => {
                 let points = parse_series(&input.display().to_string(), open(&input)?)

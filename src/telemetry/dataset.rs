@@ -35,6 +35,118 @@ pub enum Metric {
     FeedbackScore,
 }
 
+impl Metric {
+    /// The health metrics the cohort, release and drift analyses look at, in the order
+    /// they are shown.
+    pub const HEALTH: [Metric; 5] = [
+        Metric::LatencyP95,
+        Metric::CrashRate,
+        Metric::ErrorRate,
+        Metric::FeedbackScore,
+        Metric::LatencyP50,
+    ];
+
+    /// The metric as people say it in a sentence.
+    pub fn spoken(self) -> &'static str {
+        match self {
+            Metric::LatencyP95 => "p95 latency",
+            Metric::LatencyP50 => "median latency",
+            Metric::CrashRate => "crash rate",
+            Metric::ErrorRate => "error rate",
+            Metric::FeedbackScore => "feedback rating",
+            Metric::Sessions => "sessions",
+        }
+    }
+
+    /// Its column in telemetry.csv.
+    pub fn column(self) -> &'static str {
+        match self {
+            Metric::LatencyP95 => "latency_p95_ms",
+            Metric::LatencyP50 => "latency_p50_ms",
+            Metric::CrashRate => "crash_rate",
+            Metric::ErrorRate => "error_rate",
+            Metric::FeedbackScore => "feedback_score",
+            Metric::Sessions => "sessions",
+        }
+    }
+
+    /// Whether a higher value is the worse one (feedback: lower is worse).
+    pub fn higher_is_worse(self) -> bool {
+        !matches!(self, Metric::FeedbackScore | Metric::Sessions)
+    }
+
+    /// A value in the metric's unit, to 3 significant digits: `248 ms`, `0.27%`, `4.12`.
+    pub fn show(self, value: f64) -> String {
+        match self {
+            Metric::LatencyP95 | Metric::LatencyP50 => format!("{} ms", significant(value, 3)),
+            Metric::CrashRate | Metric::ErrorRate => {
+                format!("{}%", significant(value * 100.0, 3))
+            }
+            Metric::FeedbackScore => format!("{value:.2}"),
+            Metric::Sessions => significant(value, 3),
+        }
+    }
+
+    /// A change from `before` to `after` in words: `+18%` for latencies and sessions,
+    /// `+0.12 points` for rates (percentage points), `-0.30` for the rating.
+    pub fn show_change(self, before: f64, after: f64) -> String {
+        match self {
+            Metric::CrashRate | Metric::ErrorRate => {
+                format!("{} points", signed_significant((after - before) * 100.0, 2))
+            }
+            Metric::FeedbackScore => format!("{:+.2}", after - before),
+            _ => percent_change(before, after),
+        }
+    }
+}
+
+/// `after` against `before` in percent, `+18%`, or `n/a` from zero.
+pub fn percent_change(before: f64, after: f64) -> String {
+    if before.abs() < f64::MIN_POSITIVE {
+        return "n/a".into();
+    }
+    let change = (after / before - 1.0) * 100.0;
+    if change.abs() >= 10.0 {
+        format!("{change:+.0}%")
+    } else {
+        format!("{change:+.1}%")
+    }
+}
+
+/// [`significant`] with a `+` before a positive value.
+pub fn signed_significant(value: f64, digits: i32) -> String {
+    let text = significant(value, digits);
+    if value > 0.0 {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// `value` to `digits` significant digits, without a trailing `.0`.
+pub fn significant(value: f64, digits: i32) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (digits - 1 - magnitude).max(0) as usize;
+    let text = format!("{value:.decimals$}");
+    if decimals == 0 && value.abs() >= 1e4 {
+        // Thousands grouped as people read them.
+        let n = value.round() as i64;
+        let s = n.abs().to_string();
+        let mut grouped = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        return if n < 0 { format!("-{grouped}") } else { grouped };
+    }
+    text
+}
+
 /// Daily series of one feature, aligned on the dataset's days.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeatureSeries {
@@ -74,6 +186,10 @@ pub struct Dataset {
     /// Per feature (same order as `features`): the series of its largest cohorts.
     #[serde(skip)]
     pub cohorts: Vec<Vec<CohortSeries>>,
+    /// Per feature (same order as `features`): each cohort dimension with two values or
+    /// more, every value's days, for the cohort breakdown and the release comparison.
+    #[serde(skip)]
+    pub breakdown: Vec<Vec<CohortDimension>>,
     /// For hourly files, each feature's hours (same order as `features`); empty for daily
     /// files. Not serialised: it is input to the analysis, not a result.
     #[serde(skip)]
@@ -100,6 +216,74 @@ impl CohortSeries {
         }
     }
 }
+
+/// One cohort dimension of a feature: its values, which together are the feature's
+/// cohort rows (the last, [`OTHER_COHORT`], holds the rows of the values not kept and the
+/// rows without a value in this dimension, when there are any).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortDimension {
+    /// The dimension's column name, as in [`COHORT_DIMENSIONS`].
+    pub dimension: &'static str,
+    pub values: Vec<CohortCells>,
+}
+
+/// One value of a cohort dimension, day by day from its first day with rows to its last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortCells {
+    pub value: String,
+    /// The dataset's day of `days[0]`.
+    pub first: usize,
+    pub days: Vec<Option<CohortDay>>,
+}
+
+impl CohortCells {
+    /// The value's figures on day `t` of the dataset, if it had rows that day.
+    pub fn on(&self, t: usize) -> Option<&CohortDay> {
+        self.days.get(t.checked_sub(self.first)?)?.as_ref()
+    }
+
+    /// The value's days with rows, as (day of the dataset, figures).
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &CohortDay)> + '_ {
+        self.days
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| Some((self.first + i, d.as_ref()?)))
+    }
+}
+
+/// One cohort value's figures on one day, its rows combined as the feature's are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CohortDay {
+    pub sessions: f64,
+    pub latency_p95_ms: Option<f64>,
+    pub latency_p50_ms: Option<f64>,
+    pub crash_rate: Option<f64>,
+    pub error_rate: Option<f64>,
+    pub feedback_score: Option<f64>,
+    pub feedback_count: Option<f64>,
+}
+
+impl CohortDay {
+    /// The day's value of `metric` (sessions for [`Metric::Sessions`]).
+    pub fn metric(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::Sessions => Some(self.sessions),
+            Metric::LatencyP95 => self.latency_p95_ms,
+            Metric::LatencyP50 => self.latency_p50_ms,
+            Metric::CrashRate => self.crash_rate,
+            Metric::ErrorRate => self.error_rate,
+            Metric::FeedbackScore => self.feedback_score,
+        }
+    }
+}
+
+/// The name of the value that gathers a dimension's remaining rows.
+pub const OTHER_COHORT: &str = "other";
+/// Most values of one dimension kept apart in the breakdown (the rest are
+/// [`OTHER_COHORT`]): those with the most sessions in the last [`RECENT_DAYS_FOR_KEEPING`]
+/// days, then over the whole file, so that new releases are kept.
+pub const MAX_BREAKDOWN_VALUES: usize = 12;
+const RECENT_DAYS_FOR_KEEPING: i64 = 28;
 
 /// Most cohort series kept per feature.
 pub const MAX_COHORTS: usize = 8;
@@ -145,6 +329,11 @@ impl WeightedMean {
 
     fn get(self) -> Option<f64> {
         (self.weight > 0.0).then(|| self.sum / self.weight)
+    }
+
+    fn merge(&mut self, other: WeightedMean, sign: f64) {
+        self.sum += sign * other.sum;
+        self.weight += sign * other.weight;
     }
 }
 
@@ -260,6 +449,41 @@ impl DayAccumulator {
         let mut day = DayAccumulator::default();
         day.add(r);
         day
+    }
+
+    /// Takes away the rows of `part`, which were added to `self` too (what remains is
+    /// exact for counts and as exact as floating point for the means).
+    fn remove(&mut self, part: &DayAccumulator) {
+        self.rows -= part.rows;
+        self.sessions -= part.sessions;
+        for (mine, theirs) in [
+            (&mut self.p95, part.p95),
+            (&mut self.p50, part.p50),
+            (&mut self.crash, part.crash),
+            (&mut self.error, part.error),
+            (&mut self.feedback, part.feedback),
+        ] {
+            mine.merge(theirs, -1.0);
+            // What is left of a mean whose rows all went is rounding.
+            if mine.weight <= 1e-9 * (1.0 + theirs.weight) {
+                *mine = WeightedMean::default();
+            }
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.feedback_count, part.feedback_count) {
+            *mine -= theirs;
+        }
+    }
+
+    fn cohort_day(&self) -> Option<CohortDay> {
+        (self.rows > 0).then(|| CohortDay {
+            sessions: self.sessions.max(0.0),
+            latency_p95_ms: self.p95.get(),
+            latency_p50_ms: self.p50.get(),
+            crash_rate: self.crash.get(),
+            error_rate: self.error.get(),
+            feedback_score: self.feedback.get(),
+            feedback_count: self.feedback_count.map(|c| c.max(0.0)),
+        })
     }
 }
 
@@ -504,6 +728,7 @@ impl DatasetBuilder {
             self.features.into_iter().map(Some).collect();
         let mut features = Vec::with_capacity(order.len());
         let mut cohorts = Vec::with_capacity(order.len());
+        let mut breakdown = Vec::with_capacity(order.len());
         let mut hourly = Vec::new();
         for f in order {
             let acc = accumulators[f].take().expect("each feature once");
@@ -544,6 +769,7 @@ impl DatasetBuilder {
             kept.sort_by(|a, b| b.0.total_cmp(&a.0));
             kept.truncate(MAX_COHORTS);
             cohorts.push(kept.into_iter().map(|(_, c)| c).collect());
+            breakdown.push(breakdown_of(&acc, first, days));
             if granularity == Granularity::Hours {
                 let mut series = HourlySeries::default();
                 for (time, acc) in &acc.hours {
@@ -562,9 +788,84 @@ impl DatasetBuilder {
             granularity,
             had_cohorts,
             cohorts,
+            breakdown,
             hourly,
         }
     }
+}
+
+/// One feature's cohort dimensions with two values or more: each value's days, the
+/// [`MAX_BREAKDOWN_VALUES`] with the most recent sessions apart and the rest of the
+/// feature's cohort rows as [`OTHER_COHORT`].
+fn breakdown_of(acc: &FeatureAccumulator, first: i64, days: usize) -> Vec<CohortDimension> {
+    let last = first + days as i64;
+    let sessions = |grid: &Grid, from: i64| -> f64 {
+        if grid.is_empty() {
+            return 0.0;
+        }
+        (from..last).map(|d| grid.day(d).sessions).sum()
+    };
+    let mut dimensions = Vec::new();
+    for (dimension, grids) in acc.cohorts.iter().enumerate() {
+        if grids.is_empty() {
+            continue;
+        }
+        let mut ranked: Vec<(f64, f64, &str, &Grid)> = grids
+            .iter()
+            .map(|(value, grid)| {
+                (
+                    sessions(grid, (last - RECENT_DAYS_FOR_KEEPING).max(first)),
+                    sessions(grid, first),
+                    &**value,
+                    grid,
+                )
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(b.1.total_cmp(&a.1))
+                .then(a.2.cmp(b.2))
+        });
+        ranked.truncate(MAX_BREAKDOWN_VALUES);
+        let mut values: Vec<CohortCells> = ranked
+            .iter()
+            .filter_map(|(_, _, value, grid)| cells_of(value, first, days, |d| grid.day(d)))
+            .collect();
+        let other = cells_of(OTHER_COHORT, first, days, |d| {
+            let mut rest = acc.cohort_rows.day(d);
+            for (_, _, _, grid) in &ranked {
+                rest.remove(&grid.day(d));
+            }
+            rest
+        });
+        values.extend(other);
+        if values.len() >= 2 {
+            dimensions.push(CohortDimension {
+                dimension: COHORT_DIMENSIONS[dimension],
+                values,
+            });
+        }
+    }
+    dimensions
+}
+
+/// A value's days with rows, from the first to the last (None if it has none).
+fn cells_of(
+    value: &str,
+    first: i64,
+    days: usize,
+    day_of: impl Fn(i64) -> DayAccumulator,
+) -> Option<CohortCells> {
+    let all: Vec<Option<CohortDay>> = (0..days as i64)
+        .map(|t| day_of(first + t).cohort_day())
+        .collect();
+    let start = all.iter().position(Option::is_some)?;
+    let end = all.iter().rposition(Option::is_some)? + 1;
+    Some(CohortCells {
+        value: value.to_string(),
+        first: start,
+        days: all[start..end].to_vec(),
+    })
 }
 
 /// The date of a day number (`NaiveDate::num_days_from_ce`).

@@ -21,7 +21,8 @@ pub use csv_io::{
     ParsedTelemetry,
 };
 pub use dataset::{
-    CohortSeries, Dataset, FeatureSeries, HourlySeries, Metric, MAX_COHORTS, MIN_COHORT_SHARE,
+    CohortCells, CohortDay, CohortDimension, CohortSeries, Dataset, FeatureSeries, HourlySeries,
+    Metric, percent_change, signed_significant, significant, MAX_BREAKDOWN_VALUES, MAX_COHORTS, MIN_COHORT_SHARE, OTHER_COHORT,
 };
 pub use limits::{
     MAX_COHORT_CHARS, MAX_EVENT_ROWS, MAX_FEATURES, MAX_FEATURE_CHARS, MAX_FEATURE_DAYS,

@@ -44,6 +44,7 @@ fn dataset(features: Vec<FeatureSeries>) -> Dataset {
         granularity: Granularity::Days,
         had_cohorts: false,
         cohorts: vec![Vec::new(); n],
+        breakdown: vec![Vec::new(); n],
         hourly: Vec::new(),
     }
 }
