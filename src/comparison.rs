@@ -67,9 +67,9 @@ pub fn compare_features(
     let dataset = &analysis.dataset;
     let mut indices = Vec::new();
     for name in &unique {
-        let f = dataset.feature_index(name).ok_or_else(|| {
-            format!("no feature named \"{name}\" in the telemetry")
-        })?;
+        let f = dataset
+            .feature_index(name)
+            .ok_or_else(|| format!("no feature named \"{name}\" in the telemetry"))?;
         indices.push(f);
     }
     let end = dataset.days - 1;
@@ -99,13 +99,23 @@ pub fn compare_features(
         .iter()
         .chain(&[Metric::Sessions])
         .filter_map(|&m| {
-            let series: Vec<&[Option<f64>]> =
-                indices.iter().map(|&f| dataset.features[f].metric(m)).collect();
-            if series.iter().all(|s| s[start..=end].iter().all(Option::is_none)) {
+            let series: Vec<&[Option<f64>]> = indices
+                .iter()
+                .map(|&f| dataset.features[f].metric(m))
+                .collect();
+            if series
+                .iter()
+                .all(|s| s[start..=end].iter().all(Option::is_none))
+            {
                 return None;
             }
             let present = |s: &[Option<f64>], from: usize, to: usize| -> Vec<f64> {
-                s[from..to].iter().flatten().copied().filter(|v| v.is_finite()).collect()
+                s[from..to]
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .collect()
             };
             let usual: Vec<Option<f64>> = series
                 .iter()
@@ -146,7 +156,13 @@ pub fn compare_features(
 impl FeatureComparison {
     /// The comparison as a table, for `feature-radar compare --features`.
     pub fn to_text(&self) -> String {
-        let width = self.features.iter().map(|f| f.name.len()).max().unwrap_or(7).max(7);
+        let width = self
+            .features
+            .iter()
+            .map(|f| f.name.len())
+            .max()
+            .unwrap_or(7)
+            .max(7);
         let mut out = format!(
             "{:<width$} {:>9} {:>8} {:>11} {:>10}",
             "feature", "tier", "risk", "impact", "state"
@@ -167,7 +183,9 @@ impl FeatureComparison {
             ));
             for m in &self.metrics {
                 let cell = match (m.recent[i], m.usual[i]) {
-                    (Some(r), Some(u)) => format!("{} ({})", m.metric.show(r), percent_change(u, r)),
+                    (Some(r), Some(u)) => {
+                        format!("{} ({})", m.metric.show(r), percent_change(u, r))
+                    }
                     (Some(r), None) => m.metric.show(r),
                     _ => "-".into(),
                 };

@@ -190,7 +190,10 @@ impl FeatureDetail {
         if let Some(release) = &self.release {
             out.push_str(&format!("\nLatest release: {}\n", release.sentence));
         }
-        out.push_str(&format!("\n{}\n", crate::analysis::drift::summary(&self.drift)));
+        out.push_str(&format!(
+            "\n{}\n",
+            crate::analysis::drift::summary(&self.drift)
+        ));
         let own: Vec<&BacktestRow> = backtest
             .iter()
             .filter(|b| b.feature == self.feature)

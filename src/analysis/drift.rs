@@ -134,7 +134,10 @@ pub fn summary(drifts: &[Drift]) -> String {
             list(drifts)
         )
     } else {
-        format!("Drift (PSI >= 0.10 and KS p < 0.05 moderate, PSI >= 0.25 and p < 0.01 major):\n{}", drifted.join("\n"))
+        format!(
+            "Drift (PSI >= 0.10 and KS p < 0.05 moderate, PSI >= 0.25 and p < 0.01 major):\n{}",
+            drifted.join("\n")
+        )
     }
 }
 

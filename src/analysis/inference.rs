@@ -29,8 +29,8 @@ pub fn wilson(events: f64, trials: f64) -> (f64, f64) {
     let p = events / trials;
     let z2 = Z95 * Z95;
     let centre = (p + z2 / (2.0 * trials)) / (1.0 + z2 / trials);
-    let half = Z95 * (p * (1.0 - p) / trials + z2 / (4.0 * trials * trials)).sqrt()
-        / (1.0 + z2 / trials);
+    let half =
+        Z95 * (p * (1.0 - p) / trials + z2 / (4.0 * trials * trials)).sqrt() / (1.0 + z2 / trials);
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
@@ -76,8 +76,8 @@ pub fn paired_difference(pairs: &[(f64, f64)]) -> Option<Difference> {
     }
     let differences: Vec<f64> = pairs.iter().map(|(a, b)| b - a).collect();
     let (mean, variance) = mean_and_variance(&differences);
-    let half = t_quantile(differences.len() as f64 - 1.0)
-        * (variance / differences.len() as f64).sqrt();
+    let half =
+        t_quantile(differences.len() as f64 - 1.0) * (variance / differences.len() as f64).sqrt();
     Some(Difference {
         estimate: mean,
         low: mean - half,
@@ -104,7 +104,8 @@ pub fn welch_difference(a: &[f64], b: &[f64]) -> Option<Difference> {
         });
     }
     let df = se2 * se2
-        / (sa * sa / (a.len() as f64 - 1.0) + sb * sb / (b.len() as f64 - 1.0)).max(f64::MIN_POSITIVE);
+        / (sa * sa / (a.len() as f64 - 1.0) + sb * sb / (b.len() as f64 - 1.0))
+            .max(f64::MIN_POSITIVE);
     let half = t_quantile(df) * se2.sqrt();
     Some(Difference {
         estimate,
@@ -182,12 +183,7 @@ pub fn population_stability(reference: &[f64], recent: &[f64]) -> Option<f64> {
         counts.iter().map(|c| c.max(0.5) / n).collect()
     };
     let (q, r) = (shares(reference), shares(recent));
-    Some(
-        q.iter()
-            .zip(&r)
-            .map(|(q, r)| (r - q) * (r / q).ln())
-            .sum(),
-    )
+    Some(q.iter().zip(&r).map(|(q, r)| (r - q) * (r / q).ln()).sum())
 }
 
 #[cfg(test)]
@@ -198,7 +194,10 @@ mod tests {
     fn wilson_matches_a_published_value() {
         // Newcombe (1998), table II: 81/263 gives 0.2553 to 0.3662.
         let (l, u) = wilson(81.0, 263.0);
-        assert!((l - 0.2553).abs() < 5e-4 && (u - 0.3662).abs() < 5e-4, "{l} {u}");
+        assert!(
+            (l - 0.2553).abs() < 5e-4 && (u - 0.3662).abs() < 5e-4,
+            "{l} {u}"
+        );
     }
 
     #[test]
@@ -207,7 +206,10 @@ mod tests {
         // method 10 interval 0.0524 to 0.3339 (first minus second).
         let d = proportion_difference(48.0, 80.0, 56.0, 70.0).unwrap();
         assert!((d.estimate - 0.2).abs() < 1e-12);
-        assert!((d.low - 0.0524).abs() < 5e-4 && (d.high - 0.3339).abs() < 5e-4, "{d:?}");
+        assert!(
+            (d.low - 0.0524).abs() < 5e-4 && (d.high - 0.3339).abs() < 5e-4,
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -4,18 +4,18 @@
 mod cli {
     use clap::{Args, Parser, Subcommand};
     use feature_radar::analysis::detect::score_timed_series;
-    use feature_radar::model::compare::with_interval;
-    use feature_radar::report::{prepare_scoring, prepare_shared, Analysis, Report, ScoresWriter};
-    use feature_radar::synth::{generate, write_truth_csv, SynthParams};
-    use feature_radar::telemetry::{
-        parse_instant, parse_series, write_events_csv, write_scored_series, write_telemetry_csv,
-    };
     use feature_radar::analysis::events_by_feature;
     use feature_radar::cohorts::{
         self,
         release::{compare_release, releases, ReleaseComparison},
     };
     use feature_radar::comparison::{compare_features, FeatureComparison};
+    use feature_radar::model::compare::with_interval;
+    use feature_radar::report::{prepare_scoring, prepare_shared, Analysis, Report, ScoresWriter};
+    use feature_radar::synth::{generate, write_truth_csv, SynthParams};
+    use feature_radar::telemetry::{
+        parse_instant, parse_series, write_events_csv, write_scored_series, write_telemetry_csv,
+    };
     use feature_radar::{load, Config, LoadedData};
     use std::fs::File;
     use std::io::{BufReader, Write};
@@ -154,7 +154,11 @@ mod cli {
         input: InputArgs,
         /// Compare this feature's latest release (app version, or deploy) with the one
         /// before it.
-        #[arg(long, conflicts_with = "features", required_unless_present = "features")]
+        #[arg(
+            long,
+            conflicts_with = "features",
+            required_unless_present = "features"
+        )]
         feature: Option<String>,
         /// The release to judge (an app version or a deploy's title) instead of the latest.
         #[arg(long, requires = "feature")]
@@ -301,7 +305,12 @@ mod cli {
                 "{}: no feature '{}' (the data has: {}{})",
                 args.telemetry.display(),
                 feature,
-                known.iter().take(10).copied().collect::<Vec<_>>().join(", "),
+                known
+                    .iter()
+                    .take(10)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 if known.len() > 10 { ", ..." } else { "" }
             ),
             2,
@@ -312,7 +321,11 @@ mod cli {
         dataset.features.iter().map(|f| f.name.as_str()).collect()
     }
 
-    fn json_or_text<T: serde::Serialize>(json: bool, value: &T, text: impl Fn(&T) -> String) -> String {
+    fn json_or_text<T: serde::Serialize>(
+        json: bool,
+        value: &T,
+        text: impl Fn(&T) -> String,
+    ) -> String {
         if json {
             serde_json::to_string_pretty(value).expect("serialisable") + "\n"
         } else {
@@ -504,7 +517,10 @@ mod cli {
                         1,
                     )
                 })?;
-                write_output("-", &json_or_text(args.json, &breakdown, cohorts::Breakdown::to_text))
+                write_output(
+                    "-",
+                    &json_or_text(args.json, &breakdown, cohorts::Breakdown::to_text),
+                )
             }
             Command::Compare(args) => {
                 if let Some(names) = &args.features {
@@ -512,14 +528,24 @@ mod cli {
                     let report = analysis.report(&config.tiers, &config.impact);
                     for name in names {
                         if analysis.dataset.feature_index(name).is_none() {
-                            return Err(unknown_feature(&args.input, name, &feature_names(&analysis.dataset)));
+                            return Err(unknown_feature(
+                                &args.input,
+                                name,
+                                &feature_names(&analysis.dataset),
+                            ));
                         }
                     }
                     let comparison = compare_features(&analysis, &report, names)
                         .map_err(|e| Failure(format!("--features: {e}"), 2))?;
-                    return write_output("-", &json_or_text(args.json, &comparison, FeatureComparison::to_text));
+                    return write_output(
+                        "-",
+                        &json_or_text(args.json, &comparison, FeatureComparison::to_text),
+                    );
                 }
-                let feature = args.feature.as_deref().expect("clap requires --feature or --features");
+                let feature = args
+                    .feature
+                    .as_deref()
+                    .expect("clap requires --feature or --features");
                 let (data, _) = read_inputs(&args.input)?;
                 let dataset = &data.dataset;
                 let f = dataset.feature_index(feature).ok_or_else(|| {
@@ -543,7 +569,10 @@ mod cli {
                         };
                         Failure(format!("{}: {message}", args.input.telemetry.display()), 1)
                     })?;
-                write_output("-", &json_or_text(args.json, &comparison, ReleaseComparison::to_text))
+                write_output(
+                    "-",
+                    &json_or_text(args.json, &comparison, ReleaseComparison::to_text),
+                )
             }
             Command::Detect { input, output } => {
                 let points = parse_series(&input.display().to_string(), open(&input)?)

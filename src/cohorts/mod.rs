@@ -124,7 +124,12 @@ pub struct CohortHistory {
 
 /// A cohort's figure over days `from..to`: the weighted mean of its daily values, the
 /// weight, and the daily values themselves.
-fn window(cells: &CohortCells, metric: Metric, from: usize, to: usize) -> (Option<f64>, f64, Vec<f64>) {
+fn window(
+    cells: &CohortCells,
+    metric: Metric,
+    from: usize,
+    to: usize,
+) -> (Option<f64>, f64, Vec<f64>) {
     let (mut sum, mut weight) = (0.0, 0.0);
     let mut daily = Vec::new();
     for t in from..to {
@@ -172,10 +177,21 @@ fn dimension_breakdown(
     to: usize,
 ) -> DimensionBreakdown {
     let sessions = |cells: &CohortCells, from: usize, to: usize| -> f64 {
-        (from..to).filter_map(|t| cells.on(t)).map(|c| c.sessions).sum()
+        (from..to)
+            .filter_map(|t| cells.on(t))
+            .map(|c| c.sessions)
+            .sum()
     };
-    let before: Vec<f64> = d.values.iter().map(|c| sessions(c, reference_from, recent_from)).collect();
-    let after: Vec<f64> = d.values.iter().map(|c| sessions(c, recent_from, to)).collect();
+    let before: Vec<f64> = d
+        .values
+        .iter()
+        .map(|c| sessions(c, reference_from, recent_from))
+        .collect();
+    let after: Vec<f64> = d
+        .values
+        .iter()
+        .map(|c| sessions(c, recent_from, to))
+        .collect();
     let share = |v: &[f64], i: usize| {
         let total: f64 = v.iter().sum();
         if total > 0.0 {
@@ -185,7 +201,11 @@ fn dimension_breakdown(
         }
     };
     let mut order: Vec<usize> = (0..d.values.len()).collect();
-    order.sort_by(|&a, &b| after[b].total_cmp(&after[a]).then(before[b].total_cmp(&before[a])));
+    order.sort_by(|&a, &b| {
+        after[b]
+            .total_cmp(&after[a])
+            .then(before[b].total_cmp(&before[a]))
+    });
     let cohorts: Vec<CohortShare> = order
         .iter()
         .map(|&i| CohortShare {
@@ -246,7 +266,10 @@ fn split(
     let mut changes = Vec::with_capacity(values.len());
     for (i, ((b, _, b_daily), (a, _, a_daily))) in windows.iter().enumerate() {
         let (rate_part, mix_part) = match (b, a) {
-            (Some(b), Some(a)) => ((w0[i] + w1[i]) / 2.0 * (a - b), (b + a) / 2.0 * (w1[i] - w0[i])),
+            (Some(b), Some(a)) => (
+                (w0[i] + w1[i]) / 2.0 * (a - b),
+                (b + a) / 2.0 * (w1[i] - w0[i]),
+            ),
             (Some(b), None) => (0.0, -b * w0[i]),
             (None, Some(a)) => (0.0, a * w1[i]),
             (None, None) => (0.0, 0.0),
@@ -283,7 +306,12 @@ fn split(
             .into_iter()
             .filter(|&i| changes[i].rate_part * change > 0.0)
             .collect();
-        drivers.sort_by(|&a, &b| changes[b].rate_part.abs().total_cmp(&changes[a].rate_part.abs()));
+        drivers.sort_by(|&a, &b| {
+            changes[b]
+                .rate_part
+                .abs()
+                .total_cmp(&changes[a].rate_part.abs())
+        });
         if !drivers.is_empty() && rates * change > 0.0 && rates.abs() >= 0.5 * change.abs() {
             Verdict::Cohorts(drivers)
         } else if mix * change > 0.0 && mix.abs() >= 0.5 * change.abs() {
@@ -386,7 +414,8 @@ fn sentence(
             let mut movers: Vec<usize> = (0..changes.len()).collect();
             movers.sort_by(|&a, &b| {
                 let change = after - before;
-                (changes[b].mix_part * change.signum()).total_cmp(&(changes[a].mix_part * change.signum()))
+                (changes[b].mix_part * change.signum())
+                    .total_cmp(&(changes[a].mix_part * change.signum()))
             });
             let mover = movers[0];
             format!(
@@ -435,7 +464,13 @@ fn history(dataset: &Dataset, values: &[&CohortCells], to: usize) -> CohortHisto
     let start = to.saturating_sub(CHART_DAYS);
     let days = to - start;
     let totals: Vec<f64> = (start..to)
-        .map(|t| values.iter().filter_map(|c| c.on(t)).map(|c| c.sessions).sum())
+        .map(|t| {
+            values
+                .iter()
+                .filter_map(|c| c.on(t))
+                .map(|c| c.sessions)
+                .sum()
+        })
         .collect();
     let share = values
         .iter()
@@ -455,9 +490,16 @@ fn history(dataset: &Dataset, values: &[&CohortCells], to: usize) -> CohortHisto
         .filter_map(|&m| {
             let per: Vec<Vec<Option<f64>>> = values
                 .iter()
-                .map(|c| (start..to).map(|t| c.on(t).and_then(|d| d.metric(m))).collect())
+                .map(|c| {
+                    (start..to)
+                        .map(|t| c.on(t).and_then(|d| d.metric(m)))
+                        .collect()
+                })
                 .collect();
-            per.iter().flatten().any(Option::is_some).then_some((m, per))
+            per.iter()
+                .flatten()
+                .any(Option::is_some)
+                .then_some((m, per))
         })
         .collect();
     CohortHistory {
@@ -529,7 +571,9 @@ impl Breakdown {
                 ));
             }
         }
-        out.push_str("\n* a cohort's own change of 10% or more that its daily values confirm (Welch, 95%)\n");
+        out.push_str(
+            "\n* a cohort's own change of 10% or more that its daily values confirm (Welch, 95%)\n",
+        );
         out
     }
 }

@@ -22,9 +22,13 @@
 //! judge when its crash rate is and no other metric is worse; better if a metric is better
 //! and none worse; otherwise no detectable change.
 
-use crate::analysis::inference::{paired_difference, proportion_difference, welch_difference, Difference};
+use crate::analysis::inference::{
+    paired_difference, proportion_difference, welch_difference, Difference,
+};
 use crate::analysis::FeatureEvents;
-use crate::telemetry::{signed_significant, significant, CohortCells, Dataset, Metric, OTHER_COHORT};
+use crate::telemetry::{
+    signed_significant, significant, CohortCells, Dataset, Metric, OTHER_COHORT,
+};
 use serde::{Deserialize, Serialize};
 
 /// Share of the feature's sessions from which a version counts as rolled out.
@@ -123,7 +127,11 @@ fn versions(dataset: &Dataset, f: usize) -> Option<Vec<(usize, &CohortCells)>> {
         .iter()
         .find(|d| d.dimension == "app_version")?;
     let total = |t: usize| -> f64 {
-        dim.values.iter().filter_map(|c| c.on(t)).map(|c| c.sessions).sum()
+        dim.values
+            .iter()
+            .filter_map(|c| c.on(t))
+            .map(|c| c.sessions)
+            .sum()
     };
     let mut out: Vec<(usize, &CohortCells)> = dim
         .values
@@ -165,15 +173,30 @@ pub fn compare_release(
             days.iter().map(|&t| cells.on(t).copied()).collect()
         };
         let (a, b) = (side(previous_cells), side(new_cells));
-        let dim = dataset.breakdown[f].iter().find(|d| d.dimension == "app_version")?;
+        let dim = dataset.breakdown[f]
+            .iter()
+            .find(|d| d.dimension == "app_version")?;
         let adoption_from = start.min(end);
         let adoption = (adoption_from..=end)
             .map(|t| {
-                let total: f64 = dim.values.iter().filter_map(|c| c.on(t)).map(|c| c.sessions).sum();
+                let total: f64 = dim
+                    .values
+                    .iter()
+                    .filter_map(|c| c.on(t))
+                    .map(|c| c.sessions)
+                    .sum();
                 (total > 0.0).then(|| new_cells.on(t).map_or(0.0, |c| c.sessions) / total)
             })
             .collect();
-        let mut out = judge(feature, Basis::Versions, &previous_cells.value, &new_cells.value, &a, &b, true);
+        let mut out = judge(
+            feature,
+            Basis::Versions,
+            &previous_cells.value,
+            &new_cells.value,
+            &a,
+            &b,
+            true,
+        );
         out.from = dataset.date(from).to_string();
         out.to = dataset.date(end).to_string();
         out.adoption_start = dataset.date(adoption_from).to_string();
@@ -195,7 +218,10 @@ pub fn compare_release(
     let previous_day = k.checked_sub(1).map_or(0, |j| deploys[j].0);
     let next_day = deploys.get(k + 1).map_or(end + 1, |d| d.0);
     let after_to = next_day.min(day + MAX_WINDOW_DAYS).min(end + 1);
-    let before_from = previous_day.max(day.saturating_sub(after_to - day).max(day.saturating_sub(MAX_WINDOW_DAYS)));
+    let before_from = previous_day.max(
+        day.saturating_sub(after_to - day)
+            .max(day.saturating_sub(MAX_WINDOW_DAYS)),
+    );
     let series = &dataset.features[f];
     let day_of = |t: usize| -> Option<crate::telemetry::CohortDay> {
         Some(crate::telemetry::CohortDay {
@@ -216,7 +242,9 @@ pub fn compare_release(
     };
     let mut out = judge(feature, Basis::Deploy, &previous, title, &a, &b, false);
     out.from = dataset.date(before_from).to_string();
-    out.to = dataset.date(after_to.saturating_sub(1).max(day)).to_string();
+    out.to = dataset
+        .date(after_to.saturating_sub(1).max(day))
+        .to_string();
     out.adoption_start = dataset.date(day).to_string();
     Some(out)
 }
@@ -235,7 +263,12 @@ fn judge(
     let sessions = |side: &[Day]| side.iter().flatten().map(|d| d.sessions).sum::<f64>();
     let (sa, sb) = (sessions(a), sessions(b));
     let mut metrics = Vec::new();
-    for metric in [Metric::CrashRate, Metric::ErrorRate, Metric::LatencyP95, Metric::FeedbackScore] {
+    for metric in [
+        Metric::CrashRate,
+        Metric::ErrorRate,
+        Metric::LatencyP95,
+        Metric::FeedbackScore,
+    ] {
         let comparison = match metric {
             Metric::CrashRate | Metric::ErrorRate => rate(metric, a, b),
             _ => daily(metric, a, b, paired),
@@ -327,9 +360,16 @@ fn rate(metric: Metric, a: &[Day], b: &[Day]) -> Option<MetricComparison> {
     if na <= 0.0 && nb <= 0.0 {
         return None;
     }
-    let (pa, pb) = (ea / na.max(f64::MIN_POSITIVE), eb / nb.max(f64::MIN_POSITIVE));
+    let (pa, pb) = (
+        ea / na.max(f64::MIN_POSITIVE),
+        eb / nb.max(f64::MIN_POSITIVE),
+    );
     let expected = pa * nb;
-    let noun = if metric == Metric::CrashRate { "crashes" } else { "errors" };
+    let noun = if metric == Metric::CrashRate {
+        "crashes"
+    } else {
+        "errors"
+    };
     if na <= 0.0 || nb <= 0.0 || expected < MIN_EXPECTED_EVENTS {
         return Some(MetricComparison {
             metric,
@@ -347,7 +387,12 @@ fn rate(metric: Metric, a: &[Day], b: &[Day]) -> Option<MetricComparison> {
             ),
         });
     }
-    let difference = proportion_difference(ea.round(), na.round().max(1.0), eb.round(), nb.round().max(1.0))?;
+    let difference = proportion_difference(
+        ea.round(),
+        na.round().max(1.0),
+        eb.round(),
+        nb.round().max(1.0),
+    )?;
     let judgement = direction(metric, pa, &difference);
     Some(MetricComparison {
         metric,
@@ -377,10 +422,20 @@ fn ratio_words(previous: f64, new: f64) -> String {
 }
 
 fn daily(metric: Metric, a: &[Day], b: &[Day], paired: bool) -> Option<MetricComparison> {
-    let va: Vec<Option<f64>> = a.iter().map(|d| d.as_ref().and_then(|d| value(metric, d))).collect();
-    let vb: Vec<Option<f64>> = b.iter().map(|d| d.as_ref().and_then(|d| value(metric, d))).collect();
+    let va: Vec<Option<f64>> = a
+        .iter()
+        .map(|d| d.as_ref().and_then(|d| value(metric, d)))
+        .collect();
+    let vb: Vec<Option<f64>> = b
+        .iter()
+        .map(|d| d.as_ref().and_then(|d| value(metric, d)))
+        .collect();
     let (difference, previous, new, n) = if paired {
-        let pairs: Vec<(f64, f64)> = va.iter().zip(&vb).filter_map(|(x, y)| Some(((*x)?, (*y)?))).collect();
+        let pairs: Vec<(f64, f64)> = va
+            .iter()
+            .zip(&vb)
+            .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+            .collect();
         if pairs.is_empty() {
             return None;
         }
@@ -395,9 +450,18 @@ fn daily(metric: Metric, a: &[Day], b: &[Day], paired: bool) -> Option<MetricCom
             return None;
         }
         let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
-        (welch_difference(&xa, &xb), mean(&xa), mean(&xb), xa.len().min(xb.len()))
+        (
+            welch_difference(&xa, &xb),
+            mean(&xa),
+            mean(&xb),
+            xa.len().min(xb.len()),
+        )
     };
-    let method = if paired { "daily values, paired by day" } else { "daily values" };
+    let method = if paired {
+        "daily values, paired by day"
+    } else {
+        "daily values"
+    };
     let Some(difference) = difference.filter(|_| n >= MIN_DAYS) else {
         return Some(MetricComparison {
             metric,
@@ -416,7 +480,11 @@ fn daily(metric: Metric, a: &[Day], b: &[Day], paired: bool) -> Option<MetricCom
     let judgement = direction(metric, previous, &difference);
     let shown = |v: f64| match metric {
         Metric::FeedbackScore => format!("{v:+.2}"),
-        _ => format!("{}{}", if v >= 0.0 { "+" } else { "-" }, metric.show(v.abs())),
+        _ => format!(
+            "{}{}",
+            if v >= 0.0 { "+" } else { "-" },
+            metric.show(v.abs())
+        ),
     };
     Some(MetricComparison {
         metric,

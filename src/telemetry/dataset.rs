@@ -137,12 +137,16 @@ pub fn significant(value: f64, digits: i32) -> String {
         let s = n.abs().to_string();
         let mut grouped = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(c);
         }
-        return if n < 0 { format!("-{grouped}") } else { grouped };
+        return if n < 0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        };
     }
     text
 }

@@ -21,8 +21,9 @@ pub use csv_io::{
     ParsedTelemetry,
 };
 pub use dataset::{
-    CohortCells, CohortDay, CohortDimension, CohortSeries, Dataset, FeatureSeries, HourlySeries,
-    Metric, percent_change, signed_significant, significant, MAX_BREAKDOWN_VALUES, MAX_COHORTS, MIN_COHORT_SHARE, OTHER_COHORT,
+    percent_change, signed_significant, significant, CohortCells, CohortDay, CohortDimension,
+    CohortSeries, Dataset, FeatureSeries, HourlySeries, Metric, MAX_BREAKDOWN_VALUES, MAX_COHORTS,
+    MIN_COHORT_SHARE, OTHER_COHORT,
 };
 pub use limits::{
     MAX_COHORT_CHARS, MAX_EVENT_ROWS, MAX_FEATURES, MAX_FEATURE_CHARS, MAX_FEATURE_DAYS,

@@ -5,6 +5,7 @@
 
 mod charts;
 mod cli;
+mod cohorts;
 mod contract;
 mod engine;
 mod model_card;

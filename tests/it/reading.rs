@@ -8,9 +8,10 @@
 use super::properties::{csv_file, TELEMETRY_COLUMNS};
 use chrono::{Duration, NaiveDate};
 use feature_radar::telemetry::{
-    parse_telemetry, read_telemetry, CohortSeries, Dataset, FeatureSeries, Granularity,
-    HourlySeries, IngestError, TelemetryRecord, COHORT_DIMENSIONS, MAX_COHORTS, MAX_FEATURE_DAYS,
-    MAX_SPAN_DAYS, MIN_COHORT_SHARE,
+    parse_telemetry, read_telemetry, CohortCells, CohortDay, CohortDimension, CohortSeries,
+    Dataset, FeatureSeries, Granularity, HourlySeries, IngestError, TelemetryRecord,
+    COHORT_DIMENSIONS, MAX_BREAKDOWN_VALUES, MAX_COHORTS, MAX_FEATURE_DAYS, MAX_SPAN_DAYS,
+    MIN_COHORT_SHARE, OTHER_COHORT,
 };
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashSet};
@@ -31,6 +32,14 @@ impl WeightedMean {
 
     fn get(self) -> Option<f64> {
         (self.weight > 0.0).then(|| self.sum / self.weight)
+    }
+
+    fn remove(&mut self, part: WeightedMean) {
+        self.sum -= part.sum;
+        self.weight -= part.weight;
+        if self.weight <= 1e-9 * (1.0 + part.weight) {
+            *self = WeightedMean::default();
+        }
     }
 }
 
@@ -61,6 +70,94 @@ impl DayAccumulator {
             *self.feedback_count.get_or_insert(0.0) += c as f64;
         }
     }
+}
+
+impl DayAccumulator {
+    fn remove(&mut self, part: &DayAccumulator) {
+        self.rows -= part.rows;
+        self.sessions -= part.sessions;
+        self.p95.remove(part.p95);
+        self.p50.remove(part.p50);
+        self.crash.remove(part.crash);
+        self.error.remove(part.error);
+        self.feedback.remove(part.feedback);
+        if let (Some(mine), Some(theirs)) = (&mut self.feedback_count, part.feedback_count) {
+            *mine -= theirs;
+        }
+    }
+
+    fn cohort_day(&self) -> Option<CohortDay> {
+        (self.rows > 0).then(|| CohortDay {
+            sessions: self.sessions.max(0.0),
+            latency_p95_ms: self.p95.get(),
+            latency_p50_ms: self.p50.get(),
+            crash_rate: self.crash.get(),
+            error_rate: self.error.get(),
+            feedback_score: self.feedback.get(),
+            feedback_count: self.feedback_count.map(|c| c.max(0.0)),
+        })
+    }
+}
+
+/// A value's days from its first with rows to its last.
+fn cells_of(value: &str, days: impl Iterator<Item = DayAccumulator>) -> Option<CohortCells> {
+    let all: Vec<Option<CohortDay>> = days.map(|d| d.cohort_day()).collect();
+    let first = all.iter().position(Option::is_some)?;
+    let end = all.iter().rposition(Option::is_some)? + 1;
+    Some(CohortCells {
+        value: value.to_string(),
+        first,
+        days: all[first..end].to_vec(),
+    })
+}
+
+/// A feature's breakdown: per dimension, the values with the most sessions in the last 28
+/// days (then over all days, then by name), at most `MAX_BREAKDOWN_VALUES`, and the rest of
+/// the cohort rows as `other`; dimensions with two values or more.
+fn breakdown_of(acc: &FeatureAccumulator, days: usize) -> Vec<CohortDimension> {
+    let none = DayAccumulator::default();
+    let mut out = Vec::new();
+    for (dimension, name) in COHORT_DIMENSIONS.iter().enumerate() {
+        let mut ranked: Vec<(f64, f64, &str, &Vec<DayAccumulator>)> = acc
+            .cohorts
+            .iter()
+            .filter(|((d, _), _)| *d == dimension)
+            .map(|((_, value), accs)| {
+                let sum = |from: usize| accs[from..].iter().map(|a| a.sessions).sum::<f64>();
+                (sum(days.saturating_sub(28)), sum(0), value.as_str(), accs)
+            })
+            .collect();
+        if ranked.is_empty() {
+            continue;
+        }
+        ranked.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(b.1.total_cmp(&a.1))
+                .then(a.2.cmp(b.2))
+        });
+        ranked.truncate(MAX_BREAKDOWN_VALUES);
+        let mut values: Vec<CohortCells> = ranked
+            .iter()
+            .filter_map(|(_, _, value, accs)| cells_of(value, accs.iter().copied()))
+            .collect();
+        values.extend(cells_of(
+            OTHER_COHORT,
+            (0..days).map(|t| {
+                let mut rest = *acc.cohort_rows.get(t).unwrap_or(&none);
+                for (_, _, _, accs) in &ranked {
+                    rest.remove(&accs[t]);
+                }
+                rest
+            }),
+        ));
+        if values.len() >= 2 {
+            out.push(CohortDimension {
+                dimension: name,
+                values,
+            });
+        }
+    }
+    out
 }
 
 fn series_of(name: &str, accs: &[DayAccumulator]) -> FeatureSeries {
@@ -150,7 +247,9 @@ fn reference_dataset(records: &[TelemetryRecord], granularity: Granularity) -> O
     }
     let mut features = Vec::new();
     let mut cohorts = Vec::new();
+    let mut breakdown = Vec::new();
     for (name, acc) in per_feature {
+        breakdown.push(breakdown_of(&acc, days));
         let none = DayAccumulator::default();
         let days_of_feature: Vec<DayAccumulator> = (0..days)
             .map(|t| {
@@ -195,6 +294,7 @@ fn reference_dataset(records: &[TelemetryRecord], granularity: Granularity) -> O
         granularity,
         had_cohorts,
         cohorts,
+        breakdown,
         hourly,
     })
 }
@@ -276,11 +376,15 @@ fn check(bytes: &[u8]) {
         assert_eq!(
             format!(
                 "{built:?}{:?}",
-                built.as_ref().map(|d| (&d.cohorts, &d.hourly))
+                built
+                    .as_ref()
+                    .map(|d| (&d.cohorts, &d.breakdown, &d.hourly))
             ),
             format!(
                 "{reference:?}{:?}",
-                reference.as_ref().map(|d| (&d.cohorts, &d.hourly))
+                reference
+                    .as_ref()
+                    .map(|d| (&d.cohorts, &d.breakdown, &d.hourly))
             )
         );
     }
