@@ -8,6 +8,7 @@
 //! Pure: no browser, files or clock, so the whole protocol is tested natively. The wasm
 //! shell (`bin/worker.rs`) only moves bytes and reads the person's files.
 
+use crate::comparison::{compare_features, FeatureComparison};
 use crate::detail::FeatureDetail;
 use crate::impact::{ImpactWeights, RiskCutoffs, TierThresholds};
 use crate::report::{prepare_with_progress, Analysis, FeatureStatus, Report, Stage};
@@ -90,6 +91,8 @@ pub enum Request {
     ReportJson,
     /// One metric series scored for anomalies, as `feature-radar detect` scores it.
     Series { source: SeriesSource },
+    /// Two to four features side by side, under the report shown.
+    Compare { features: Vec<String> },
 }
 
 /// The series of a [`Request::Series`].
@@ -140,6 +143,7 @@ pub enum Reply {
     },
     Report(Box<Report>),
     Detail(Box<FeatureDetail>),
+    Compared(Box<FeatureComparison>),
     Series(Box<ScoredSeries>),
     Text(String),
     /// Done, with nothing to send back.
@@ -298,6 +302,21 @@ impl Engine {
                     None => Reply::Failed(format!("no feature named {:?}", status.feature)),
                 },
                 None => Reply::Failed(NOTHING_YET.into()),
+            },
+            Request::Compare { features } => match (&self.analysis, &self.shown) {
+                (Some(analysis), Some(report)) => {
+                    match compare_features(analysis, report, &features) {
+                        Ok(mut comparison) => {
+                            // As in the page's reports: no signal contributions.
+                            for f in &mut comparison.features {
+                                f.status.contributions.clear();
+                            }
+                            Reply::Compared(Box::new(comparison))
+                        }
+                        Err(message) => Reply::Failed(message),
+                    }
+                }
+                _ => Reply::Failed(NOTHING_YET.into()),
             },
         }
     }

@@ -118,7 +118,43 @@ fn replies_cross_as_bytes_unchanged() {
         },
         &[],
     );
-    for reply in [Reply::Report(Box::new(report)), detail] {
+    // Features side by side, for the report shown, without contributions.
+    let names: Vec<String> = report.ranking[..3]
+        .iter()
+        .map(|s| s.feature.clone())
+        .collect();
+    let (compared, _) = ask(
+        &mut engine,
+        Request::Compare {
+            features: names.clone(),
+        },
+        &[],
+    );
+    let Reply::Compared(c) = &compared else {
+        panic!("no comparison: {compared:?}");
+    };
+    assert_eq!(
+        c.features
+            .iter()
+            .map(|f| f.name.clone())
+            .collect::<Vec<_>>(),
+        names
+    );
+    assert!(c.features.iter().all(|f| f.status.contributions.is_empty()));
+    assert_eq!(c.features[0].status.risk, report.ranking[0].risk);
+    let Reply::Failed(message) = ask(
+        &mut engine,
+        Request::Compare {
+            features: vec![names[0].clone()],
+        },
+        &[],
+    )
+    .0
+    else {
+        panic!("one feature compared");
+    };
+    assert!(message.contains("2 to 4"), "{message}");
+    for reply in [Reply::Report(Box::new(report)), detail, compared] {
         let envelope = Envelope { id: 7, body: reply };
         let back = Envelope::<Reply>::from_bytes(&envelope.to_bytes()).unwrap();
         assert_eq!(back, envelope);
