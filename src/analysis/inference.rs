@@ -4,7 +4,7 @@
 //! two-sample Kolmogorov-Smirnov test and the population stability index for drift.
 //! Quantiles come from `statrs`.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// The normal quantile of a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -57,8 +57,9 @@ pub fn proportion_difference(
     })
 }
 
-fn t_quantile(df: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(0.975))
+/// Student's t quantile for a two-sided interval of error rate `alpha`.
+fn t_quantile(df: f64, alpha: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(1.0 - alpha / 2.0))
 }
 
 fn mean_and_variance(values: &[f64]) -> (f64, f64) {
@@ -76,8 +77,8 @@ pub fn paired_difference(pairs: &[(f64, f64)]) -> Option<Difference> {
     }
     let differences: Vec<f64> = pairs.iter().map(|(a, b)| b - a).collect();
     let (mean, variance) = mean_and_variance(&differences);
-    let half =
-        t_quantile(differences.len() as f64 - 1.0) * (variance / differences.len() as f64).sqrt();
+    let half = t_quantile(differences.len() as f64 - 1.0, 0.05)
+        * (variance / differences.len() as f64).sqrt();
     Some(Difference {
         estimate: mean,
         low: mean - half,
@@ -85,9 +86,15 @@ pub fn paired_difference(pairs: &[(f64, f64)]) -> Option<Difference> {
     })
 }
 
-/// The difference of two means (`b - a`) from independent samples, with Welch's interval;
-/// None below 3 values on either side.
+/// The difference of two means (`b - a`) from independent samples, with Welch's 95%
+/// interval; None below 3 values on either side.
 pub fn welch_difference(a: &[f64], b: &[f64]) -> Option<Difference> {
+    welch_difference_at(a, b, 0.05)
+}
+
+/// [`welch_difference`] with an interval of error rate `alpha` (for example 0.05 / k when
+/// k comparisons are made at once, Bonferroni's correction).
+pub fn welch_difference_at(a: &[f64], b: &[f64], alpha: f64) -> Option<Difference> {
     if a.len() < 3 || b.len() < 3 {
         return None;
     }
@@ -106,12 +113,51 @@ pub fn welch_difference(a: &[f64], b: &[f64]) -> Option<Difference> {
     let df = se2 * se2
         / (sa * sa / (a.len() as f64 - 1.0) + sb * sb / (b.len() as f64 - 1.0))
             .max(f64::MIN_POSITIVE);
-    let half = t_quantile(df) * se2.sqrt();
+    let half = t_quantile(df, alpha) * se2.sqrt();
     Some(Difference {
         estimate,
         low: estimate - half,
         high: estimate + half,
     })
+}
+
+/// The two-sided p-value of the Mann-Whitney U test (Wilcoxon's rank-sum) that `a` and
+/// `b` come from the same distribution, by the normal approximation with the correction
+/// for ties; the test Kayenta-style canary judges use, robust to a few extreme days. None
+/// below 3 values on either side.
+pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<f64> {
+    if a.len() < 3 || b.len() < 3 {
+        return None;
+    }
+    let mut all: Vec<(f64, bool)> = a
+        .iter()
+        .map(|v| (*v, true))
+        .chain(b.iter().map(|v| (*v, false)))
+        .collect();
+    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let n = all.len() as f64;
+    let (mut rank_sum_a, mut ties) = (0.0, 0.0);
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i;
+        while j + 1 < all.len() && all[j + 1].0 == all[i].0 {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        let count = (j - i + 1) as f64;
+        ties += count * count * count - count;
+        rank_sum_a += rank * all[i..=j].iter().filter(|x| x.1).count() as f64;
+        i = j + 1;
+    }
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let u = rank_sum_a - na * (na + 1.0) / 2.0;
+    let mean = na * nb / 2.0;
+    let variance = na * nb / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
+    if variance <= 0.0 {
+        return Some(1.0);
+    }
+    let z = ((u - mean).abs() - 0.5).max(0.0) / variance.sqrt();
+    Some(2.0 * (1.0 - Normal::standard().cdf(z)))
 }
 
 /// The two-sample Kolmogorov-Smirnov statistic D (the largest gap between the two
@@ -163,7 +209,8 @@ fn kolmogorov_q(x: f64) -> f64 {
 
 /// The population stability index of `recent` against `reference`: the reference's
 /// deciles as bins (equal edges merged), each bin's share in both, a share of zero
-/// counted as half a value, and `sum (r - q) ln(r / q)`. None when either is empty.
+/// counted as half a value (bins empty on both sides left out), and
+/// `sum (r - q) ln(r / q)`. None when either is empty.
 pub fn population_stability(reference: &[f64], recent: &[f64]) -> Option<f64> {
     if reference.is_empty() || recent.is_empty() {
         return None;
@@ -174,16 +221,26 @@ pub fn population_stability(reference: &[f64], recent: &[f64]) -> Option<f64> {
         .map(|k| sorted[(k * sorted.len() / 10).min(sorted.len() - 1)])
         .collect();
     edges.dedup();
-    let shares = |values: &[f64]| -> Vec<f64> {
+    let counts = |values: &[f64]| -> Vec<f64> {
         let mut counts = vec![0.0f64; edges.len() + 1];
         for v in values {
             counts[edges.partition_point(|e| e < v)] += 1.0;
         }
-        let n = values.len() as f64;
-        counts.iter().map(|c| c.max(0.5) / n).collect()
+        counts
     };
-    let (q, r) = (shares(reference), shares(recent));
-    Some(q.iter().zip(&r).map(|(q, r)| (r - q) * (r / q).ln()).sum())
+    let (q, r) = (counts(reference), counts(recent));
+    let (nq, nr) = (reference.len() as f64, recent.len() as f64);
+    Some(
+        q.iter()
+            .zip(&r)
+            // A bin empty on both sides says nothing.
+            .filter(|(q, r)| **q > 0.0 || **r > 0.0)
+            .map(|(q, r)| {
+                let (q, r) = (q.max(0.5) / nq, r.max(0.5) / nr);
+                (r - q) * (r / q).ln()
+            })
+            .sum(),
+    )
 }
 
 #[cfg(test)]
@@ -238,6 +295,16 @@ mod tests {
         assert_eq!(d, 1.0);
         assert!(p < 1e-4, "{p}");
         assert!(population_stability(&a, &b).unwrap() > 0.25);
+    }
+
+    #[test]
+    fn mann_whitney_matches_a_worked_example() {
+        // Two samples with no overlap: U = 0, z = (18 - 0.5) / 6.245, p about 0.005.
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let b = [7.0, 8.0, 9.0, 10.0, 11.0, 12.0];
+        let p = mann_whitney(&a, &b).unwrap();
+        assert!((p - 0.00507).abs() < 2e-4, "{p}");
+        assert!(mann_whitney(&a, &a).unwrap() > 0.9);
     }
 
     #[test]

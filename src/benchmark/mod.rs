@@ -18,6 +18,7 @@
 //! earlier table), and [`run_member`] on a member of the portfolio family
 //! (`synth::family`), which adds the cold-start figure ([`cold_start_auc`]).
 
+pub mod cohorts;
 pub mod default_fit;
 pub mod detect;
 #[cfg(not(target_arch = "wasm32"))]

@@ -98,9 +98,17 @@ fn main() {
         return;
     }
     let all = args.table == "all";
-    if !["risk", "legacy", "detect", "scaling", "card", "all"].contains(&args.table.as_str()) {
-        eprintln!("--table must be risk, legacy, detect, scaling, card or all");
+    if ![
+        "risk", "legacy", "detect", "scaling", "card", "cohorts", "all",
+    ]
+    .contains(&args.table.as_str())
+    {
+        eprintln!("--table must be risk, legacy, detect, scaling, card, cohorts or all");
         std::process::exit(2);
+    }
+    if args.table == "cohorts" {
+        cohorts_table(&args.split);
+        return;
     }
     if args.table == "card" {
         card_table();
@@ -569,6 +577,58 @@ fn detect_table(seeds: &[u64]) {
 /// What the model card's comparison costs: the baselines and the bootstrap intervals
 /// computed once per analysis (`Comparison::new`), and the investigate precision's
 /// interval computed at each report, by size (the fastest of three runs each).
+/// The cohort breakdown on the family's cohort members: the platform behind a
+/// one-platform degradation named, and platforms named in quiet weeks.
+fn cohorts_table(split: &str) {
+    use feature_radar::synth::family::{members, Split};
+    let split = if split == "tune" {
+        Split::Tune
+    } else {
+        Split::Report
+    };
+    println!(
+        "Cohort breakdown on the family's cohort portfolios (generated data; a development check):"
+    );
+    println!();
+    println!("| member | one-platform degradations | platform named | another named | none named | quiet feature-weeks | a platform named in them |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut total = feature_radar::benchmark::cohorts::Naming::default();
+    for m in members(split)
+        .into_iter()
+        .filter(|m| m.archetype == "cohorts")
+    {
+        let data = feature_radar::synth::generate(&m.params);
+        let n = feature_radar::benchmark::cohorts::naming(&data);
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} ({:.1}%) |",
+            m.name,
+            n.episodes,
+            n.right,
+            n.wrong,
+            n.episodes - n.right - n.wrong,
+            n.quiet_weeks,
+            n.named_in_quiet_weeks,
+            100.0 * n.named_in_quiet_weeks as f64 / n.quiet_weeks.max(1) as f64
+        );
+        total.episodes += n.episodes;
+        total.right += n.right;
+        total.wrong += n.wrong;
+        total.quiet_weeks += n.quiet_weeks;
+        total.named_in_quiet_weeks += n.named_in_quiet_weeks;
+    }
+    println!(
+        "| all | {} | {} ({:.0}%) | {} | {} | {} | {} ({:.1}%) |",
+        total.episodes,
+        total.right,
+        100.0 * total.right as f64 / total.episodes.max(1) as f64,
+        total.wrong,
+        total.episodes - total.right - total.wrong,
+        total.quiet_weeks,
+        total.named_in_quiet_weeks,
+        100.0 * total.named_in_quiet_weeks as f64 / total.quiet_weeks.max(1) as f64
+    );
+}
+
 fn card_table() {
     use feature_radar::benchmark::dataset_of;
     use feature_radar::model::compare::Comparison;

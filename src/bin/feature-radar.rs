@@ -143,6 +143,9 @@ mod cli {
         /// The feature id, as in telemetry.csv.
         #[arg(long)]
         feature: String,
+        /// The last day of the recent week, YYYY-MM-DD (default: the data's last day).
+        #[arg(long)]
+        date: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -507,7 +510,23 @@ mod cli {
                 let f = dataset.feature_index(&args.feature).ok_or_else(|| {
                     unknown_feature(&args.input, &args.feature, &feature_names(dataset))
                 })?;
-                let breakdown = cohorts::breakdown(dataset, f, dataset.days - 1).ok_or_else(|| {
+                let end = match &args.date {
+                    None => dataset.days - 1,
+                    Some(date) => chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                        .ok()
+                        .and_then(|d| dataset.day_of(d))
+                        .ok_or_else(|| {
+                            Failure(
+                                format!(
+                                    "--date: '{date}' is not a day of the data (YYYY-MM-DD, {} to {})",
+                                    dataset.start,
+                                    dataset.end()
+                                ),
+                                2,
+                            )
+                        })?,
+                };
+                let breakdown = cohorts::breakdown(dataset, f, end).ok_or_else(|| {
                     Failure(
                         format!(
                             "{}: feature '{}' has no cohorts to compare: its rows need a platform, app_version or region column with two values or more",
