@@ -9,6 +9,7 @@
 //! Nothing outside `ui` touches the browser, files or the clock, so all of it builds and
 //! tests natively.
 
+pub mod alerts;
 pub mod analysis;
 pub mod benchmark;
 pub mod chart_style;

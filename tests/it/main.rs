@@ -3,6 +3,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+mod alert;
 mod charts;
 mod cli;
 mod cohorts;

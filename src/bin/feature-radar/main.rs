@@ -51,6 +51,11 @@ mod cli {
         /// Compares a release with the one before it (`--feature`, optionally `--release`),
         /// or two to four features side by side (`--features a,b,c`).
         Compare(CompareArgs),
+        /// Scores the data and tells Slack, PagerDuty or a webhook which features entered or
+        /// left the investigate tier since the last run (for cron or a CI schedule). The
+        /// secrets come from the environment (FEATURE_RADAR_SLACK_WEBHOOK,
+        /// FEATURE_RADAR_PAGERDUTY_KEY, FEATURE_RADAR_WEBHOOK) or from --secrets.
+        Alert(AlertArgs),
         /// Scores one `timestamp,value` series online: `timestamp,value,anomaly_score`.
         Detect {
             #[arg(long)]
@@ -172,6 +177,129 @@ mod cli {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    }
+
+    #[derive(Args)]
+    struct AlertArgs {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The state file: what was already said (made on the first run, written after
+        /// sending).
+        #[arg(long)]
+        state: PathBuf,
+        /// A file of NAME=value lines with the secrets, instead of the environment.
+        #[arg(long)]
+        secrets: Option<PathBuf>,
+        /// The page's address, for a link that opens it on the feature.
+        #[arg(long)]
+        page_url: Option<String>,
+        /// PagerDuty's Events API v2 address.
+        #[arg(long, default_value = crate::alert::PAGERDUTY_EVENTS)]
+        pagerduty_url: String,
+        /// Most changes announced in one run; the rest wait for the next run.
+        #[arg(long, default_value_t = 20)]
+        max_alerts: usize,
+        /// Print what would be sent, send nothing, write no state.
+        #[arg(long)]
+        dry_run: bool,
+        /// The first retry's wait in milliseconds (doubling after each).
+        #[arg(long, default_value_t = 500, hide = true)]
+        retry_ms: u64,
+    }
+
+    /// `feature-radar alert`: the changes since the state file, sent to every channel with
+    /// a secret; a feature's change is recorded once all its channels took it, and the
+    /// state written after each, so a crash repeats at most one change and loses none.
+    fn run_alert(args: &AlertArgs) -> Result<(), Failure> {
+        use crate::alert;
+        use feature_radar::alerts::{changes, record, Alert};
+        let secrets = alert::secrets(args.secrets.as_deref()).map_err(|e| Failure(e, 2))?;
+        let channels = alert::channels(&secrets, &args.pagerduty_url);
+        if channels.is_empty() && !args.dry_run {
+            return Err(Failure(
+                format!(
+                    "no channel to send to: set {}, {} or {} (in the environment or in --secrets), or use --dry-run",
+                    alert::SLACK_WEBHOOK,
+                    alert::PAGERDUTY_KEY,
+                    alert::WEBHOOK_URL
+                ),
+                2,
+            ));
+        }
+        let mut state = alert::read_state(&args.state).map_err(|e| Failure(e, 1))?;
+        let (analysis, config) = run_prepared(&args.input)?;
+        let report = analysis.report(&config.tiers, &config.impact);
+        let found = changes(&report.ranking, &state);
+        let held = found.len().saturating_sub(args.max_alerts);
+        let mut failed = 0;
+        let mut printed = Vec::new();
+        for (change, status) in found.into_iter().take(args.max_alerts) {
+            let f = analysis
+                .dataset
+                .feature_index(&status.feature)
+                .expect("a feature of the report");
+            let sentence = analysis.feature_detail(f, status).sentence;
+            let alert = Alert::new(
+                change,
+                status,
+                sentence,
+                args.page_url.as_deref(),
+                &config.impact,
+            );
+            if args.dry_run {
+                for channel in &channels {
+                    printed.push(serde_json::json!({"channel": channel.name, "message": channel.shown(&alert)}));
+                }
+                if channels.is_empty() {
+                    printed.push(
+                        serde_json::json!({"channel": "webhook", "message": alert.webhook()}),
+                    );
+                }
+                continue;
+            }
+            let mut delivered = true;
+            for channel in &channels {
+                match alert::send(
+                    channel,
+                    &channel.message(&alert),
+                    std::time::Duration::from_millis(args.retry_ms),
+                ) {
+                    Ok(()) => {
+                        eprintln!("{}: {} {}", channel.name, alert.status.feature, change.id())
+                    }
+                    Err(e) => {
+                        eprintln!("{e}");
+                        delivered = false;
+                    }
+                }
+            }
+            if delivered {
+                record(&mut state, &alert);
+                alert::write_state(&args.state, &state).map_err(|e| Failure(e, 1))?;
+            } else {
+                failed += 1;
+            }
+        }
+        if args.dry_run {
+            let text = serde_json::to_string_pretty(&printed).expect("serialisable") + "\n";
+            write_output("-", &text)?;
+        } else {
+            alert::finish_state(&args.state, &mut state, &report.ranking)
+                .map_err(|e| Failure(e, 1))?;
+        }
+        if held > 0 {
+            eprintln!(
+                "{held} more change(s) held back by --max-alerts {}; the next run sends them",
+                args.max_alerts
+            );
+        }
+        if failed > 0 {
+            return Err(Failure(
+                format!("{failed} change(s) not delivered; they stay unsaid, so the next run tries them again"),
+                3,
+            ));
+        }
+        Ok(())
     }
 
     /// A failure to report: the message, and the exit code.
@@ -504,6 +632,7 @@ mod cli {
                 };
                 write_output("-", &text)
             }
+            Command::Alert(args) => run_alert(&args),
             Command::Cohorts(args) => {
                 let (data, _) = read_inputs(&args.input)?;
                 let dataset = &data.dataset;
@@ -668,6 +797,8 @@ mod cli {
         }
     }
 }
+
+mod alert;
 
 fn main() -> std::process::ExitCode {
     cli::main()
