@@ -324,6 +324,22 @@ mod cli {
         Ok(BufReader::new(file))
     }
 
+    /// An input file, read as it is for CSV, or turned into CSV text first for Parquet.
+    fn input(path: &Path) -> Result<Box<dyn std::io::Read>, Failure> {
+        use std::io::{BufRead, Read};
+        let cannot =
+            |e: std::io::Error| Failure(format!("{}: cannot read: {e}", path.display()), 2);
+        let mut reader = open(path)?;
+        if !crate::parquet::is_parquet(reader.fill_buf().map_err(cannot)?) {
+            return Ok(Box::new(reader));
+        }
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(cannot)?;
+        let csv = crate::parquet::to_csv(&path.display().to_string(), bytes)
+            .map_err(|e| Failure(e, 1))?;
+        Ok(Box::new(std::io::Cursor::new(csv)))
+    }
+
     fn write_output(target: &str, text: &str) -> Result<(), Failure> {
         let result = if target == "-" {
             std::io::stdout().lock().write_all(text.as_bytes())
@@ -386,15 +402,16 @@ mod cli {
             }
         }
         let name = |p: &Path| p.display().to_string();
-        let telemetry = open(&args.telemetry)?;
+        let telemetry = input(&args.telemetry)?;
+        let events_name = args.events.as_deref().map(name);
         let events = match &args.events {
-            Some(path) => Some((name(path), open(path)?)),
+            Some(path) => Some(input(path)?),
             None => None,
         };
         let data = load(
             &name(&args.telemetry),
             telemetry,
-            events.as_ref().map(|(n, r)| (n.as_str(), r.get_ref())),
+            events_name.as_deref().zip(events),
         )
         .map_err(|e| Failure(e.to_string(), 1))?;
         for (file, column) in &data.ignored_columns {
@@ -799,6 +816,7 @@ mod cli {
 }
 
 mod alert;
+mod parquet;
 
 fn main() -> std::process::ExitCode {
     cli::main()
