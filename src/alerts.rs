@@ -21,6 +21,46 @@ pub const STATE_VERSION: u32 = 1;
 pub struct AlertState {
     pub version: u32,
     pub features: BTreeMap<String, Said>,
+    /// Changes that some channels took and others did not yet: the channels that have it,
+    /// so that the next run sends it only to the others.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, Pending>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub change: Change,
+    pub channels: Vec<String>,
+}
+
+impl AlertState {
+    /// The channels that already have `change` of `feature`.
+    pub fn delivered(&self, feature: &str, change: Change) -> &[String] {
+        self.pending
+            .get(feature)
+            .filter(|p| p.change == change)
+            .map_or(&[], |p| p.channels.as_slice())
+    }
+
+    /// Notes that `channel` took `change` of `feature` (before the others did).
+    pub fn delivered_to(&mut self, feature: &str, change: Change, channel: &str) {
+        let pending = self
+            .pending
+            .entry(feature.to_string())
+            .or_insert_with(|| Pending {
+                change,
+                channels: Vec::new(),
+            });
+        if pending.change != change {
+            *pending = Pending {
+                change,
+                channels: Vec::new(),
+            };
+        }
+        if !pending.channels.iter().any(|c| c == channel) {
+            pending.channels.push(channel.to_string());
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +129,7 @@ pub fn changes<'a>(
 /// The state once `alert` has been said.
 pub fn record(state: &mut AlertState, alert: &Alert) {
     state.version = STATE_VERSION;
+    state.pending.remove(&alert.status.feature);
     state.features.insert(
         alert.status.feature.clone(),
         Said {
@@ -211,7 +252,8 @@ impl Alert {
             }]}));
         }
         json!({
-            "text": truncate(&format!("{}: {}", self.headline(), self.sentence), 3000),
+            // The fallback is mrkdwn too: escaped, so no name can mention a channel.
+            "text": truncate(&escape_mrkdwn(&format!("{}: {}", self.headline(), self.sentence)), 3000),
             "blocks": blocks,
         })
     }
@@ -264,7 +306,6 @@ impl Alert {
             "feature": s.feature,
             "date": s.date.to_string(),
             "tier": s.tier.as_str(),
-            "previous_tier": s.previous_tier.map(|t| t.as_str()),
             "risk": s.risk,
             "impact": s.impact,
             "impact_text": self.impact,

@@ -28,6 +28,8 @@ pub const RECENT_DAYS: usize = 7;
 pub const REFERENCE_DAYS: usize = 28;
 /// The least relative change called a change (a tenth of the rating's points).
 pub const NOTABLE_CHANGE: f64 = 0.10;
+/// Least days up to the breakdown's day: the recent week and a week before it.
+pub const MIN_DAYS: usize = RECENT_DAYS + 7;
 /// Days of each cohort's history sent for its charts.
 pub const CHART_DAYS: usize = 180;
 
@@ -150,10 +152,14 @@ fn window(
 }
 
 /// The breakdown of feature `f` as of day `end` (the recent window ends on it); None when
-/// the feature has no cohort dimension with two values or more.
+/// the feature has no cohort dimension with two values or more, or fewer than
+/// [`MIN_DAYS`] days up to `end`.
 pub fn breakdown(dataset: &Dataset, f: usize, end: usize) -> Option<Breakdown> {
     let dims = dataset.breakdown.get(f).filter(|d| !d.is_empty())?;
-    let recent_from = (end + 1).saturating_sub(RECENT_DAYS);
+    if end + 1 < MIN_DAYS {
+        return None;
+    }
+    let recent_from = end + 1 - RECENT_DAYS;
     let reference_from = recent_from.saturating_sub(REFERENCE_DAYS);
     let date = |t: usize| dataset.date(t).to_string();
     let dimensions: Vec<DimensionBreakdown> = dims
@@ -424,13 +430,23 @@ fn sentence(
                     .total_cmp(&(changes[a].mix_part * change.signum()))
             });
             let mover = movers[0];
-            format!(
-                "{head}, from a shift of sessions: {} went from {} to {} of sessions, and no cohort's own {} changed",
-                cohorts[mover].value,
-                share_words(cohorts[mover].share_before),
-                share_words(cohorts[mover].share_after),
-                metric.spoken()
-            )
+            match (changes[mover].before, changes[mover].after) {
+                // A cohort that is new in the recent week brings its own figure with it.
+                (None, Some(value)) => format!(
+                    "{head}: {} is new, on {} of sessions, at {}; the other cohorts' own {} did not change",
+                    cohorts[mover].value,
+                    share_words(cohorts[mover].share_after),
+                    metric.show(value),
+                    metric.spoken()
+                ),
+                _ => format!(
+                    "{head}, from a shift of sessions: {} went from {} to {} of sessions, and no cohort's own {} changed",
+                    cohorts[mover].value,
+                    share_words(cohorts[mover].share_before),
+                    share_words(cohorts[mover].share_after),
+                    metric.spoken()
+                ),
+            }
         }
         Verdict::Spread => format!("{head}, spread over the cohorts with no one cohort behind it"),
     }
@@ -519,13 +535,19 @@ fn history(dataset: &Dataset, values: &[&CohortCells], to: usize) -> CohortHisto
 impl Breakdown {
     /// The breakdown as text, for `feature-radar cohorts`.
     pub fn to_text(&self) -> String {
+        let reference_days = chrono::NaiveDate::parse_from_str(&self.reference.1, "%Y-%m-%d")
+            .ok()
+            .zip(chrono::NaiveDate::parse_from_str(&self.reference.0, "%Y-%m-%d").ok())
+            .map_or(REFERENCE_DAYS as i64, |(to, from)| {
+                (to - from).num_days() + 1
+            });
         let mut out = format!(
             "{}: the last {} days ({} to {}) against the {} before ({} to {})\n",
             self.feature,
             RECENT_DAYS,
             self.recent.0,
             self.recent.1,
-            REFERENCE_DAYS,
+            reference_days,
             self.reference.0,
             self.reference.1
         );

@@ -31,8 +31,10 @@ use crate::telemetry::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Share of the feature's sessions from which a version counts as rolled out.
+/// A version counts as rolled out from its first day with this share of the feature's
+/// sessions, or [`ROLLOUT_SESSIONS`] sessions (a canary on a large feature).
 pub const ROLLOUT_SHARE: f64 = 0.01;
+pub const ROLLOUT_SESSIONS: f64 = 100.0;
 /// Most days compared.
 pub const MAX_WINDOW_DAYS: usize = 28;
 /// Least events expected in the new release, at the previous one's rate, for a rate.
@@ -66,6 +68,9 @@ impl Judgement {
 pub enum Basis {
     /// Two app versions over the same days.
     Versions,
+    /// Two app versions that did not run side by side: the previous one's weeks before
+    /// the new one's rollout against the new one's days.
+    VersionsBeforeAfter,
     /// The feature's days after a deploy against those before it.
     Deploy,
 }
@@ -138,9 +143,15 @@ fn versions(dataset: &Dataset, f: usize) -> Option<Vec<(usize, &CohortCells)>> {
         .iter()
         .filter(|c| c.value != OTHER_COHORT)
         .filter_map(|c| {
-            let start = c
-                .iter()
-                .find(|(t, day)| day.sessions > 0.0 && day.sessions >= ROLLOUT_SHARE * total(*t))?
+            let rolled_out = c.iter().find(|(t, day)| {
+                day.sessions > 0.0
+                    && (day.sessions >= ROLLOUT_SHARE * total(*t)
+                        || day.sessions >= ROLLOUT_SESSIONS)
+            });
+            // A version that never got that far starts on its first day with sessions
+            // (and will most likely be too small to judge).
+            let start = rolled_out
+                .or_else(|| c.iter().find(|(_, day)| day.sessions > 0.0))?
                 .0;
             Some((start, c))
         })
@@ -166,13 +177,51 @@ pub fn compare_release(
             None => versions.len() - 1,
         };
         let (start, new_cells) = versions[k];
-        let (_, previous_cells) = *versions.get(k.checked_sub(1)?)?;
+        if k == 0 {
+            return None;
+        }
         let from = start.max((end + 1).saturating_sub(MAX_WINDOW_DAYS));
-        let days: Vec<usize> = (from..=end).collect();
-        let side = |cells: &CohortCells| -> Vec<Option<crate::telemetry::CohortDay>> {
-            days.iter().map(|&t| cells.on(t).copied()).collect()
+        let sessions = |c: &CohortCells, days: std::ops::Range<usize>| -> f64 {
+            days.filter_map(|t| c.on(t)).map(|d| d.sessions).sum()
         };
-        let (a, b) = (side(previous_cells), side(new_cells));
+        // The baseline is the earlier version with the most sessions on the new one's days
+        // (a canary's baseline); failing that, the one with the most in the weeks before.
+        let earlier = &versions[..k];
+        let busiest = |days: std::ops::Range<usize>| {
+            earlier
+                .iter()
+                .map(|(_, c)| (sessions(c, days.clone()), *c))
+                .filter(|(n, _)| *n > 0.0)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, c)| c)
+        };
+        let before = start.saturating_sub(MAX_WINDOW_DAYS)..start;
+        let previous_cells = busiest(from..end + 1).or_else(|| busiest(before.clone()))?;
+        let shared = (from..=end)
+            .filter(|&t| {
+                previous_cells.on(t).is_some_and(|d| d.sessions > 0.0)
+                    && new_cells.on(t).is_some_and(|d| d.sessions > 0.0)
+            })
+            .count();
+        // Over the same days when both ran on enough of them; otherwise the previous
+        // version's last weeks before the new one's rollout against the new one's days.
+        let concurrent = shared >= MIN_DAYS;
+        let side = |cells: &CohortCells,
+                    days: std::ops::Range<usize>|
+         -> Vec<Option<crate::telemetry::CohortDay>> {
+            days.map(|t| cells.on(t).copied()).collect()
+        };
+        let (a, b) = if concurrent {
+            (
+                side(previous_cells, from..end + 1),
+                side(new_cells, from..end + 1),
+            )
+        } else {
+            (
+                side(previous_cells, before.clone()),
+                side(new_cells, from..end + 1),
+            )
+        };
         let dim = dataset.breakdown[f]
             .iter()
             .find(|d| d.dimension == "app_version")?;
@@ -190,31 +239,48 @@ pub fn compare_release(
             .collect();
         let mut out = judge(
             feature,
-            Basis::Versions,
+            if concurrent {
+                Basis::Versions
+            } else {
+                Basis::VersionsBeforeAfter
+            },
             &previous_cells.value,
             &new_cells.value,
             &a,
             &b,
-            true,
+            concurrent,
         );
-        out.from = dataset.date(from).to_string();
+        out.from = dataset
+            .date(if concurrent { from } else { before.start })
+            .to_string();
         out.to = dataset.date(end).to_string();
         out.adoption_start = dataset.date(adoption_from).to_string();
         out.adoption = adoption;
         return Some(out);
     }
     // A deploy splits the feature's own days.
-    let deploys: Vec<(usize, &str)> = events
+    // Deploys of one day are one change ("v2 + v3"), so none has an empty day before it.
+    let mut deploys: Vec<(usize, String)> = Vec::new();
+    for (day, title) in events
         .deploys
         .iter()
         .filter(|(day, _)| *day > 0 && (*day as usize) <= end)
-        .map(|(day, title)| (*day as usize, &**title))
-        .collect();
+    {
+        match deploys.last_mut() {
+            Some((d, t)) if *d == *day as usize => {
+                t.push_str(" + ");
+                t.push_str(title);
+            }
+            _ => deploys.push((*day as usize, title.to_string())),
+        }
+    }
     let k = match new {
-        Some(name) => deploys.iter().rposition(|(_, t)| *t == name)?,
+        Some(name) => deploys
+            .iter()
+            .rposition(|(_, t)| t == name || t.split(" + ").any(|part| part == name))?,
         None => deploys.len().checked_sub(1)?,
     };
-    let (day, title) = deploys[k];
+    let (day, title) = (deploys[k].0, deploys[k].1.as_str());
     let previous_day = k.checked_sub(1).map_or(0, |j| deploys[j].0);
     let next_day = deploys.get(k + 1).map_or(end + 1, |d| d.0);
     let after_to = next_day.min(day + MAX_WINDOW_DAYS).min(end + 1);
@@ -237,7 +303,7 @@ pub fn compare_release(
     let a: Vec<_> = (before_from..day).map(day_of).collect();
     let b: Vec<_> = (day..after_to).map(day_of).collect();
     let previous = match k.checked_sub(1) {
-        Some(j) if deploys[j].0 >= before_from => deploys[j].1.to_string(),
+        Some(j) if deploys[j].0 >= before_from => deploys[j].1.clone(),
         _ => format!("before {title}"),
     };
     let mut out = judge(feature, Basis::Deploy, &previous, title, &a, &b, false);
@@ -370,22 +436,21 @@ fn rate(metric: Metric, a: &[Day], b: &[Day]) -> Option<MetricComparison> {
     } else {
         "errors"
     };
-    if na <= 0.0 || nb <= 0.0 || expected < MIN_EXPECTED_EVENTS {
-        return Some(MetricComparison {
-            metric,
-            previous: pa,
-            new: pb,
-            difference: None,
-            method: "counts".into(),
-            judgement: Judgement::TooSmall,
-            note: format!(
-                "{} {} to {}, too few sessions to tell ({} {noun} expected at the previous rate, {MIN_EXPECTED_EVENTS} needed)",
-                metric.spoken(),
-                metric.show(pa),
-                metric.show(pb),
-                significant(expected, 2)
-            ),
-        });
+    let too_small = |note: String| MetricComparison {
+        metric,
+        previous: pa,
+        new: pb,
+        difference: None,
+        method: "counts".into(),
+        judgement: Judgement::TooSmall,
+        note,
+    };
+    if na <= 0.0 || nb <= 0.0 {
+        return Some(too_small(format!(
+            "{}: no sessions of the {} release on these days",
+            metric.spoken(),
+            if na <= 0.0 { "previous" } else { "new" }
+        )));
     }
     let difference = proportion_difference(
         ea.round(),
@@ -393,6 +458,17 @@ fn rate(metric: Metric, a: &[Day], b: &[Day]) -> Option<MetricComparison> {
         eb.round(),
         nb.round().max(1.0),
     )?;
+    // Few sessions can still show a clear difference (a canary crashing half its
+    // sessions); only when they do not is the release too small to tell.
+    if direction(metric, pa, &difference) == Judgement::NoChange && expected < MIN_EXPECTED_EVENTS {
+        return Some(too_small(format!(
+            "{} {} to {}, too few sessions to tell ({} {noun} expected at the previous rate, {MIN_EXPECTED_EVENTS} needed)",
+            metric.spoken(),
+            metric.show(pa),
+            metric.show(pb),
+            significant(expected, 2)
+        )));
+    }
     let judgement = direction(metric, pa, &difference);
     Some(MetricComparison {
         metric,
@@ -517,6 +593,7 @@ impl ReleaseComparison {
             self.to,
             match self.basis {
                 Basis::Versions => ", the same days",
+                Basis::VersionsBeforeAfter => ", before and after the new version's rollout",
                 Basis::Deploy => ", the feature's days before and after the deploy",
             },
             self.sentence

@@ -235,7 +235,7 @@ pub(super) fn read_failure(file: &str, line: u64, error: &csv::Error) -> IngestE
     }
     IngestError::Unreadable {
         file: file.to_string(),
-        line: error.position().map_or(line, |p| p.line()),
+        line,
         message: csv_message(error),
     }
 }
@@ -261,7 +261,7 @@ pub(super) fn reader_for<R: Read>(input: R) -> csv::Reader<Limited<R>> {
 /// Walks the records of a CSV file, turning malformed rows into problems.
 fn for_each_row<R: Read>(
     file: &str,
-    reader: &mut csv::Reader<R>,
+    reader: &mut csv::Reader<Limited<R>>,
     mut visit: impl FnMut(&csv::StringRecord, u64, &mut Vec<Problem>) -> Result<(), IngestError>,
     problems: &mut Vec<Problem>,
 ) -> Result<(), IngestError> {
@@ -271,7 +271,9 @@ fn for_each_row<R: Read>(
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
-                let line = record.position().map_or(last_line + 1, |p| p.line());
+                let line = record
+                    .position()
+                    .map_or(last_line + 1, |p| reader.get_ref().line_at(p.byte()));
                 last_line = line;
                 // A blank line at the end of a file is not a row.
                 if record.len() == 1 && record[0].trim().is_empty() {
@@ -280,7 +282,9 @@ fn for_each_row<R: Read>(
                 visit(&record, line, problems)?;
             }
             Err(error) => {
-                let line = error.position().map_or(last_line + 1, |p| p.line());
+                let line = error
+                    .position()
+                    .map_or(last_line + 1, |p| reader.get_ref().line_at(p.byte()));
                 last_line = line;
                 let problem = Problem {
                     file: file.to_string(),
@@ -782,6 +786,32 @@ pub fn write_events_csv(records: &[EventRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_problem_names_its_line_whatever_the_line_ends() {
+        for end in ["\n", "\r\n"] {
+            let text = [
+                "date,feature,sessions,latency_p95_ms,crash_rate",
+                "2026-01-01,f,1,100,0.1",
+                "2026-01-02,f,-1,100,0.1",
+                "\"2026-01-03\",\"f\",1,100,0.1",
+                "2026-01-04,f,1,fast,0.1",
+            ]
+            .join(end)
+                + end;
+            let parsed = parse_telemetry("t.csv", text.as_bytes()).unwrap();
+            let lines: Vec<u64> = parsed.problems.iter().map(|p| p.line).collect();
+            assert_eq!(lines, [3, 5], "line ends {end:?}");
+            assert_eq!(
+                parsed.records.iter().map(|r| r.line).collect::<Vec<_>>(),
+                [2, 4]
+            );
+        }
+        let events =
+            "timestamp,feature,kind,title\r\n2026-01-01,f,deploy,a\r\n2026-01-02,f,bogus,b\r\n";
+        let parsed = parse_events("e.csv", events.as_bytes()).unwrap();
+        assert_eq!(parsed.problems[0].line, 3);
+    }
 
     const GOOD: &str = "date,feature,sessions,latency_p95_ms,crash_rate,feedback_score,extra\n\
         2026-01-01,checkout,1200,310.5,0.002,4.4,x\n\

@@ -106,7 +106,9 @@ pub fn percent_change(before: f64, after: f64) -> String {
         return "n/a".into();
     }
     let change = (after / before - 1.0) * 100.0;
-    if change.abs() >= 10.0 {
+    if change.abs() < 0.05 {
+        "0%".into()
+    } else if change.abs() >= 10.0 {
         format!("{change:+.0}%")
     } else {
         format!("{change:+.1}%")
@@ -116,7 +118,7 @@ pub fn percent_change(before: f64, after: f64) -> String {
 /// [`significant`] with a `+` before a positive value.
 pub fn signed_significant(value: f64, digits: i32) -> String {
     let text = significant(value, digits);
-    if value > 0.0 {
+    if value >= 1e-9 {
         format!("+{text}")
     } else {
         text
@@ -125,8 +127,12 @@ pub fn signed_significant(value: f64, digits: i32) -> String {
 
 /// `value` to `digits` significant digits, without a trailing `.0`.
 pub fn significant(value: f64, digits: i32) -> String {
-    if value == 0.0 || !value.is_finite() {
+    if !value.is_finite() {
         return format!("{value}");
+    }
+    // Zero, and what is left of a difference of equal figures, read as 0 (never -0).
+    if value.abs() < 1e-9 {
+        return "0".into();
     }
     let magnitude = value.abs().log10().floor() as i32;
     let decimals = (digits - 1 - magnitude).max(0) as usize;

@@ -7,6 +7,8 @@
 //! endless line, ends with a message instead of exhausting memory). The parsers count
 //! rows and features as they go and stop at the first row past a limit.
 
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Read};
 
@@ -76,12 +78,22 @@ pub fn exceeded(error: &io::Error) -> Option<Exceeded> {
 
 /// A reader that fails, with an [`Exceeded`] error, once the input passes
 /// [`MAX_FILE_BYTES`] or a line passes [`MAX_LINE_BYTES`].
+///
+/// It also tells the line on which a byte of the input lies ([`Limited::line_at`]): the
+/// CSV reader's own line count is one short after each CRLF line end.
 pub struct Limited<R> {
     inner: R,
     total: u64,
     line: u64,
     max_total: u64,
     max_line: u64,
+    /// The offsets of the line ends read and not yet passed by [`Limited::line_at`], each
+    /// with whether it ends a CRLF.
+    newlines: RefCell<VecDeque<(u64, bool)>>,
+    /// The last byte read.
+    last: u8,
+    /// Line ends before the last byte asked about.
+    passed: Cell<u64>,
 }
 
 impl<R: Read> Limited<R> {
@@ -97,14 +109,50 @@ impl<R: Read> Limited<R> {
             line: 0,
             max_total,
             max_line,
+            newlines: RefCell::new(VecDeque::new()),
+            last: 0,
+            passed: Cell::new(0),
         }
+    }
+
+    /// The line (the first is 1) of a record that the CSV reader says starts at byte
+    /// `offset`, for offsets asked in increasing order (each line end is forgotten once
+    /// passed): the CSV reader's own count, but for the LF of a CRLF, at which it starts
+    /// the next record without counting it.
+    pub fn line_at(&self, offset: u64) -> u64 {
+        let mut newlines = self.newlines.borrow_mut();
+        while newlines
+            .front()
+            .is_some_and(|&(end, crlf)| end < offset || (end == offset && crlf))
+        {
+            newlines.pop_front();
+            self.passed.set(self.passed.get() + 1);
+        }
+        self.passed.get() + 1
     }
 }
 
 impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let start = self.total;
         self.total += n as u64;
+        // Line ends as an editor counts them: each LF (a CRLF's included; a bare CR, which
+        // the CSV reader also takes as a line end, does not start a new line).
+        let newlines = self.newlines.get_mut();
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                let after_cr = if i == 0 {
+                    self.last == b'\r'
+                } else {
+                    buf[i - 1] == b'\r'
+                };
+                newlines.push_back((start + i as u64, after_cr));
+            }
+        }
+        if n > 0 {
+            self.last = buf[n - 1];
+        }
         // Each segment between line ends is (part of) a line; the first continues the
         // line before this read, the last goes on into the next.
         let mut longest = 0;

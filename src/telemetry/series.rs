@@ -53,9 +53,21 @@ pub fn parse_series<R: Read>(file: &str, input: R) -> Result<Vec<SeriesPoint>, I
     };
     let mut points = Vec::new();
     let mut line = 1;
-    for record in reader.records() {
-        let record = record.map_err(|e| super::csv_io::read_failure(file, line + 1, &e))?;
-        line = record.position().map_or(line + 1, |p| p.line());
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let at = e
+                    .position()
+                    .map_or(line + 1, |p| reader.get_ref().line_at(p.byte()));
+                return Err(super::csv_io::read_failure(file, at, &e));
+            }
+        }
+        line = record
+            .position()
+            .map_or(line + 1, |p| reader.get_ref().line_at(p.byte()));
         if points.len() == MAX_SERIES_ROWS {
             return Err(super::csv_io::too_many(file, line, "rows", MAX_SERIES_ROWS));
         }

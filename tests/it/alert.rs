@@ -92,6 +92,16 @@ fn alert_command(
     hook: &Receiver,
     extra: &[&str],
 ) -> Command {
+    alert_command_at(&dir.join("state.json"), slack, pd, hook, extra)
+}
+
+fn alert_command_at(
+    state: &Path,
+    slack: &Receiver,
+    pd: &Receiver,
+    hook: &Receiver,
+    extra: &[&str],
+) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_feature-radar"));
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     c.args([
@@ -101,7 +111,7 @@ fn alert_command(
         "--events",
         root.join("data/events.csv").to_str().unwrap(),
         "--state",
-        dir.join("state.json").to_str().unwrap(),
+        state.to_str().unwrap(),
         "--page-url",
         "https://radar.example.org/",
         "--pagerduty-url",
@@ -309,6 +319,29 @@ fn a_server_error_is_retried_and_a_refusal_is_not_recorded() {
         "not recorded: {st}"
     );
     assert_eq!(st["features"]["reviews-api"]["investigate"], true);
+    // The next run sends it to the webhook only: Slack and PagerDuty have it.
+    let out = run(&mut alert_command(dir.path(), &slack, &pd, &hook, &[]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        (slack.bodies().len(), pd.bodies().len(), hook.bodies().len()),
+        (2, 2, 3)
+    );
+    assert_eq!(
+        state(dir.path())["features"]["media-upload-ios"]["investigate"],
+        true
+    );
+
+    // A state file that cannot be written stops the run before anything is sent.
+    let (slack, pd, hook) = receivers();
+    let missing = dir.path().join("no-such-folder/state.json");
+    let out = run(&mut alert_command_at(&missing, &slack, &pd, &hook, &[]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
+    assert!(slack.bodies().is_empty() && pd.bodies().is_empty() && hook.bodies().is_empty());
 }
 
 #[test]
@@ -333,9 +366,15 @@ fn a_crash_between_sending_and_saving_loses_no_alert() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(!dir.path().join("state.json").exists());
-    // The next run sends it again (PagerDuty's dedup_key makes it one incident), and the
-    // rest.
+    // The state knows Slack has it, and that the change is not said yet.
+    let st = state(dir.path());
+    assert_eq!(st["features"]["media-upload-ios"], Value::Null, "{st}");
+    assert_eq!(
+        st["pending"]["media-upload-ios"]["channels"],
+        serde_json::json!(["slack"])
+    );
+    // The next run sends it again to PagerDuty (its dedup_key makes a repeat one incident),
+    // not to Slack, and sends the rest.
     let pd2 = Receiver::start(&[]);
     let out = run(&mut alert_command(dir.path(), &slack, &pd2, &hook, &[]));
     assert!(out.status.success());
@@ -348,11 +387,12 @@ fn a_crash_between_sending_and_saving_loses_no_alert() {
         ]
     );
     assert_eq!(p[0]["dedup_key"], pd.bodies()[0]["dedup_key"]);
+    assert_eq!(slack.bodies().len(), 2, "no Slack message lost or repeated");
     assert_eq!(
-        slack.bodies().len(),
-        3,
-        "one Slack message repeated, none lost"
+        features(&hook.bodies(), "feature"),
+        ["media-upload-ios", "reviews-api"]
     );
+    assert!(state(dir.path()).get("pending").is_none());
 }
 
 #[test]

@@ -213,7 +213,7 @@ fn a_release_with_twice_the_crash_rate_is_worse_on_enough_sessions() {
 
 #[test]
 fn the_same_release_on_a_handful_of_sessions_is_too_small_to_judge() {
-    let data = dataset(&release_file(250.0));
+    let data = dataset(&release_file(30.0));
     let f = data.feature_index("checkout").unwrap();
     let events = events_by_feature(&data, &[]);
     let c = compare_release(&data, &events[f], f, None, DAYS - 1).expect("two versions");

@@ -60,12 +60,20 @@ fn header_of(bytes: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The lines on which data rows start (the header and blank rows left out).
+/// The lines on which data rows start (the header and blank rows left out), from the
+/// `csv` crate's own count on the file with its CRLFs made LFs (its count is one short
+/// after each CRLF).
 fn row_lines(bytes: &[u8]) -> Vec<u64> {
+    let mut lf = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        if !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            lf.push(b);
+        }
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(bytes);
+        .from_reader(&lf[..]);
     let mut lines = Vec::new();
     let mut record = csv::ByteRecord::new();
     while let Ok(true) = reader.read_byte_record(&mut record) {

@@ -115,14 +115,32 @@ pub fn channels(secrets: &BTreeMap<String, String>, pagerduty_url: &str) -> Vec<
 /// The state of the last run; none before the first.
 pub fn read_state(path: &Path) -> Result<AlertState, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}: line {}, column {}: not an alert state file: {e}",
-                path.display(),
-                e.line(),
-                e.column()
-            )
-        }),
+        Ok(text) if text.trim().is_empty() => {
+            eprintln!(
+                "{}: empty; taken as no state (the features in investigate are announced again)",
+                path.display()
+            );
+            Ok(AlertState::default())
+        }
+        Ok(text) => {
+            let state: AlertState = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{}: line {}, column {}: not an alert state file: {e}",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            if state.version > alerts::STATE_VERSION {
+                return Err(format!(
+                    "{}: state version {} is newer than this tool's ({}); use a newer feature-radar",
+                    path.display(),
+                    state.version,
+                    alerts::STATE_VERSION
+                ));
+            }
+            Ok(state)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(AlertState::default()),
         Err(e) => Err(format!("{}: cannot read: {e}", path.display())),
     }

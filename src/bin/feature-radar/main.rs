@@ -228,6 +228,11 @@ mod cli {
         }
         let mut state = alert::read_state(&args.state).map_err(|e| Failure(e, 1))?;
         let (analysis, config) = run_prepared(&args.input)?;
+        if !args.dry_run {
+            // A state that cannot be written would send the same alerts at every run:
+            // find out before sending anything.
+            alert::write_state(&args.state, &state).map_err(|e| Failure(e, 1))?;
+        }
         let report = analysis.report(&config.tiers, &config.impact);
         let found = changes(&report.ranking, &state);
         let held = found.len().saturating_sub(args.max_alerts);
@@ -258,14 +263,27 @@ mod cli {
                 continue;
             }
             let mut delivered = true;
+            let feature = alert.status.feature.clone();
             for channel in &channels {
+                // A channel that took this change in an earlier run does not get it again.
+                if state
+                    .delivered(&feature, change)
+                    .iter()
+                    .any(|c| c == channel.name)
+                {
+                    continue;
+                }
                 match alert::send(
                     channel,
                     &channel.message(&alert),
                     std::time::Duration::from_millis(args.retry_ms),
                 ) {
                     Ok(()) => {
-                        eprintln!("{}: {} {}", channel.name, alert.status.feature, change.id())
+                        eprintln!("{}: {feature} {}", channel.name, change.id());
+                        if channels.len() > 1 {
+                            state.delivered_to(&feature, change, channel.name);
+                            alert::write_state(&args.state, &state).map_err(|e| Failure(e, 1))?;
+                        }
                     }
                     Err(e) => {
                         eprintln!("{e}");
@@ -673,6 +691,19 @@ mod cli {
                         })?,
                 };
                 let breakdown = cohorts::breakdown(dataset, f, end).ok_or_else(|| {
+                    if !dataset.breakdown[f].is_empty() {
+                        return Failure(
+                            format!(
+                                "{}: too little history for feature '{}' up to {}: the breakdown compares the last {} days with the weeks before and needs at least {} days",
+                                args.input.telemetry.display(),
+                                args.feature,
+                                dataset.date(end),
+                                cohorts::RECENT_DAYS,
+                                cohorts::MIN_DAYS
+                            ),
+                            1,
+                        );
+                    }
                     Failure(
                         format!(
                             "{}: feature '{}' has no cohorts to compare: its rows need a platform, app_version or region column with two values or more",
