@@ -30,7 +30,7 @@ try {
   // From here on: every long task, and every change of the status line (its words and
   // percent), with the time since the click.
   await page.evaluate(() => {
-    window.__large = { tasks: [], stages: [], started: 0 };
+    window.__large = { tasks: [], stages: [], started: 0, percent: null };
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__large.tasks.push([e.startTime, e.duration]);
     }).observe({ type: "longtask" });
@@ -38,6 +38,10 @@ try {
     new MutationObserver(() => {
       const status = document.querySelector("[data-testid=status]");
       const text = status ? status.textContent.replace(/\s+/g, " ").trim() : "(no status)";
+      const percent = status?.querySelector("progress")?.getAttribute("value");
+      if (percent != null && percent !== window.__large.percent?.[1] && window.__large.started > 0) {
+        window.__large.percent = [performance.now() - window.__large.started, percent];
+      }
       const stage = text.replace(/ ?\d+%.*$/, "").replace(/ The results below.*$/, "").replace(/Cancel$/, "").trim();
       if (stage !== last && window.__large.started > 0) {
         last = stage;
@@ -54,17 +58,19 @@ try {
     features,
     { timeout: 900000, polling: 50 },
   );
-  const { seconds, stages, tasks } = await page.evaluate(() => {
+  const { seconds, stages, tasks, percent } = await page.evaluate(() => {
     const l = window.__large;
     return {
       seconds: (performance.now() - l.started) / 1000,
       stages: l.stages,
+      percent: l.percent,
       tasks: l.tasks.filter(([start]) => start >= l.started).map(([start, d]) => [(start - l.started) / 1000, d]),
     };
   });
   const longest = Math.round(Math.max(0, ...tasks.map(([, d]) => d)));
   console.log(`${count} x 365 generated and analysed in the page: ${seconds.toFixed(1)} s; longest main-thread task meanwhile: ${longest} ms`);
   for (const [at, stage] of stages) console.log(`     at ${(at / 1000).toFixed(1)} s: ${stage}`);
+  if (percent) console.log(`     at ${(percent[0] / 1000).toFixed(1)} s: the last progress, ${percent[1]}% (the rest is the report, its transfer and the page's render)`);
   const shown = tasks.map(([at, d]) => `${Math.round(d)} ms at ${at.toFixed(1)} s`);
   console.log(`     main-thread tasks over 50 ms: ${shown.length ? shown.join(", ") : "none"}`);
   // The ranking of the new data, drawn.
