@@ -874,10 +874,15 @@ fn engine_table(features: usize, days: usize) {
     std::hint::black_box(back);
     row("all of the above", all.elapsed().as_secs_f64());
     println!();
+    let whole = postcard::to_allocvec(&report).unwrap_or_default();
+    // FNV-1a of the whole report's bytes: equal figures give equal fingerprints.
+    let fingerprint = whole.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    });
     println!(
-        "The reply to the page: {} bytes ({} features ranked); the whole report kept by the worker: {} bytes.",
+        "The reply to the page: {} bytes ({} features ranked); the whole report kept by the worker: {} bytes, fingerprint {fingerprint:016x}.",
         bytes.len(),
         report.ranking.len(),
-        postcard::to_allocvec(&report).map_or(0, |b| b.len())
+        whole.len(),
     );
 }
