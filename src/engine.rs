@@ -245,6 +245,7 @@ impl Engine {
                     let summary = summarise(label, source, &data);
                     self.analysis = Some(analysis);
                     self.cutoffs = None;
+                    progress(REPORTING, 100.0);
                     let report = self.shown_report(&knobs);
                     Reply::Analysed {
                         source: Box::new(summary),
@@ -264,6 +265,7 @@ impl Engine {
                 });
                 self.analysis = Some(refitted);
                 self.cutoffs = None;
+                progress(REPORTING, 100.0);
                 Reply::Report(Box::new(self.shown_report(&knobs)))
             }
             Request::Report { knobs } => match self.analysis {
@@ -346,6 +348,10 @@ impl Engine {
 }
 
 const NOTHING_YET: &str = "no data has been analysed yet";
+
+/// The last stage of an analysis or a refit: the first report (the tiers' cut-offs, the
+/// ranking, the model card with its baselines and intervals).
+pub const REPORTING: &str = "Preparing the report and the model card";
 
 /// Reads or generates the data a source names. Errors are in words, naming file and line.
 fn read(source: &SourceSpec, files: &[Vec<u8>]) -> Result<(String, LoadedData), String> {

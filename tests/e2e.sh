@@ -7,6 +7,11 @@
 # violation or request that leaves the site; then serves the same dist/ from a sub-path
 # (tests/e2e/subpath.mjs). Screenshots of the overview and the feature view land in
 # tests/artifacts/.
+#
+# FR_E2E_LARGE=FEATURES (a benchmark, not part of CI): instead of the checks, the Data
+# view's generator makes FEATURES x 365 days, analysed in the page's engine worker
+# (tests/e2e/large.mjs), and the seconds, the progress stages' times and the longest
+# main-thread task are printed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 artifacts=tests/artifacts
@@ -54,6 +59,11 @@ sub_server=$!
 trap 'kill $server $sub_server 2>/dev/null || true; rm -rf "$site"' EXIT
 wait_for "http://127.0.0.1:$port/"
 wait_for "http://127.0.0.1:$sub_port/feature-radar/"
+
+if [ -n "${FR_E2E_LARGE:-}" ]; then
+  node tests/e2e/large.mjs "http://127.0.0.1:$port/" "$FR_E2E_LARGE"
+  exit
+fi
 
 features=$(tail -n +2 data/telemetry.csv | cut -d, -f2 | sort -u | wc -l)
 status=0

@@ -47,16 +47,22 @@ impl FeatureEvents {
 pub fn events_by_feature(dataset: &Dataset, events: &[EventRecord]) -> Vec<FeatureEvents> {
     let day_of = |t: chrono::NaiveDateTime| (t.date() - dataset.start).num_days();
     let titles: Vec<Arc<str>> = events.iter().map(|e| Arc::from(e.title.as_str())).collect();
-    dataset
-        .features
-        .iter()
-        .map(|series| {
+    // Each feature's events, in the events' order: one look-up per event rather than a
+    // comparison of every event with every feature.
+    let mut own: Vec<Vec<usize>> = vec![Vec::new(); dataset.features.len()];
+    let mut everyone = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if e.feature == "*" {
+            everyone.push(i);
+        } else if let Some(f) = dataset.feature_index(&e.feature) {
+            own[f].push(i);
+        }
+    }
+    own.into_iter()
+        .map(|mine| {
             let mut out = FeatureEvents::default();
-            for (e, title) in events
-                .iter()
-                .zip(&titles)
-                .filter(|(e, _)| e.concerns(&series.name))
-            {
+            let mut add = |i: usize| {
+                let (e, title) = (&events[i], &titles[i]);
                 match e.kind {
                     EventKind::Deploy => out.deploys.push((day_of(e.timestamp), title.clone())),
                     EventKind::Incident => {
@@ -69,6 +75,25 @@ pub fn events_by_feature(dataset: &Dataset, events: &[EventRecord]) -> Vec<Featu
                         })
                     }
                     EventKind::Flag | EventKind::Note => {}
+                }
+            };
+            // The two lists merged back into the events' order.
+            let (mut a, mut b) = (mine.iter().peekable(), everyone.iter().peekable());
+            loop {
+                match (a.peek(), b.peek()) {
+                    (Some(&&x), Some(&&y)) if x < y => {
+                        add(x);
+                        a.next();
+                    }
+                    (_, Some(&&y)) => {
+                        add(y);
+                        b.next();
+                    }
+                    (Some(&&x), None) => {
+                        add(x);
+                        a.next();
+                    }
+                    (None, None) => break,
                 }
             }
             out.deploys.sort_by_key(|d| d.0);

@@ -13,7 +13,8 @@ fn main() {
         /// Which table to print: risk (the portfolio family), legacy (the earlier table: five
         /// seeds of the default generator), detect, scaling (time and memory of `score` by
         /// size, not part of all), card (the model card's baselines and bootstrap: their
-        /// time by size, not part of all), or all.
+        /// time by size, not part of all), engine (the steps of the page's worker on a
+        /// generated dataset, timed one by one, not part of all), or all.
         #[arg(long, default_value = "risk")]
         table: String,
         /// The family's members to run: report (the printed figures) or tune (for choosing
@@ -65,6 +66,12 @@ fn main() {
         /// up to this many.
         #[arg(long, default_value_t = 2_000)]
         scaling_max: usize,
+        /// The engine table's size: the page's Data view generator (seed 7) at this many
+        /// features x --engine-days, analysed step by step as the page's worker does.
+        #[arg(long, default_value_t = 10_000)]
+        engine_features: usize,
+        #[arg(long, default_value_t = 365)]
+        engine_days: usize,
         /// (Internal) one run of the scaling table, in a process of its own, on the files
         /// in this folder.
         #[arg(long, hide = true)]
@@ -99,15 +106,19 @@ fn main() {
     }
     let all = args.table == "all";
     if ![
-        "risk", "legacy", "detect", "scaling", "card", "cohorts", "all",
+        "risk", "legacy", "detect", "scaling", "card", "cohorts", "engine", "all",
     ]
     .contains(&args.table.as_str())
     {
-        eprintln!("--table must be risk, legacy, detect, scaling, card, cohorts or all");
+        eprintln!("--table must be risk, legacy, detect, scaling, card, cohorts, engine or all");
         std::process::exit(2);
     }
     if args.table == "cohorts" {
         cohorts_table(&args.split);
+        return;
+    }
+    if args.table == "engine" {
+        engine_table(args.engine_features, args.engine_days);
         return;
     }
     if args.table == "card" {
@@ -806,5 +817,128 @@ fn scaling_run(dir: &std::path::Path) {
         "{load} {analysis_time} {} {}",
         load_peak.max(after),
         if reset { after - resident } else { f64::NAN }
+    );
+}
+
+/// The steps the page's engine worker takes for the Data view's "Generate" (a
+/// `Request::Analyse` of a generated source: `engine::Engine::handle`), timed one by one
+/// natively, then the reply's postcard bytes as the worker sends them and the page reads
+/// them. Natively the analysis uses the machine's cores; run it under `taskset -c 0` for
+/// the page's one thread.
+fn engine_table(features: usize, days: usize) {
+    use feature_radar::engine::{for_page, Envelope, Reply, SourceSpec, SourceSummary};
+    use feature_radar::report::{prepare_with_progress, Stage};
+    use feature_radar::synth::{generate, SynthParams};
+    use feature_radar::telemetry::{Dataset, Granularity};
+    use feature_radar::Config;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    println!("Engine: the page's worker's steps for {features} x {days} generated (seed 7), natively on {threads} core(s).");
+    println!();
+    println!("| step | s |");
+    println!("|---|---|");
+    let row = |step: &str, seconds: f64| println!("| {step} | {seconds:.2} |");
+    let all = Instant::now();
+    let clock = Instant::now();
+    let data = generate(&SynthParams {
+        seed: 7,
+        features,
+        days,
+        ..SynthParams::default()
+    });
+    row("generate (synth::generate)", clock.elapsed().as_secs_f64());
+    let clock = Instant::now();
+    let dataset = Arc::new(
+        Dataset::from_records(&data.telemetry, Granularity::Days).expect("generated telemetry"),
+    );
+    row(
+        "daily dataset (Dataset::from_records)",
+        clock.elapsed().as_secs_f64(),
+    );
+    let config = Config::default();
+    let clock = Instant::now();
+    let mut fitting = None;
+    let analysis = prepare_with_progress(
+        dataset.clone(),
+        &data.events,
+        &config.model,
+        &config.slo,
+        &mut |stage, _| {
+            if stage == Stage::Fitting && fitting.is_none() {
+                fitting = Some(clock.elapsed().as_secs_f64());
+            }
+        },
+    );
+    let prepared = clock.elapsed().as_secs_f64();
+    let fitting = fitting.unwrap_or(0.0);
+    row("prepare: events and labels", fitting);
+    row("prepare: signals and walk-forward fits", prepared - fitting);
+    let clock = Instant::now();
+    let cutoffs = analysis.cutoffs(&config.tiers);
+    row(
+        "report: the tiers' daily cut-offs",
+        clock.elapsed().as_secs_f64(),
+    );
+    let clock = Instant::now();
+    std::hint::black_box(analysis.comparison());
+    row(
+        "report: the model card's comparison (Comparison::new)",
+        clock.elapsed().as_secs_f64(),
+    );
+    let clock = Instant::now();
+    let report = analysis.report_with_cutoffs(&config.tiers, &config.impact, &cutoffs);
+    row(
+        "report: the rest (Analysis::report_with_cutoffs)",
+        clock.elapsed().as_secs_f64(),
+    );
+    let clock = Instant::now();
+    let page = for_page(&report);
+    row(
+        "the page's copy (engine::for_page)",
+        clock.elapsed().as_secs_f64(),
+    );
+    let summary = SourceSummary {
+        label: String::new(),
+        spec: SourceSpec::Generated {
+            seed: 7,
+            features,
+            days,
+        },
+        features,
+        start: dataset.start,
+        end: dataset.end(),
+        events: data.events.len(),
+        problems: vec![],
+        problem_count: 0,
+        ignored_columns: vec![],
+    };
+    let envelope = Envelope {
+        id: 1,
+        body: Reply::Analysed {
+            source: Box::new(summary),
+            report: Box::new(page),
+        },
+    };
+    let clock = Instant::now();
+    let bytes = envelope.to_bytes();
+    row("postcard encode (worker)", clock.elapsed().as_secs_f64());
+    let clock = Instant::now();
+    let back = Envelope::<Reply>::from_bytes(&bytes).expect("the reply reads back");
+    row("postcard decode (page)", clock.elapsed().as_secs_f64());
+    std::hint::black_box(back);
+    row("all of the above", all.elapsed().as_secs_f64());
+    println!();
+    let whole = postcard::to_allocvec(&report).unwrap_or_default();
+    // FNV-1a of the whole report's bytes: equal figures give equal fingerprints.
+    let fingerprint = whole.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    });
+    println!(
+        "The reply to the page: {} bytes ({} features ranked); the whole report kept by the worker: {} bytes, fingerprint {fingerprint:016x}.",
+        bytes.len(),
+        report.ranking.len(),
+        whole.len(),
     );
 }

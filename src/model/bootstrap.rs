@@ -86,14 +86,15 @@ impl Ranked {
     pub fn new(scores: &[f64], labels: &[bool], clusters: &[u32]) -> Ranked {
         // Descending by score, ties in row order: the order of a stable sort by
         // `total_cmp`, made by an unstable sort of whole-number keys (faster).
-        let key = |x: f64| {
-            let bits = x.to_bits() as i64;
-            bits ^ ((((bits >> 63) as u64) >> 1) as i64)
-        };
         let mut keyed: Vec<(std::cmp::Reverse<i64>, u32)> = scores
             .iter()
             .enumerate()
-            .map(|(i, x)| (std::cmp::Reverse(key(*x)), i as u32))
+            .map(|(i, x)| {
+                (
+                    std::cmp::Reverse(super::evaluate::total_order_key(*x)),
+                    i as u32,
+                )
+            })
             .collect();
         keyed.sort_unstable();
         let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i as usize).collect();

@@ -14,8 +14,7 @@ pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
     if positives == 0 || negatives == 0 {
         return None;
     }
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|a, b| scores[*a].total_cmp(&scores[*b]));
+    let order = ascending(scores);
     // Sum of positive ranks with ties given their average rank.
     let mut rank_sum = 0.0;
     let mut i = 0;
@@ -42,17 +41,40 @@ pub fn average_precision(scores: &[f64], labels: &[bool]) -> Option<f64> {
     if positives == 0 {
         return None;
     }
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+    let mut keyed: Vec<(std::cmp::Reverse<i64>, usize)> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (std::cmp::Reverse(total_order_key(*x)), i))
+        .collect();
+    keyed.sort_unstable();
+    let order = keyed.into_iter().map(|(_, i)| i);
     let mut hits = 0.0;
     let mut sum = 0.0;
-    for (rank, i) in order.iter().enumerate() {
-        if labels[*i] {
+    for (rank, i) in order.enumerate() {
+        if labels[i] {
             hits += 1.0;
             sum += hits / (rank + 1) as f64;
         }
     }
     Some(sum / positives as f64)
+}
+
+/// A whole number that orders as `f64::total_cmp` orders its float.
+pub fn total_order_key(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+}
+
+/// The indices of `scores` in ascending order by `total_cmp`, ties in index order (the
+/// order of a stable sort, made by an unstable sort of whole-number keys: faster).
+fn ascending(scores: &[f64]) -> Vec<usize> {
+    let mut keyed: Vec<(i64, usize)> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (total_order_key(*x), i))
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Mean squared error of the probabilities.
@@ -127,6 +149,39 @@ mod tests {
         assert_eq!(roc_auc(&[0.9, 0.8, 0.2, 0.1], &labels), Some(0.0));
         assert_eq!(roc_auc(&[0.5; 4], &labels), Some(0.5));
         assert_eq!(roc_auc(&[0.5; 2], &[true, true]), None);
+    }
+
+    #[test]
+    fn keyed_orders_equal_stable_sorts_by_total_cmp() {
+        let scores = [
+            0.5,
+            -0.0,
+            f64::NAN,
+            0.0,
+            0.5,
+            -1.0,
+            f64::INFINITY,
+            0.5,
+            -f64::NAN,
+            1e-300,
+            -0.0,
+        ];
+        let mut stable: Vec<usize> = (0..scores.len()).collect();
+        stable.sort_by(|a, b| scores[*a].total_cmp(&scores[*b]));
+        assert_eq!(ascending(&scores), stable);
+        let labels = [
+            true, false, true, false, false, true, false, true, false, true, false,
+        ];
+        let mut descending: Vec<usize> = (0..scores.len()).collect();
+        descending.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+        let (mut hits, mut sum) = (0.0, 0.0);
+        for (rank, i) in descending.iter().enumerate() {
+            if labels[*i] {
+                hits += 1.0;
+                sum += hits / (rank + 1) as f64;
+            }
+        }
+        assert_eq!(average_precision(&scores, &labels), Some(sum / 5.0));
     }
 
     #[test]

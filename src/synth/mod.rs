@@ -755,10 +755,23 @@ pub fn generate(params: &SynthParams) -> SynthData {
             }
         }
     }
-    telemetry.sort_by(|a, b| {
-        a.period_start
-            .cmp(&b.period_start)
-            .then(a.feature.cmp(&b.feature))
+    // By period, then feature name, ties in the order made (a stable sort); the names
+    // compared as their ranks in name order, each row's key made once (much faster on
+    // millions of rows than comparing the names).
+    let mut sorted: Vec<&str> = names.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let rank: std::collections::HashMap<&str, u32> = sorted
+        .into_iter()
+        .enumerate()
+        .map(|(r, name)| (name, r as u32))
+        .collect();
+    telemetry.sort_by_cached_key(|r| {
+        let feature = rank.get(r.feature.as_str());
+        (
+            r.period_start,
+            *feature.expect("every row is a generated feature's"),
+        )
     });
     events.sort_by(|a, b| {
         a.timestamp

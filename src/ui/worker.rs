@@ -76,11 +76,13 @@ fn handle(event: web_sys::MessageEvent) {
         }
     }
     let mut last = f64::NEG_INFINITY;
+    let mut last_stage = String::new();
     let reply = ENGINE.with_borrow_mut(|engine| {
         engine.handle(request.body, &files, &mut |stage, percent| {
-            // At most one message per percent.
-            if percent >= last + 1.0 {
+            // At most one message per percent, and one when the stage changes.
+            if percent >= last + 1.0 || stage != last_stage {
                 last = percent;
+                last_stage = stage.to_string();
                 post(&Envelope {
                     id,
                     body: Reply::Progress {
