@@ -612,13 +612,25 @@ pub fn series_chart(name: &str, points: &[SeriesPoint], summary: &SeriesSummary)
 }
 
 /// `days` dates from `start` (`YYYY-MM-DD`), for a chart's time axis; days counted from
-/// 1 when `start` is not a date.
+/// 1 when `start` is not a date. (Read by hand: chrono's format parser would add to the
+/// page's wasm.)
 fn dates_from(start: &str, days: usize) -> Vec<String> {
-    match chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d") {
-        Ok(first) => (0..days)
-            .map(|i| (first + chrono::Duration::days(i as i64)).to_string())
+    let mut parts = start.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+    let first = match (parts.next(), parts.next(), parts.next()) {
+        (Some(Some(y)), Some(Some(m)), Some(Some(d))) => {
+            chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
+        }
+        _ => None,
+    };
+    match first {
+        Some(first) => (0..days)
+            .map(|i| {
+                first
+                    .checked_add_days(chrono::Days::new(i as u64))
+                    .map_or_else(|| format!("day {}", i + 1), |d| d.to_string())
+            })
             .collect(),
-        Err(_) => (1..=days).map(|i| format!("day {i}")).collect(),
+        None => (1..=days).map(|i| format!("day {i}")).collect(),
     }
 }
 
@@ -745,7 +757,7 @@ pub fn comparison_risk_chart(comparison: &FeatureComparison) -> Chart {
         .map(|f| (f.name.clone(), scaled(&f.risk, 100.0)))
         .collect();
     lines_over_time(
-        "Risk of a degradation within the horizon (%)".to_string(),
+        "Risk within the horizon (%)".to_string(),
         &dates,
         lines,
         Axis::new().type_(AxisType::Value).min(0).max(100),
@@ -776,7 +788,7 @@ pub fn comparison_metric_chart(
     let spoken = capitalised(compared.metric.spoken());
     lines_over_time(
         if relative {
-            format!("{spoken}, relative to each feature's usual level (1 = usual)")
+            format!("{spoken} relative to usual (1 = usual)")
         } else {
             format!("{spoken} ({unit})")
         },

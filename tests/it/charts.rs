@@ -285,10 +285,10 @@ fn cohort_release_and_comparison_charts_have_a_line_each_zoom_and_four_digits() 
     let adoption = find("Adoption of v2");
     assert_eq!(names(adoption), ["v2"]);
     assert_eq!(
-        names(find("Risk of a degradation")),
+        names(find("Risk within the horizon")),
         ["checkout", "search", "profile"]
     );
-    let relative = find("P95 latency, relative to each feature's usual level");
+    let relative = find("P95 latency relative to usual (1 = usual)");
     let profile = numbers(&series(relative, "profile").unwrap()["data"]);
     assert!(
         profile.iter().all(|v| (0.9..1.1).contains(v)),
