@@ -22,6 +22,9 @@ pub struct Palette {
     pub accent: &'static str,
     /// The expected range's shading.
     pub band: &'static str,
+    /// More lines' colours, beside the marks', for charts with a line per cohort or
+    /// feature (`LINES`).
+    pub more: [&'static str; 4],
 }
 
 pub const LIGHT: Palette = Palette {
@@ -34,6 +37,7 @@ pub const LIGHT: Palette = Palette {
     watch: "#8a5100",
     accent: "#1f5fcc",
     band: "#5b8def",
+    more: ["#0f7b6c", "#7b3fb5", "#256236", "#b8327a"],
 };
 
 pub const DARK: Palette = Palette {
@@ -46,7 +50,21 @@ pub const DARK: Palette = Palette {
     watch: "#ffc46b",
     accent: "#8ab4ff",
     band: "#8ab4ff",
+    more: ["#5fd4c0", "#c9a2ff", "#8fd19e", "#ff9ad0"],
 };
+
+/// The colours of a chart with a line per cohort or feature, in the light theme (the
+/// dark one's are swapped in like any other): distinct hues first, red and grey last.
+pub const LINES: [&str; 8] = [
+    LIGHT.accent,
+    LIGHT.watch,
+    LIGHT.more[0],
+    LIGHT.more[1],
+    LIGHT.investigate,
+    LIGHT.more[2],
+    LIGHT.more[3],
+    LIGHT.muted,
+];
 
 /// The palette of the theme shown.
 pub fn palette(dark: bool) -> &'static Palette {
@@ -129,6 +147,10 @@ pub fn dark_colour(colour: &str) -> Option<&'static str> {
         (LIGHT.watch, DARK.watch),
         (LIGHT.accent, DARK.accent),
         (LIGHT.band, DARK.band),
+        (LIGHT.more[0], DARK.more[0]),
+        (LIGHT.more[1], DARK.more[1]),
+        (LIGHT.more[2], DARK.more[2]),
+        (LIGHT.more[3], DARK.more[3]),
     ];
     pairs
         .iter()

@@ -3,12 +3,15 @@
 //! read as JSON.
 
 use crate::chart_style;
+use crate::cohorts::release::ReleaseComparison;
+use crate::cohorts::DimensionBreakdown;
+use crate::comparison::{ComparedMetric, FeatureComparison};
 use crate::detail::{FeatureDetail, MetricPanel};
 use crate::impact::RiskCutoffs;
 use crate::model::evaluate::CalibrationBin;
 use crate::report::Contribution;
 use crate::series_summary::SeriesSummary;
-use crate::telemetry::{EventKind, SeriesPoint};
+use crate::telemetry::{EventKind, Metric, SeriesPoint};
 use charming::component::{
     Axis, DataZoom, DataZoomType, Grid, Legend, LegendItem, LegendType, Title,
 };
@@ -606,6 +609,201 @@ pub fn series_chart(name: &str, points: &[SeriesPoint], summary: &SeriesSummary)
                 .item_style(ItemStyle::new().color(INVESTIGATE))
                 .data(peaks),
         )
+}
+
+/// `days` dates from `start` (`YYYY-MM-DD`), for a chart's time axis; days counted from
+/// 1 when `start` is not a date. (Read by hand: chrono's format parser would add to the
+/// page's wasm.)
+fn dates_from(start: &str, days: usize) -> Vec<String> {
+    let mut parts = start.splitn(3, '-').map(|p| p.parse::<u32>().ok());
+    let first = match (parts.next(), parts.next(), parts.next()) {
+        (Some(Some(y)), Some(Some(m)), Some(Some(d))) => {
+            chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
+        }
+        _ => None,
+    };
+    match first {
+        Some(first) => (0..days)
+            .map(|i| {
+                first
+                    .checked_add_days(chrono::Days::new(i as u64))
+                    .map_or_else(|| format!("day {}", i + 1), |d| d.to_string())
+            })
+            .collect(),
+        None => (1..=days).map(|i| format!("day {i}")).collect(),
+    }
+}
+
+/// How a metric is drawn: the factor its values are multiplied by and the unit then
+/// (rates in percent).
+pub fn metric_unit(metric: Metric) -> (f64, &'static str) {
+    match metric {
+        Metric::LatencyP95 | Metric::LatencyP50 => (1.0, "ms"),
+        Metric::CrashRate | Metric::ErrorRate => (100.0, "%"),
+        Metric::FeedbackScore => (1.0, "rating, 1 to 5"),
+        Metric::Sessions => (1.0, "sessions a day"),
+    }
+}
+
+fn scaled(values: &[Option<f64>], factor: f64) -> Vec<Option<f64>> {
+    values
+        .iter()
+        .map(|v| v.filter(|v| v.is_finite()).map(|v| v * factor))
+        .collect()
+}
+
+/// A line per named series on one time axis, each in a colour of its own
+/// (`chart_style::LINES`; past the fourth, dashed too, so that lines stay apart where
+/// colours are hard to tell), with a legend, a tooltip of figures and zoom.
+fn lines_over_time(
+    title: String,
+    dates: &[String],
+    lines: Vec<(String, Vec<Option<f64>>)>,
+    y_axis: Axis,
+) -> Chart {
+    let items = lines
+        .iter()
+        .map(|(name, _)| (name.clone(), LINE_ICON))
+        .collect();
+    let mut chart = zoomed(
+        Chart::new()
+            .animation(false)
+            .color(chart_style::LINES.to_vec())
+            .title(Title::new().text(title).left("left"))
+            .tooltip(Tooltip::new().trigger(Trigger::Axis))
+            .legend(legend(items))
+            .grid(time_grid())
+            .x_axis(date_axis(dates))
+            .y_axis(y_axis),
+    );
+    for (i, (name, values)) in lines.into_iter().enumerate() {
+        let mut line = Line::new()
+            .name(name)
+            .show_symbol(false)
+            .data(optional(&values));
+        if i >= 4 {
+            line = line.line_style(LineStyle::new().type_(LineStyleType::Dashed));
+        }
+        chart = chart.series(line);
+    }
+    chart
+}
+
+/// One metric per cohort of one dimension over time (from the breakdown's history): a
+/// line per cohort.
+pub fn cohort_chart(dimension: &DimensionBreakdown, metric: Metric) -> Chart {
+    let history = &dimension.history;
+    let dates = dates_from(&history.start, history.days);
+    let (factor, unit) = metric_unit(metric);
+    let per = history
+        .metrics
+        .iter()
+        .find(|(m, _)| *m == metric)
+        .map(|(_, per)| per.as_slice())
+        .unwrap_or_default();
+    let lines = dimension
+        .cohorts
+        .iter()
+        .zip(per)
+        .map(|(c, values)| (c.value.clone(), scaled(values, factor)))
+        .collect();
+    lines_over_time(
+        format!(
+            "{} by {} ({unit})",
+            capitalised(metric.spoken()),
+            dimension.dimension
+        ),
+        &dates,
+        lines,
+        Axis::new().type_(AxisType::Value).scale(true),
+    )
+}
+
+/// Each cohort's share of the feature's sessions over time (%), a line per cohort.
+pub fn cohort_share_chart(dimension: &DimensionBreakdown) -> Chart {
+    let history = &dimension.history;
+    let dates = dates_from(&history.start, history.days);
+    let lines = dimension
+        .cohorts
+        .iter()
+        .zip(&history.share)
+        .map(|(c, share)| (c.value.clone(), scaled(share, 100.0)))
+        .collect();
+    lines_over_time(
+        format!("Share of sessions by {} (%)", dimension.dimension),
+        &dates,
+        lines,
+        Axis::new().type_(AxisType::Value).min(0).max(100),
+    )
+}
+
+/// The new release's share of the feature's sessions over time (%).
+pub fn adoption_chart(release: &ReleaseComparison) -> Chart {
+    let dates = dates_from(&release.adoption_start, release.adoption.len());
+    lines_over_time(
+        format!("Adoption of {} (% of sessions)", release.new),
+        &dates,
+        vec![(release.new.clone(), scaled(&release.adoption, 100.0))],
+        Axis::new().type_(AxisType::Value).min(0).max(100),
+    )
+}
+
+/// The compared features' risk over time (%), a line per feature.
+pub fn comparison_risk_chart(comparison: &FeatureComparison) -> Chart {
+    let dates = dates_from(&comparison.start, comparison.days);
+    let lines = comparison
+        .features
+        .iter()
+        .map(|f| (f.name.clone(), scaled(&f.risk, 100.0)))
+        .collect();
+    lines_over_time(
+        "Risk within the horizon (%)".to_string(),
+        &dates,
+        lines,
+        Axis::new().type_(AxisType::Value).min(0).max(100),
+    )
+}
+
+/// One metric of the compared features over time, a line per feature: in the metric's
+/// unit, or `relative` to each feature's usual level (1 = as usual), for features whose
+/// units or scales differ.
+pub fn comparison_metric_chart(
+    comparison: &FeatureComparison,
+    compared: &ComparedMetric,
+    relative: bool,
+) -> Chart {
+    let dates = dates_from(&comparison.start, comparison.days);
+    let (factor, unit) = metric_unit(compared.metric);
+    let (series, factor) = if relative {
+        (&compared.relative, 1.0)
+    } else {
+        (&compared.values, factor)
+    };
+    let lines = comparison
+        .features
+        .iter()
+        .zip(series)
+        .map(|(f, values)| (f.name.clone(), scaled(values, factor)))
+        .collect();
+    let spoken = capitalised(compared.metric.spoken());
+    lines_over_time(
+        if relative {
+            format!("{spoken} relative to usual (1 = usual)")
+        } else {
+            format!("{spoken} ({unit})")
+        },
+        &dates,
+        lines,
+        Axis::new().type_(AxisType::Value).scale(true),
+    )
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// What to say instead of a chart that would have nothing to draw: bare axes tell a

@@ -15,6 +15,8 @@ pub enum View {
     Data,
     /// One metric series scored for anomalies, as `feature-radar detect` does.
     Series,
+    /// Two to four features side by side.
+    Compare,
 }
 
 impl View {
@@ -25,6 +27,7 @@ impl View {
             View::ModelCard => "model",
             View::Data => "data",
             View::Series => "series",
+            View::Compare => "compare",
         }
     }
 
@@ -35,6 +38,7 @@ impl View {
             View::ModelCard,
             View::Data,
             View::Series,
+            View::Compare,
         ]
         .into_iter()
         .find(|v| v.id() == text)
@@ -106,6 +110,9 @@ pub struct ViewState {
     pub data: DataKind,
     pub view: View,
     pub feature: Option<String>,
+    /// The features the comparison view shows, in the order picked (at most
+    /// [`crate::comparison::MAX_FEATURES`], each once).
+    pub compare: Vec<String>,
     pub horizon: usize,
     pub tiers: TierThresholds,
     pub weights: ImpactWeights,
@@ -122,6 +129,7 @@ impl Default for ViewState {
             data: DataKind::Demo,
             view: View::Overview,
             feature: None,
+            compare: Vec::new(),
             horizon: 7,
             tiers: TierThresholds::default(),
             weights: ImpactWeights::default(),
@@ -185,6 +193,10 @@ impl ViewState {
         if let Some(f) = &self.feature {
             parts.push(format!("feature={}", encode(f)));
         }
+        if !self.compare.is_empty() {
+            let names: Vec<String> = self.compare.iter().map(|f| encode(f)).collect();
+            parts.push(format!("compare={}", names.join(",")));
+        }
         if self.horizon != d.horizon {
             parts.push(format!("horizon={}", self.horizon));
         }
@@ -220,9 +232,16 @@ impl ViewState {
         // Alert budgets, per 100 feature-days.
         let budget = |v: &str| v.parse::<f64>().ok().filter(|x| *x > 0.0 && *x <= 100.0);
         for pair in query.trim_start_matches('?').split('&') {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = decode(value);
+            let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = decode(raw);
             match key {
+                // Names are split before they are decoded: a comma in a name is `%2C`.
+                "compare" => {
+                    state.compare.clear();
+                    for name in raw.split(',').map(decode) {
+                        state.pick(name);
+                    }
+                }
                 "data" => {
                     state.data = [DataKind::Demo, DataKind::Upload]
                         .into_iter()
@@ -271,6 +290,26 @@ impl ViewState {
             state.tiers.watch = state.tiers.investigate;
         }
         state
+    }
+
+    /// Adds `feature` to the comparison, unless it is empty, already there, or the
+    /// comparison is full. Returns whether it was added.
+    pub fn pick(&mut self, feature: String) -> bool {
+        let fits = self.compare.len() < crate::comparison::MAX_FEATURES;
+        let added = fits && !feature.trim().is_empty() && !self.compare.contains(&feature);
+        if added {
+            self.compare.push(feature);
+        }
+        added
+    }
+
+    /// The compared features that `ranking` does not hold (a link made with other data).
+    pub fn missing_compared<'a>(&'a self, ranking: &[FeatureStatus]) -> Vec<&'a str> {
+        self.compare
+            .iter()
+            .filter(|f| !ranking.iter().any(|r| &r.feature == *f))
+            .map(String::as_str)
+            .collect()
     }
 
     /// The feature this view names that `ranking` does not hold, when the view is a
@@ -368,6 +407,7 @@ mod tests {
             data: DataKind::Upload,
             view: View::Feature,
             feature: Some("checkout web/ü".into()),
+            compare: vec!["pay, ship".into(), "search".into()],
             horizon: 14,
             tiers: TierThresholds {
                 investigate: 0.5,
@@ -424,6 +464,26 @@ mod tests {
         s.view = View::Overview;
         assert_eq!(s.missing_feature(&ranking), None);
         assert_eq!(s.missing_feature_notice(&ranking), None);
+    }
+
+    #[test]
+    fn a_comparison_keeps_two_to_four_features_each_once() {
+        let mut s = ViewState::from_query("view=compare&compare=a,b,a,,c,d,e");
+        assert_eq!(s.view, View::Compare);
+        assert_eq!(s.compare, ["a", "b", "c", "d"]);
+        assert!(!s.pick("f".into()), "four at most");
+        s.compare.retain(|f| f != "b");
+        assert!(s.pick("f".into()) && !s.pick("f".into()));
+        assert_eq!(s.to_query(), "view=compare&compare=a,c,d,f");
+        let ranking = vec![
+            status("a", Tier::Watch, 0.2, 1.0),
+            status("c", Tier::Watch, 0.2, 1.0),
+        ];
+        assert_eq!(s.missing_compared(&ranking), ["d", "f"]);
+        assert_eq!(
+            ViewState::from_query("compare=").compare,
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -2,15 +2,25 @@
 //! to do about it, in words first and charts second.
 
 use super::chart::ChartView;
+use super::compare::{capital, list};
 use super::engine;
+use super::table::{
+    charts, esc, html, list_html, section, select, table_html, Cell, ChartSpec, Row, Table,
+};
 use super::{AppState, Shared};
-use crate::charts::{empty, metric_chart, risk_chart, why_chart};
+use crate::analysis::drift::{summary, Drift};
+use crate::analysis::inference::Difference;
+use crate::charts::{
+    adoption_chart, cohort_chart, cohort_share_chart, empty, metric_chart, risk_chart, why_chart,
+};
+use crate::cohorts::release::{Basis, Judgement, ReleaseComparison};
+use crate::cohorts::{Breakdown, DimensionBreakdown, RECENT_DAYS, REFERENCE_DAYS};
 use crate::detail::FeatureDetail;
 use crate::engine::{Reply, Request};
 use crate::insights::{counted, human_count};
 use crate::report::FeatureStatus;
 use crate::report::Report;
-use crate::telemetry::EventKind;
+use crate::telemetry::{signed_significant, significant, EventKind, Metric};
 use crate::why::{Group, VISIBLE};
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -199,6 +209,13 @@ fn render(
                 </label>
             </div>
             <p class="lead" data-testid="feature-sentence">{detail.sentence.clone()}</p>
+            {
+                let name = detail.feature.clone();
+                view! {
+                    <p class="small"><button class="link" data-testid="compare-with"
+                        on:click=move |_| state.open_compare(Some(name.clone()))>"Compare with other features…"</button></p>
+                }
+            }
             <p class=format!("action {tier}") data-testid="feature-action"><strong>"Recommended: "</strong>{detail.action.clone()}</p>
             <dl class="figures">
                 {status.under_way.clone().map(|u| view! {
@@ -242,12 +259,15 @@ fn render(
                 </ul>
             </details>
         </section>
+        {detail.cohorts.as_ref().map(|b| cohort_section(b, &slug))}
+        {detail.release.as_ref().map(|r| release_section(r, &slug))}
         <section aria-labelledby="risk-title">
             <h2 id="risk-title">"Risk over time"</h2>
             <ChartView id=format!("chart-{slug}-risk") chart=risk_chart(&detail, &cutoffs) alt=risk_alt empty=empty::risk(&detail)/>
         </section>
         <section aria-labelledby="metrics-title">
             <h2 id="metrics-title">"Metrics"</h2>
+            {drift_words(&detail.drift)}
             <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, give or take twice its usual day-to-day spread). Red dots: anomalous days. Brown lines: sustained changes of level or trend. Brown diamonds (hourly data): a day with an hour far from the usual for its time and weekday. Dashed lines: deploys; red spans: incidents (named under Recent events). Drag the slider under a chart, or hold Shift and scroll over it, to zoom."</p>
             {panels}
             <h3>"Past degradations of this feature, and how early it warned"</h3>
@@ -277,4 +297,371 @@ fn render(
         </section>
     }
     .into_any()
+}
+
+/// A share of sessions in percent, two significant digits.
+fn share(v: f64) -> String {
+    format!("{}%", significant(v * 100.0, 2))
+}
+
+/// "By cohort": the findings in sentences first, then the chosen dimension's and metric's
+/// cohorts in a compact table, over time and by share of sessions.
+fn cohort_section(breakdown: &Breakdown, slug: &str) -> AnyView {
+    let b = Arc::new(breakdown.clone());
+    let windows = format!(
+        "The last {RECENT_DAYS} days ({} to {}) against the {REFERENCE_DAYS} before ({} to {}).",
+        b.recent.0, b.recent.1, b.reference.0, b.reference.1
+    );
+    let findings: Vec<String> = if b.findings.is_empty() {
+        vec!["No metric changed by 10% or more, overall or in any cohort.".into()]
+    } else {
+        b.findings.iter().map(|f| f.sentence.clone()).collect()
+    };
+    // The dimension shown, and its metric (a position in its history's metrics): first
+    // the dimension and metric of the first finding, if any.
+    let metric_of = |d: &DimensionBreakdown, m: Option<Metric>| {
+        d.history
+            .metrics
+            .iter()
+            .position(|(h, _)| Some(*h) == m)
+            .unwrap_or(0)
+    };
+    let first = b.findings.first();
+    let d0 = first
+        .and_then(|f| b.dimensions.iter().position(|d| d.dimension == f.dimension))
+        .unwrap_or(0);
+    let m0 = b
+        .dimensions
+        .get(d0)
+        .map_or(0, |d| metric_of(d, first.map(|f| f.metric)));
+    let chosen = RwSignal::new((d0, m0));
+    let dimension_picker = (b.dimensions.len() > 1).then(|| {
+        let bb = b.clone();
+        select(
+            "Cohorts by ",
+            "cohort-dimension",
+            b.dimensions.iter().map(|d| d.dimension.clone()).collect(),
+            d0,
+            Box::new(move |i| {
+                // The metric stays when the new dimension has it.
+                let (d, m) = chosen.get_untracked();
+                let metric = bb
+                    .dimensions
+                    .get(d)
+                    .and_then(|d| d.history.metrics.get(m))
+                    .map(|(m, _)| *m);
+                let m = bb.dimensions.get(i).map_or(0, |d| metric_of(d, metric));
+                chosen.set((i, m));
+            }),
+        )
+    });
+    let slug = slug.to_string();
+    let body = move || {
+        let (di, mi) = chosen.get();
+        let Some(d) = b.dimensions.get(di) else {
+            return html(
+                "",
+                "<p class=\"muted\">No cohort dimension to show.</p>".into(),
+            );
+        };
+        let history = d.history.metrics.get(mi);
+        let metric = history.map(|(m, _)| *m);
+        let split = metric.and_then(|m| d.metrics.iter().find(|s| s.metric == m));
+        let metric_picker = (d.history.metrics.len() > 1).then(|| {
+            // Drawn anew with the dimension; the dimension's select stays.
+            select(
+                "Metric ",
+                "cohort-metric",
+                d.history
+                    .metrics
+                    .iter()
+                    .map(|(m, _)| m.spoken().to_string())
+                    .collect(),
+                mi,
+                Box::new(move |i| chosen.update(|c| c.1 = i)),
+            )
+        });
+        let names: Vec<String> = d.cohorts.iter().map(|c| c.value.clone()).collect();
+        let (chart, alt, empty_chart) = match history {
+            Some((m, per)) => {
+                let latest: Vec<String> = d
+                    .cohorts
+                    .iter()
+                    .zip(per)
+                    .map(|(c, values)| match values.iter().rev().flatten().next() {
+                        Some(v) => format!("{} {}", c.value, m.show(*v)),
+                        None => format!("{} no value", c.value),
+                    })
+                    .collect();
+                let alt = format!(
+                    "{} of {} by {} over time, a line per cohort ({}); latest: {}.{}",
+                    capital(m.spoken()),
+                    b.feature,
+                    d.dimension,
+                    list(&names),
+                    latest.join(", "),
+                    split.map_or(String::new(), |s| format!(" {}.", s.sentence))
+                );
+                (cohort_chart(d, *m), alt, None)
+            }
+            None => (
+                cohort_share_chart(d),
+                String::new(),
+                Some(
+                    "No health metric has values by cohort, so there is nothing to chart."
+                        .to_string(),
+                ),
+            ),
+        };
+        let share_alt = format!(
+            "Share of {}'s sessions by {} over time, a line per cohort; over the last {RECENT_DAYS} days {}.",
+            b.feature,
+            d.dimension,
+            d.cohorts
+                .iter()
+                .map(|c| format!("{} {} (earlier {})", c.value, share(c.share_after), share(c.share_before)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let share_empty = d
+            .history
+            .share
+            .iter()
+            .all(|s| s.iter().all(Option::is_none))
+            .then(|| {
+                "No sessions by cohort in these days, so there are no shares to chart.".to_string()
+            });
+        let metric_head = metric.map_or("metric", |m| m.spoken());
+        let rows = d
+            .cohorts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let change = split.and_then(|s| s.cohorts.get(i).map(|x| (s.metric, x)));
+                let (now, moved, notable) = match change {
+                    Some((m, x)) => (
+                        x.after.map_or("no data".into(), |a| m.show(a)),
+                        match (x.before, x.after) {
+                            (Some(b), Some(a)) => m.show_change(b, a),
+                            (None, Some(_)) => "new".into(),
+                            (Some(_), None) => "gone".into(),
+                            (None, None) => String::new(),
+                        },
+                        x.notable,
+                    ),
+                    None => ("no data".into(), String::new(), false),
+                };
+                Row {
+                    head: c.value.clone(),
+                    cells: vec![
+                        Cell::num(share(c.share_after)),
+                        Cell::num(share(c.share_before)),
+                        Cell::num(now),
+                        Cell::num(moved),
+                        Cell::text(if notable { "notable" } else { "" }),
+                    ],
+                    class: if notable { "notable" } else { "" },
+                }
+            })
+            .collect();
+        let table = table_html(&Table {
+            testid: "cohort-table",
+            row_testid: "cohort-row",
+            class: "cohorts",
+            label: format!("Cohorts by {}", d.dimension),
+            caption: format!("Cohorts by {}", d.dimension),
+            head: vec![
+                Cell::text("Cohort"),
+                Cell::num("Share now"),
+                Cell::num("Earlier"),
+                Cell::num(format!("{} now", capital(metric_head))),
+                Cell::num("Change"),
+                Cell::text("Notable"),
+            ],
+            rows,
+        });
+        let note = format!(
+            "<p class=\"small\">{}Share of sessions over the last {RECENT_DAYS} days and the {REFERENCE_DAYS} before; {metric_head} over the last {RECENT_DAYS} days with its change. Notable: a change of 10% or more (0.1 on the rating) that the cohort's daily values confirm (Welch's test, 95%).</p>{table}",
+            split.map_or(String::new(), |s| esc(&format!("By {}: {}. ", d.dimension, s.sentence)))
+        );
+        let specs = vec![
+            ChartSpec {
+                id: format!("chart-{slug}-cohort-metric"),
+                chart,
+                alt,
+                height: 280,
+                empty: empty_chart,
+            },
+            ChartSpec {
+                id: format!("chart-{slug}-cohort-share"),
+                chart: cohort_share_chart(d),
+                alt: share_alt,
+                height: 240,
+                empty: share_empty,
+            },
+        ];
+        (
+            metric_picker.unwrap_or_else(|| ().into_any()),
+            html("", note),
+            charts(specs),
+        )
+            .into_any()
+    };
+    section(
+        "cohorts-title",
+        "cohorts",
+        format!(
+            "<h2 id=\"cohorts-title\">By cohort</h2><p class=\"muted small\">{}</p>{}",
+            esc(&windows),
+            list_html("cohort-findings", &findings)
+        ),
+        dimension_picker.unwrap_or_else(|| ().into_any()),
+        body.into_any(),
+    )
+}
+
+/// A release's difference with its 95% interval, in the table's units: rates in
+/// percentage points, the rating in points, latencies in ms.
+fn difference_words(metric: Metric, d: &Difference) -> String {
+    let unit = |v: f64| match metric {
+        Metric::CrashRate | Metric::ErrorRate => signed_significant(v * 100.0, 2),
+        Metric::FeedbackScore => format!("{v:+.2}"),
+        _ => signed_significant(v, 3),
+    };
+    let suffix = match metric {
+        Metric::CrashRate | Metric::ErrorRate => " points",
+        Metric::LatencyP95 | Metric::LatencyP50 => " ms",
+        _ => "",
+    };
+    format!(
+        "{}{suffix} ({} to {})",
+        unit(d.estimate),
+        unit(d.low),
+        unit(d.high)
+    )
+}
+
+/// "Latest release": its verdict in a sentence, the metrics in a table, and for versions
+/// the new one's adoption over time.
+fn release_section(release: &ReleaseComparison, slug: &str) -> AnyView {
+    let class = match release.judgement {
+        Judgement::Worse => "badge investigate",
+        Judgement::Better => "badge monitor",
+        _ => "badge neutral",
+    };
+    let basis = match release.basis {
+        Basis::Versions => format!(
+            "{} against {} over the same days, {} to {} ({} and {} sessions).",
+            release.new,
+            release.previous,
+            release.from,
+            release.to,
+            human_count(release.new_sessions),
+            human_count(release.previous_sessions)
+        ),
+        Basis::Deploy => format!(
+            "The feature's days after the deploy {} against those before it, {} to {} ({} sessions after, {} before).",
+            release.new,
+            release.from,
+            release.to,
+            human_count(release.new_sessions),
+            human_count(release.previous_sessions)
+        ),
+    };
+    let rows = release
+        .metrics
+        .iter()
+        .map(|m| Row {
+            head: m.metric.spoken().to_string(),
+            cells: vec![
+                Cell::num(m.metric.show(m.previous)),
+                Cell::num(m.metric.show(m.new)),
+                Cell::num(
+                    m.difference
+                        .as_ref()
+                        .map_or("too few to say".to_string(), |d| {
+                            difference_words(m.metric, d)
+                        }),
+                ),
+                Cell::class(
+                    m.judgement.words(),
+                    match m.judgement {
+                        Judgement::Worse => "verdict worse",
+                        Judgement::Better => "verdict better",
+                        _ => "verdict",
+                    },
+                ),
+            ],
+            class: "",
+        })
+        .collect();
+    let table = table_html(&Table {
+        testid: "release-table",
+        row_testid: "release-row",
+        class: "release",
+        label: "The release's metrics".into(),
+        caption: format!(
+            "{} (new) against {} (previous)",
+            release.new, release.previous
+        ),
+        head: vec![
+            Cell::text("Metric"),
+            Cell::num("Previous"),
+            Cell::num("New"),
+            Cell::num("Difference (95% interval)"),
+            Cell::text("Verdict"),
+        ],
+        rows,
+    });
+    let text = format!(
+        "<h2 id=\"release-title\">Latest release <span class=\"{class}\" data-testid=\"release-verdict\">{}</span></h2><p class=\"lead\" data-testid=\"release-sentence\">{}</p><p class=\"muted small\">{} Difference: new minus previous, with its 95% interval (rates in percentage points, from counts of sessions; latency and rating from daily values). Worse or better when the interval leaves out zero on that side and the difference is at least 5% of the previous value.</p>{table}",
+        release.judgement.words(),
+        esc(&release.sentence),
+        esc(&basis)
+    );
+    let mut specs = Vec::new();
+    if release.basis == Basis::Versions && release.adoption.iter().any(Option::is_some) {
+        let last = release.adoption.iter().rev().flatten().next().copied();
+        let first = release.adoption.iter().flatten().next().copied();
+        specs.push(ChartSpec {
+            id: format!("chart-{slug}-adoption"),
+            chart: adoption_chart(release),
+            alt: format!(
+                "Adoption of {} over time: its share of {}'s sessions, from {} on {} to {} on {}.",
+                release.new,
+                release.feature,
+                first.map_or("none".into(), share),
+                release.adoption_start,
+                last.map_or("none".into(), share),
+                release.to
+            ),
+            height: 240,
+            empty: None,
+        });
+    }
+    section(
+        "release-title",
+        "release",
+        text,
+        ().into_any(),
+        charts(specs),
+    )
+}
+
+/// The drift of the feature's metrics in words: the summary's first line, and each
+/// drifting metric's sentence under it (none listed when nothing drifted).
+fn drift_words(drift: &[Drift]) -> AnyView {
+    let text = summary(drift);
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let head = lines.next().unwrap_or_default().to_string();
+    let items: Vec<String> = lines.map(str::to_string).collect();
+    let list = if items.is_empty() {
+        String::new()
+    } else {
+        list_html("drifted", &items)
+    };
+    html(
+        "drift",
+        format!("<p data-testid=\"drift\">{}</p>{list}", esc(&head)),
+    )
 }

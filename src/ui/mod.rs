@@ -5,6 +5,7 @@
 
 mod browser;
 pub mod chart;
+mod compare;
 pub mod controls;
 pub mod data_source;
 mod engine;
@@ -15,6 +16,7 @@ pub mod overview;
 pub mod ranking;
 pub mod series;
 pub mod storage;
+mod table;
 pub mod worker;
 
 use crate::engine::{Knobs, Reply, Request, SourceSpec, SourceSummary};
@@ -129,6 +131,21 @@ impl AppState {
         self.view.update(|v| {
             v.view = View::Feature;
             v.feature = Some(feature);
+        });
+        browser::scroll_to_top();
+    }
+
+    /// Opens the comparison view, starting with `feature` when given (kept with the
+    /// features already picked, if there is room).
+    pub fn open_compare(&self, feature: Option<String>) {
+        self.view.update(|v| {
+            v.view = View::Compare;
+            if let Some(feature) = feature {
+                if !v.compare.contains(&feature) {
+                    v.compare.truncate(crate::comparison::MAX_FEATURES - 1);
+                    v.compare.insert(0, feature);
+                }
+            }
         });
         browser::scroll_to_top();
     }
@@ -447,6 +464,7 @@ pub fn App() -> impl IntoView {
                 <ul class="tabs">
                     {tab(View::Overview, "Overview")}
                     {tab(View::Feature, "Feature")}
+                    {tab(View::Compare, "Compare")}
                     {tab(View::ModelCard, "Model card")}
                     {tab(View::Data, "Data")}
                     {tab(View::Series, "Series")}
@@ -516,6 +534,11 @@ pub fn App() -> impl IntoView {
                     (View::Feature, true) => (move || {
                         state.view.track();
                         state.report.get().map(|report| view! { <feature::FeatureView report=report/> })
+                    }).into_any(),
+                    // Drawn again for a new report or another set of features only (its
+                    // own toggle stays while the controls move).
+                    (View::Compare, true) => (move || {
+                        state.report.get().map(|report| view! { <compare::CompareView report=report/> })
                     }).into_any(),
                     (View::ModelCard, true) => (move || {
                         state.view.track();

@@ -5,7 +5,9 @@
 
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { guard, violations, chartCounts } from "./guard.mjs";
 
 const require = createRequire(import.meta.url);
@@ -533,6 +535,149 @@ await check("an hourly upload is analysed by the hour: the feature view names th
   await page.click("text=Back to the bundled dataset");
   await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("bundled"));
 });
+
+// A feature by platform and app version: checkout's ios rows slow down by half in the
+// last week, and its new version, v2 (from day 28, half the sessions), crashes twice as
+// often; search and profile have no cohorts. Written to a file, as a person would upload it.
+function cohortTelemetry() {
+  let text = "date,feature,sessions,latency_p95_ms,crash_rate,error_rate,feedback_score,feedback_count,platform,app_version\n";
+  const wobble = (t, k) => Math.sin((t * 7 + k * 13) * 0.731);
+  for (let t = 0; t < 42; t++) {
+    const date = new Date(Date.UTC(2026, 2, 2) + t * 86400000).toISOString().slice(0, 10);
+    ["ios", "android", "web"].forEach((platform, k) => {
+      ["v1", "v2"].forEach((version, v) => {
+        if (v === 1 && t < 28) return;
+        const sessions = [3000, 4000, 3000][k] * (t >= 28 ? 0.5 : 1);
+        const p95 = [200, 250, 180][k] * (1 + 0.02 * wobble(t, k + v)) * (k === 0 && t >= 35 ? 1.5 : 1);
+        const crash = 0.002 * (v + 1) * (1 + 0.05 * wobble(t, k + 3));
+        text += `${date},checkout,${sessions},${p95.toFixed(1)},${crash.toFixed(6)},0.01,4.2,50,${platform},${version}\n`;
+      });
+    });
+    for (const [name, p95] of [["search", 120], ["profile", 900]]) {
+      text += `${date},${name},5000,${(p95 * (1 + 0.03 * wobble(t, 9))).toFixed(1)},0.001,0.01,4.0,40,,\n`;
+    }
+  }
+  const file = join(mkdtempSync(join(tmpdir(), "radar-cohorts-")), "cohorts-telemetry.csv");
+  writeFileSync(file, text);
+  return file;
+}
+const pageOverflow = (p) => p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+// Opens `link` in the main page (its kept files too) on a 360 px wide screen, waits for
+// `ready`, hands the page to `body`, then opens it again on the wide screen.
+async function onPhone(link, ready, body) {
+  const open = async (width, height) => {
+    elsewhere.push(...(await violations(page)).map((v) => `before a reload: ${v}`));
+    await page.setViewportSize({ width, height });
+    await page.goto(link);
+    await page.waitForSelector(ready, { timeout: 120000 });
+  };
+  try {
+    await open(360, 740);
+    await body(page);
+  } finally {
+    await open(1280, 900);
+  }
+}
+
+await check("a feature by cohort names the slower platform, and its latest release is worse", async () => {
+  await page.click("[data-testid=tab-data]");
+  await page.setInputFiles("[data-testid=file-input]", cohortTelemetry());
+  await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("cohorts-telemetry.csv"), null, { timeout: 60000 });
+  await page.click("[data-testid=tab-overview]");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=ranking-row]").length === 3);
+  await page.click("[data-testid=ranking-row] >> text=checkout");
+  await page.waitForSelector("[data-testid=cohort-findings]", { timeout: 30000 });
+  const findings = await page.textContent("[data-testid=cohort-findings]");
+  expect(/By platform: p95 latency \+\d+% .*: ios \+\d+%/.test(findings), `cohort findings: ${findings}`);
+  const verdict = await page.textContent("[data-testid=release-verdict]");
+  const sentence = await page.textContent("[data-testid=release-sentence]");
+  expect(verdict === "worse" && /v2 is worse than v1: crash rate/.test(sentence), `release: ${verdict}: ${sentence}`);
+  const crash = await page.$$eval("[data-testid=release-table] tbody tr", (trs) => trs.map((tr) => tr.textContent).find((t) => t.startsWith("crash rate")));
+  expect(/worse$/.test(crash) && /\(\+[\d.]+ to \+[\d.]+\)/.test(crash), `crash row: ${crash}`);
+  const rows = await page.$$eval("[data-testid=cohort-table] tbody tr", (trs) => trs.map((tr) => tr.textContent));
+  expect(rows.length === 3 && rows.some((r) => r.startsWith("ios") && /notable$/.test(r)), `cohort rows: ${rows.join(" | ")}`);
+  const drift = await page.textContent("[data-testid=drift]");
+  expect(/^Drift/.test(drift), drift);
+  // The cohort charts (metric, shares) and the adoption curve are drawn, with words.
+  await page.waitForFunction(() => ["cohort-metric", "cohort-share", "adoption"].every((c) =>
+    document.querySelector(`[id$='-${c}'] canvas`)), null, { timeout: 30000 });
+  const alt = await page.getAttribute("[id$='-cohort-metric']", "aria-label");
+  expect(/by platform over time, a line per cohort/.test(alt) && /ios/.test(alt), alt);
+  // Another dimension and another metric redraw the chart.
+  await page.selectOption("[data-testid=cohort-dimension]", { label: "app version" });
+  await page.waitForFunction(() => /by app version/.test(document.querySelector("[id$='-cohort-metric']")?.getAttribute("aria-label")));
+  await page.selectOption("[data-testid=cohort-metric]", { label: "crash rate" });
+  await page.waitForFunction(() => /^Crash rate of checkout by app version/.test(document.querySelector("[id$='-cohort-metric']")?.getAttribute("aria-label")));
+  await page.waitForFunction(() => document.querySelector("[id$='-cohort-metric'] canvas"));
+  await page.selectOption("[data-testid=cohort-dimension]", { label: "platform" });
+  await page.selectOption("[data-testid=cohort-metric]", { label: "p95 latency" });
+  await page.waitForFunction(() => /^P95 latency of checkout by platform/.test(document.querySelector("[id$='-cohort-metric']")?.getAttribute("aria-label")));
+  await accessibility("feature view by cohort");
+  const counts = await chartCounts(page);
+  expect(counts.detached === 0 && counts.live === counts.onScreen, `after redrawing the cohort chart: ${JSON.stringify(counts)}`);
+  // On a phone: no sideways page scroll; the tables scroll in their own boxes.
+  await onPhone(page.url(), "[id$='-cohort-metric'] canvas", async (phone) => {
+    const overflow = await pageOverflow(phone);
+    expect(overflow <= 1, `the feature view with cohorts is ${overflow}px wider than the screen`);
+    await phone.locator("[data-testid=cohorts]").screenshot({ path: `${artifacts}/cohorts-phone.png` });
+    await phone.locator("[data-testid=release]").screenshot({ path: `${artifacts}/release-phone.png` });
+    await phone.click("button.theme");
+    await phone.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+    await phone.waitForTimeout(500);
+    await phone.locator("[data-testid=cohorts]").screenshot({ path: `${artifacts}/cohorts-phone-dark.png` });
+  });
+});
+
+await check("features compared side by side: picked from the feature view and a search, a table, risk and metric charts", async () => {
+  try {
+    await compareSideBySide();
+  } finally {
+    await page.click("[data-testid=tab-data]");
+    await page.click("text=Back to the bundled dataset");
+    await page.waitForFunction(() => document.querySelector("[data-testid=source]")?.textContent.includes("bundled"), null, { timeout: 60000 });
+  }
+});
+
+async function compareSideBySide() {
+  await page.click("[data-testid=compare-with]");
+  await page.waitForSelector("[data-testid=compare-view]");
+  await page.waitForFunction(() => location.search.includes("view=compare") && location.search.includes("compare=checkout"));
+  const empty = await page.textContent("[data-testid=compare-empty]");
+  expect(/1 feature picked/.test(empty), empty);
+  await page.fill("[data-testid=compare-input]", "search");
+  await page.press("[data-testid=compare-input]", "Enter");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=compare-row]").length === 2, null, { timeout: 30000 });
+  await page.waitForFunction(() => location.search.includes("compare=checkout,search"));
+  const rows = await page.$$eval("[data-testid=compare-row]", (trs) => trs.map((tr) => tr.textContent));
+  expect(/^checkout/.test(rows[0]) && /^search/.test(rows[1]) && rows.every((r) => /\d+%/.test(r) && /ms/.test(r)), rows.join(" | "));
+  const heads = await page.$$eval("[data-testid=compare-table] thead th", (ths) => ths.map((t) => t.textContent));
+  expect(["Tier", "Risk", "Impact", "State"].every((h) => heads.includes(h)) && heads.some((h) => /p95 latency/.test(h)), heads.join(" | "));
+  await page.waitForFunction(() => document.querySelector("#chart-compare-risk canvas") && document.querySelector("#chart-compare-latencyp95 canvas"), null, { timeout: 30000 });
+  // A name not in the data is refused in words.
+  await page.fill("[data-testid=compare-input]", "no-such-feature");
+  await page.press("[data-testid=compare-input]", "Enter");
+  expect(/No feature named/.test(await page.textContent("[data-testid=compare-problem]")), "an unknown name was not refused");
+  await page.fill("[data-testid=compare-input]", "");
+  // Relative to each feature's usual level: the charts are drawn again, in those terms.
+  await page.check("[data-testid=compare-relative]");
+  await page.waitForFunction(() => /relative to each feature's usual level/.test(document.querySelector("#chart-compare-latencyp95")?.getAttribute("aria-label")));
+  await page.waitForFunction(() => document.querySelector("#chart-compare-latencyp95 canvas"));
+  await accessibility("comparison view");
+  const counts = await chartCounts(page);
+  expect(counts.detached === 0 && counts.live === counts.onScreen, `after the relative toggle: ${JSON.stringify(counts)}`);
+  await page.screenshot({ path: `${artifacts}/compare.png`, fullPage: true });
+  // A link reopens the same comparison.
+  const link = page.url();
+  await page.click("[data-testid=tab-overview]");
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=compare-row]").length === 2, null, { timeout: 30000 });
+  expect(page.url() === link, `Back gave ${page.url()}, not ${link}`);
+  await onPhone(link, "#chart-compare-risk canvas", async (phone) => {
+    const overflow = await pageOverflow(phone);
+    expect(overflow <= 1, `the comparison view is ${overflow}px wider than the screen`);
+    await phone.screenshot({ path: `${artifacts}/compare-phone.png`, fullPage: true });
+  });
+}
 
 // Long main-thread tasks (over 50 ms, as Chromium reports them) from now on, in ms.
 async function watchLongTasks(p) {

@@ -51,6 +51,88 @@ fn top_feature_options(dark: bool) -> Vec<Value> {
     options
 }
 
+/// telemetry.csv of three features over 42 days: `checkout` by platform and app version
+/// (ios 50% slower in the last week, v2 from day 28 with twice the crash rate), `search`
+/// and `profile` without cohorts.
+fn cohort_telemetry() -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "date,feature,sessions,latency_p95_ms,crash_rate,error_rate,feedback_score,feedback_count,platform,app_version\n",
+    );
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let wobble = |t: usize, k: usize| ((t * 7 + k * 13) as f64 * 0.731).sin();
+    for t in 0..42 {
+        let date = start + chrono::Days::new(t as u64);
+        for (k, platform) in ["ios", "android", "web"].into_iter().enumerate() {
+            for (v, version) in ["v1", "v2"].into_iter().enumerate() {
+                let live = v == 0 || t >= 28;
+                if !live {
+                    continue;
+                }
+                let sessions = [3000.0, 4000.0, 3000.0][k] * if t >= 28 { 0.5 } else { 1.0 };
+                let slow = if k == 0 && t >= 35 { 1.5 } else { 1.0 };
+                let p95 = [200.0, 250.0, 180.0][k] * (1.0 + 0.02 * wobble(t, k + v)) * slow;
+                let crash = 0.002 * (v + 1) as f64 * (1.0 + 0.05 * wobble(t, k + 3));
+                writeln!(
+                    out,
+                    "{date},checkout,{sessions:.0},{p95:.1},{crash:.6},0.01,4.2,50,{platform},{version}"
+                )
+                .unwrap();
+            }
+        }
+        for (name, p95) in [("search", 120.0), ("profile", 900.0)] {
+            writeln!(
+                out,
+                "{date},{name},5000,{:.1},0.001,0.01,4.0,40,,",
+                p95 * (1.0 + 0.03 * wobble(t, 9))
+            )
+            .unwrap();
+        }
+    }
+    out
+}
+
+/// The charts of a feature's cohorts, its latest release and a comparison of features,
+/// as ECharts gets them in one theme.
+fn cohort_options(dark: bool) -> Vec<Value> {
+    let telemetry = cohort_telemetry();
+    let loaded = load("telemetry.csv", telemetry.as_bytes(), None::<(&str, &[u8])>).unwrap();
+    let config = Config::default();
+    let analysis =
+        feature_radar::report::prepare(&loaded.dataset, &loaded.events, &config.model, &config.slo);
+    let report = analysis.report(&config.tiers, &config.impact);
+    let status = report
+        .ranking
+        .iter()
+        .find(|s| s.feature == "checkout")
+        .unwrap();
+    let f = loaded.dataset.feature_index("checkout").unwrap();
+    let detail = analysis.feature_detail(f, status);
+    let breakdown = detail.cohorts.as_ref().expect("checkout has cohorts");
+    let release = detail.release.as_ref().expect("checkout has two versions");
+    let names: Vec<String> = ["checkout", "search", "profile"].map(String::from).to_vec();
+    let comparison =
+        feature_radar::comparison::compare_features(&analysis, &report, &names).unwrap();
+    let mut charts = Vec::new();
+    for d in &breakdown.dimensions {
+        for (metric, _) in &d.history.metrics {
+            charts.push(charts::cohort_chart(d, *metric));
+        }
+        charts.push(charts::cohort_share_chart(d));
+    }
+    charts.push(charts::adoption_chart(release));
+    charts.push(charts::comparison_risk_chart(&comparison));
+    for m in &comparison.metrics {
+        for relative in [false, true] {
+            charts.push(charts::comparison_metric_chart(&comparison, m, relative));
+        }
+    }
+    charts
+        .iter()
+        .map(|c| chart_style::option(c, dark))
+        .collect()
+}
+
 fn series<'a>(option: &'a Value, name: &str) -> Option<&'a Value> {
     option["series"]
         .as_array()?
@@ -158,8 +240,99 @@ fn the_risk_chart_names_its_tiers_and_every_chart_over_time_zooms() {
 }
 
 #[test]
+fn cohort_release_and_comparison_charts_have_a_line_each_zoom_and_four_digits() {
+    let options = cohort_options(false);
+    let title = |o: &Value| {
+        o["title"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let find = |start: &str| {
+        options
+            .iter()
+            .find(|o| title(o).starts_with(start))
+            .unwrap_or_else(|| panic!("no chart titled {start}..."))
+    };
+    // A line per cohort, named by it, and one per compared feature.
+    let names = |o: &Value| -> Vec<String> {
+        o["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let platform = find("P95 latency by platform (ms)");
+    let mut cohorts = names(platform);
+    cohorts.sort();
+    assert_eq!(cohorts, ["android", "ios", "web"]);
+    let ios = numbers(&series(platform, "ios").unwrap()["data"]);
+    assert_eq!(ios.len(), 42);
+    assert!(ios[41] > 1.4 * ios[0], "ios slows down: {ios:?}");
+    let share = find("Share of sessions by app version (%)");
+    let v2 = &series(share, "v2").unwrap()["data"];
+    assert!(
+        v2[0].is_null() && (numbers(v2)[0] - 50.0).abs() < 1.0,
+        "{v2}"
+    );
+    let crash = find("Crash rate by app version (%)");
+    let v2 = numbers(&series(crash, "v2").unwrap()["data"]);
+    assert!(
+        v2.iter().all(|v| (0.3..0.5).contains(v)),
+        "crash in %: {v2:?}"
+    );
+    let adoption = find("Adoption of v2");
+    assert_eq!(names(adoption), ["v2"]);
+    assert_eq!(
+        names(find("Risk within the horizon")),
+        ["checkout", "search", "profile"]
+    );
+    let relative = find("P95 latency relative to usual (1 = usual)");
+    let profile = numbers(&series(relative, "profile").unwrap()["data"]);
+    assert!(
+        profile.iter().all(|v| (0.9..1.1).contains(v)),
+        "{profile:?}"
+    );
+    for option in &options {
+        let kinds: Vec<&str> = option["dataZoom"]
+            .as_array()
+            .map(|z| z.iter().filter_map(|z| z["type"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            kinds.contains(&"slider") && kinds.contains(&"inside"),
+            "{}",
+            title(option)
+        );
+        assert_eq!(option["dataZoom"][0]["zoomOnMouseWheel"], "shift");
+        assert_eq!(option["legend"]["type"], "scroll", "{}", title(option));
+        for s in option["series"].as_array().unwrap() {
+            for v in numbers(&s["data"]) {
+                let digits = 3 - v.abs().log10().floor() as i32;
+                let scale = 10f64.powi(digits.max(0));
+                assert!(
+                    ((v * scale).round() - v * scale).abs() < 1e-6,
+                    "{v} in {}",
+                    title(option)
+                );
+            }
+        }
+    }
+    // In the dark theme, no line keeps a light colour.
+    for option in cohort_options(true) {
+        let text = option.to_string();
+        for light in chart_style::LINES {
+            assert!(!text.contains(light), "{light} in {}", title(&option));
+        }
+    }
+}
+
+#[test]
 fn legend_icons_are_the_shapes_of_their_marks() {
-    for option in top_feature_options(false) {
+    for option in top_feature_options(false)
+        .into_iter()
+        .chain(cohort_options(false))
+    {
         for item in option["legend"]["data"].as_array().into_iter().flatten() {
             let name = item["name"].as_str().unwrap();
             let icon = item["icon"].as_str().unwrap_or_default();
@@ -195,7 +368,10 @@ fn chart_text_is_readable_in_both_themes() {
             &serde_json::from_str(&chart_style::theme(dark)).unwrap(),
             &mut colours,
         );
-        for option in top_feature_options(dark) {
+        for option in top_feature_options(dark)
+            .into_iter()
+            .chain(cohort_options(dark))
+        {
             text_colours(&option, &mut colours);
         }
         colours.push(palette.muted.to_string());

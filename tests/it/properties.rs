@@ -725,12 +725,13 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 // The URL state
 
-const VIEWS: [View; 5] = [
+const VIEWS: [View; 6] = [
     View::Overview,
     View::Feature,
     View::ModelCard,
     View::Data,
     View::Series,
+    View::Compare,
 ];
 const TIERS: [Tier; 3] = [Tier::Investigate, Tier::Watch, Tier::Monitor];
 
@@ -762,6 +763,7 @@ fn view_state() -> impl Strategy<Value = ViewState> {
         prop::option::of(prop::sample::select(TIERS.to_vec())),
         any::<String>(),
         prop::sample::select(vec![DataKind::Demo, DataKind::Upload]),
+        prop::collection::vec(any::<String>(), 0..6),
     )
         .prop_map(
             |(
@@ -775,13 +777,15 @@ fn view_state() -> impl Strategy<Value = ViewState> {
                 tier_filter,
                 text_filter,
                 data,
+                names,
             )| {
                 // The watch tier includes the investigate tier: its budget is at least as large.
                 let watch = (investigate + share * (100.0 - investigate)).clamp(investigate, 100.0);
-                ViewState {
+                let mut state = ViewState {
                     data,
                     view,
                     feature,
+                    compare: Vec::new(),
                     horizon,
                     tiers: TierThresholds { investigate, watch },
                     weights: ImpactWeights { usage },
@@ -789,7 +793,12 @@ fn view_state() -> impl Strategy<Value = ViewState> {
                     descending,
                     tier_filter,
                     text_filter,
+                };
+                // The comparison as the page keeps it: two to four names, each once.
+                for name in names {
+                    state.pick(name);
                 }
+                state
             },
         )
 }
@@ -807,6 +816,13 @@ fn check_valid(state: &ViewState) {
         state.feature.as_ref().is_none_or(|f| !f.is_empty()),
         "{state:?}"
     );
+    assert!(state.compare.len() <= 4, "{state:?}");
+    for (i, f) in state.compare.iter().enumerate() {
+        assert!(
+            !f.trim().is_empty() && !state.compare[..i].contains(f),
+            "{state:?}"
+        );
+    }
 }
 
 /// A query string as links carry them, or as they get mangled.
@@ -824,6 +840,7 @@ fn query() -> impl Strategy<Value = String> {
             "tier",
             "q",
             "data",
+            "compare",
             "",
         ])
         .prop_map(String::from),
@@ -836,6 +853,9 @@ fn query() -> impl Strategy<Value = String> {
             "model",
             "data",
             "series",
+            "compare",
+            "a,b",
+            "a,%2C,b,a",
             "3",
             "7",
             "14",
