@@ -559,6 +559,15 @@ fn release_section(release: &ReleaseComparison, slug: &str) -> AnyView {
             human_count(release.new_sessions),
             human_count(release.previous_sessions)
         ),
+        Basis::VersionsBeforeAfter => format!(
+            "{} against {} before and after the new version's rollout (they did not run side by side), {} to {} ({} and {} sessions).",
+            release.new,
+            release.previous,
+            release.from,
+            release.to,
+            human_count(release.new_sessions),
+            human_count(release.previous_sessions)
+        ),
         Basis::Deploy => format!(
             "The feature's days after the deploy {} against those before it, {} to {} ({} sessions after, {} before).",
             release.new,
