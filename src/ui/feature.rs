@@ -550,19 +550,15 @@ fn release_section(release: &ReleaseComparison, slug: &str) -> AnyView {
         _ => "badge neutral",
     };
     let basis = match release.basis {
-        Basis::Versions => format!(
-            "{} against {} over the same days, {} to {} ({} and {} sessions).",
+        Basis::Versions | Basis::VersionsBeforeAfter => format!(
+            "{} against {} {}, {} to {} ({} and {} sessions).",
             release.new,
             release.previous,
-            release.from,
-            release.to,
-            human_count(release.new_sessions),
-            human_count(release.previous_sessions)
-        ),
-        Basis::VersionsBeforeAfter => format!(
-            "{} against {} before and after the new version's rollout (they did not run side by side), {} to {} ({} and {} sessions).",
-            release.new,
-            release.previous,
+            if release.basis == Basis::Versions {
+                "over the same days"
+            } else {
+                "before and after the new version's rollout (they did not run side by side)"
+            },
             release.from,
             release.to,
             human_count(release.new_sessions),
