@@ -20,6 +20,15 @@ pub fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Names as a sentence lists them: "a", "a and b", "a, b and c".
+pub fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// 1234 -> "1.2k", 1_250_000 -> "1.25M": counts as people say them.
 pub fn human_count(value: f64) -> String {
     // Sums of nothing are -0.0 in Rust; people read 0.

@@ -131,22 +131,13 @@ pub fn summary(drifts: &[Drift]) -> String {
     } else if drifted.is_empty() {
         format!(
             "Drift: none; the last {RECENT_DAYS} days of {} look like the {REFERENCE_DAYS} before (PSI under 0.10 or KS p 0.05 or more).",
-            list(drifts)
+            crate::insights::and_list(&drifts.iter().map(|d| d.metric.spoken()).collect::<Vec<_>>())
         )
     } else {
         format!(
             "Drift (PSI >= 0.10 and KS p < 0.05 moderate, PSI >= 0.25 and p < 0.01 major):\n{}",
             drifted.join("\n")
         )
-    }
-}
-
-fn list(drifts: &[Drift]) -> String {
-    let names: Vec<&str> = drifts.iter().map(|d| d.metric.spoken()).collect();
-    match names.as_slice() {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

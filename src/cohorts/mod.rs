@@ -360,14 +360,6 @@ fn share_words(share: f64) -> String {
     format!("{}%", significant(share * 100.0, 2))
 }
 
-fn list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 fn sentence(
     metric: Metric,
     before: f64,
@@ -403,7 +395,7 @@ fn sentence(
         match rest.len() {
             0 => String::new(),
             1 => format!("; {} unchanged", rest[0]),
-            _ => format!("; {} unchanged", list(&rest)),
+            _ => format!("; {} unchanged", crate::insights::and_list(&rest)),
         }
     };
     match verdict {

@@ -364,11 +364,8 @@ fn render(report: Shared<Report>, c: Shared<FeatureComparison>) -> AnyView {
 
 /// Names as a sentence lists them: "a, b and c".
 pub(super) fn list(names: &[String]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    crate::insights::and_list(&names)
 }
 
 pub(super) fn capital(text: &str) -> String {
