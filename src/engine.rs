@@ -41,6 +41,12 @@ pub enum SourceSpec {
         telemetry: String,
         events: Option<String>,
     },
+    /// A live source's latest versions, read by the page from these addresses; they come
+    /// with the message like files (`live::LiveSource`).
+    Live {
+        telemetry: String,
+        events: Option<String>,
+    },
 }
 
 /// The settings an analysis and its report depend on.
@@ -391,26 +397,39 @@ fn read(source: &SourceSpec, files: &[Vec<u8>]) -> Result<(String, LoadedData), 
             ))
         }
         SourceSpec::Files { telemetry, events } => {
-            let telemetry_bytes = files.first().ok_or("the telemetry file did not arrive")?;
-            let events_bytes = match events {
-                Some(name) => Some((
-                    name.as_str(),
-                    files
-                        .get(1)
-                        .ok_or("the events file did not arrive")?
-                        .as_slice(),
-                )),
-                None => None,
-            };
-            let data = load(telemetry, telemetry_bytes.as_slice(), events_bytes)
-                .map_err(|e| e.to_string())?;
+            let data = load_sent(telemetry, events.as_deref(), files)?;
             let label = match events {
                 Some(e) => format!("your files {telemetry} and {e}"),
                 None => format!("your file {telemetry}"),
             };
             Ok((label, data))
         }
+        SourceSpec::Live { telemetry, events } => {
+            let data = load_sent(telemetry, events.as_deref(), files)?;
+            Ok((format!("the live source {telemetry}"), data))
+        }
     }
+}
+
+/// Reads the telemetry (and events) that came with the message, named `telemetry` (and
+/// `events`) in what it says of them.
+fn load_sent(
+    telemetry: &str,
+    events: Option<&str>,
+    files: &[Vec<u8>],
+) -> Result<LoadedData, String> {
+    let telemetry_bytes = files.first().ok_or("the telemetry file did not arrive")?;
+    let events_bytes = match events {
+        Some(name) => Some((
+            name,
+            files
+                .get(1)
+                .ok_or("the events file did not arrive")?
+                .as_slice(),
+        )),
+        None => None,
+    };
+    load(telemetry, telemetry_bytes.as_slice(), events_bytes).map_err(|e| e.to_string())
 }
 
 /// Reads or generates a series and scores it. (Needs no analysis: any worker can do it.)

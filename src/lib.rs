@@ -22,6 +22,7 @@ pub mod impact;
 pub mod insights;
 pub mod interned;
 pub mod kept;
+pub mod live;
 pub mod model;
 pub mod report;
 pub mod series_summary;

@@ -3,6 +3,7 @@
 //! Pure, so it is tested natively; the page only reads and writes `location.search`.
 
 use crate::impact::{ImpactWeights, Tier, TierThresholds};
+use crate::live::{LiveSource, DEFAULT_EVERY_SECS};
 use crate::report::FeatureStatus;
 
 /// The dashboard's views.
@@ -121,6 +122,8 @@ pub struct ViewState {
     pub descending: bool,
     pub tier_filter: Option<Tier>,
     pub text_filter: String,
+    /// The live source the page follows, if any (`live=`, `live_events=`, `every=`).
+    pub live: Option<LiveSource>,
 }
 
 impl Default for ViewState {
@@ -137,6 +140,7 @@ impl Default for ViewState {
             descending: true,
             tier_filter: None,
             text_filter: String::new(),
+            live: None,
         }
     }
 }
@@ -221,6 +225,13 @@ impl ViewState {
         if !self.text_filter.is_empty() {
             parts.push(format!("q={}", encode(&self.text_filter)));
         }
+        if let Some(live) = &self.live {
+            parts.push(format!("live={}", encode(&live.telemetry)));
+            if let Some(events) = &live.events {
+                parts.push(format!("live_events={}", encode(events)));
+            }
+            parts.push(format!("every={}", live.every_secs));
+        }
         parts.join("&")
     }
 
@@ -231,6 +242,7 @@ impl ViewState {
         let unit = |v: &str| v.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x));
         // Alert budgets, per 100 feature-days.
         let budget = |v: &str| v.parse::<f64>().ok().filter(|x| *x > 0.0 && *x <= 100.0);
+        let (mut live, mut live_events, mut every) = (None, String::new(), DEFAULT_EVERY_SECS);
         for pair in query.trim_start_matches('?').split('&') {
             let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode(raw);
@@ -282,9 +294,18 @@ impl ViewState {
                         .find(|t| t.as_str() == value)
                 }
                 "q" => state.text_filter = value,
+                "live" => live = Some(value),
+                "live_events" => live_events = value,
+                "every" => {
+                    if let Ok(secs) = value.parse() {
+                        every = secs;
+                    }
+                }
                 _ => {}
             }
         }
+        // A live address that is not one the page reads is dropped like any bad value.
+        state.live = live.and_then(|t| LiveSource::new(&t, &live_events, every).ok());
         // The watch tier includes the investigate tier, so its budget is at least as large.
         if state.tiers.watch < state.tiers.investigate {
             state.tiers.watch = state.tiers.investigate;
@@ -418,11 +439,30 @@ mod tests {
             descending: false,
             tier_filter: Some(Tier::Watch),
             text_filter: "pay & ship".into(),
+            live: Some(
+                crate::live::LiveSource::new(
+                    "https://exports.example.com/radar/telemetry.csv?sig=a&b=c%2F",
+                    "events.csv",
+                    60,
+                )
+                .unwrap(),
+            ),
         };
         let query = state.to_query();
         assert!(query.starts_with("data=upload&view=feature&"), "{query}");
         assert_eq!(ViewState::from_query(&format!("?{query}")), state);
         assert_eq!(ViewState::default().to_query(), "");
+    }
+
+    #[test]
+    fn a_link_with_an_address_the_page_does_not_read_follows_nothing() {
+        let state = ViewState::from_query("live=javascript%3Aalert(1)&every=60");
+        assert_eq!(state.live, None);
+        let state = ViewState::from_query("every=1&live=t.csv");
+        assert_eq!(
+            state.live.map(|l| l.every_secs),
+            Some(crate::live::MIN_EVERY_SECS)
+        );
     }
 
     #[test]

@@ -47,6 +47,7 @@ fn take_files(state: AppState, files: Vec<web_sys::File>) {
         telemetry: telemetry.name(),
         events: events.as_ref().map(|e| e.name()),
     };
+    super::live::stop(state);
     let what = format!("Reading {}…", telemetry.name());
     let files = std::iter::once(telemetry).chain(events).collect();
     state.analyse(spec, files, what);
@@ -71,6 +72,7 @@ pub fn DataPanel() -> impl IntoView {
             features: features.get_untracked().clamp(1, MAX_GENERATED_FEATURES),
             days: days.get_untracked().clamp(60, 730),
         };
+        super::live::stop(state);
         state.analyse(spec, vec![], "Generating a synthetic dataset…".into());
     };
     let number = |signal: RwSignal<usize>| {
@@ -135,6 +137,7 @@ pub fn DataPanel() -> impl IntoView {
                 />
             </div>
         </section>
+        <super::live::LivePanel/>
         <super::kept::KeptPanel/>
         <ContractColumns/>
         <section aria-labelledby="synth-title">
@@ -149,7 +152,7 @@ pub fn DataPanel() -> impl IntoView {
                 <input id="n-days" type="number" min="60" max="730" prop:value=move || days.get().to_string() on:change=number(days)/>
                 <button data-testid="generate" on:click=generate_now>"Generate a synthetic dataset"</button>
             </div>
-            <p><button on:click=move |_| load_bundled(state)>"Back to the bundled dataset"</button></p>
+            <p><button on:click=move |_| { super::live::stop(state); load_bundled(state) }>"Back to the bundled dataset"</button></p>
         </section>
     }
 }

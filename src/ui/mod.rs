@@ -11,6 +11,7 @@ pub mod data_source;
 mod engine;
 mod feature;
 pub mod kept;
+pub mod live;
 mod model_card;
 pub mod overview;
 pub mod ranking;
@@ -97,10 +98,18 @@ pub struct AppState {
     /// What the page says above the results until dismissed: which data it shows when
     /// that is not what the link or the browser's storage asked for.
     pub notice: RwSignal<Option<String>>,
+    /// The live source followed, and where it stands (`live`).
+    pub live: RwSignal<Option<live::LiveStatus>>,
+    /// A link's live source, until the person agrees to follow it or not.
+    pub live_offer: RwSignal<Option<crate::live::LiveSource>>,
+    /// The features whose tier changed since the person last looked (live sources).
+    pub tier_changes: RwSignal<Vec<crate::live::TierChange>>,
 }
 
 /// What is done with a failed analysis instead of showing it as a load error.
 type OnFailure = Box<dyn FnOnce(Reply)>;
+/// What is done once an analysis is shown.
+type OnSuccess = Box<dyn FnOnce()>;
 
 impl AppState {
     pub fn new(initial: ViewState) -> Self {
@@ -118,6 +127,9 @@ impl AppState {
             keeping: RwSignal::new(Keeping::Nothing),
             kept_files: StoredValue::new_local(Vec::new()),
             notice: RwSignal::new(None),
+            live: RwSignal::new(None),
+            live_offer: RwSignal::new(None),
+            tier_changes: RwSignal::new(Vec::new()),
         }
     }
 
@@ -154,7 +166,20 @@ impl AppState {
     /// `files` are the person's files that `spec` names, in its order.
     /// The person's files that analyse well are kept in this browser (`kept`).
     pub fn analyse(self, spec: SourceSpec, files: Vec<web_sys::File>, what: String) {
-        self.analyse_then(spec, files, what, None);
+        self.analyse_then(spec, files, what, None, None);
+    }
+
+    /// As [`AppState::analyse`] for a live source's new version: `succeeded` runs once it
+    /// is shown, and a failure goes to `failed` (the live source says it; the data stays).
+    fn analyse_live(
+        self,
+        spec: SourceSpec,
+        files: Vec<web_sys::File>,
+        what: String,
+        succeeded: OnSuccess,
+        failed: OnFailure,
+    ) {
+        self.analyse_then(spec, files, what, Some(failed), Some(succeeded));
     }
 
     /// As [`AppState::analyse`], but a failure (`Reply::Failed` or `Crashed`) goes to
@@ -166,7 +191,7 @@ impl AppState {
         what: String,
         failed: OnFailure,
     ) {
-        self.analyse_then(spec, files, what, Some(failed));
+        self.analyse_then(spec, files, what, Some(failed), None);
     }
 
     fn analyse_then(
@@ -175,6 +200,7 @@ impl AppState {
         files: Vec<web_sys::File>,
         what: String,
         failed: Option<OnFailure>,
+        succeeded: Option<OnSuccess>,
     ) {
         self.busy.set(Some(Busy {
             message: what,
@@ -208,6 +234,9 @@ impl AppState {
                         self.asked.set_value(Some(Knobs::of_report(&report)));
                         self.source.set(Some(Shared(Arc::new(*source))));
                         self.report.set(Some(Shared(Arc::new(*report))));
+                        if let Some(succeeded) = succeeded {
+                            succeeded();
+                        }
                     }
                     reply @ (Reply::Failed(_) | Reply::Crashed(_)) if failed.is_some() => {
                         if let Some(failed) = failed {
@@ -434,6 +463,7 @@ pub fn App() -> impl IntoView {
     });
     Effect::new(move |_| browser::set_theme(state.dark.get()));
     kept::start(state);
+    live::offer_from_link(state);
     // What decides which view is drawn: the tab, and whether there is a report.
     let current = Memo::new(move |_| state.view.with(|v| v.view));
     let has_report = Memo::new(move |_| state.report.with(Option::is_some));
@@ -499,6 +529,8 @@ pub fn App() -> impl IntoView {
                         })}
                     </div>
                 })}
+                <live::LiveOffer/>
+                <live::LiveBar/>
                 {move || state.notice.get().map(|message| view! {
                     <div class="status notice" role="status" data-testid="notice">
                         <p>{message}</p>
@@ -525,7 +557,7 @@ pub fn App() -> impl IntoView {
                     (_, false) if state.busy.with(Option::is_some) => view! { <p class="muted">"Waiting for the first results…"</p> }.into_any(),
                     (_, false) => view! {
                         <p data-testid="no-data">"No data is analysed yet. "
-                            <button on:click=move |_| data_source::load_bundled(state)>"Analyse the bundled dataset"</button>
+                            <button on:click=move |_| { live::stop(state); data_source::load_bundled(state) }>"Analyse the bundled dataset"</button>
                             " or load your own on the Data view."</p>
                     }.into_any(),
                     // The overview stays while reports and controls change (its table

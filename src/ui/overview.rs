@@ -138,6 +138,9 @@ fn Summary(report: Shared<Report>) -> impl IntoView {
                     };
                     ("own", what)
                 }
+                Some(SourceSpec::Live { telemetry, .. }) => {
+                    ("own", format!("Your data, live from {telemetry}"))
+                }
             };
             view! {
                 <p class=format!("data-source {kind}") data-testid="data-source">

@@ -70,6 +70,19 @@ pub fn RankingTable(
     view: RwSignal<ViewState>,
     on_open: Callback<String>,
 ) -> impl IntoView {
+    // Features whose tier changed since the person last looked at a live source: a few
+    // words beside the tier, by feature (none without the page's state, as in tests).
+    let live_changes = use_context::<super::AppState>().map(|state| state.tier_changes);
+    let changed = Memo::new(move |_| {
+        live_changes.map_or_else(std::collections::HashMap::new, |changes| {
+            changes.with(|changes| {
+                changes
+                    .iter()
+                    .map(|c| (c.feature.clone(), (c.up(), c.short())))
+                    .collect::<std::collections::HashMap<_, _>>()
+            })
+        })
+    });
     let header = move |key: SortKey, label: &'static str, numeric: bool| {
         let sorted = move || view.with(|v| v.sort == key);
         view! {
@@ -168,6 +181,12 @@ pub fn RankingTable(
             })
         });
         let tier = move || status.with(|s| s.as_ref().map_or("monitor", |s| s.tier.as_str()));
+        let change = move || {
+            status.with(|s| {
+                let feature = &s.as_ref()?.feature;
+                changed.with(|c| c.get(feature).cloned())
+            })
+        };
         // Impact with its unit, which depends on the usage weight.
         let impact = move || {
             let weights = weights.get();
@@ -189,7 +208,7 @@ pub fn RankingTable(
             <tr
                 role="row"
                 data-testid="ranking-row"
-                class=move || format!("tier-{}", tier())
+                class=move || format!("tier-{}{}", tier(), if change().is_some() { " changed" } else { "" })
                 tabindex="0"
                 aria-label=move || status.with(|s| s.as_ref().map(|s| format!("{}: {}, {}, risk {:.0}%", s.feature, s.state.label(), s.tier.as_str(), s.risk * 100.0)).unwrap_or_default())
                 on:click=move |_| open()
@@ -204,7 +223,9 @@ pub fn RankingTable(
                 }
             >
                 <th scope="row" role="rowheader">{cell(|r| r.feature.clone())}</th>
-                <td role="cell"><span class=move || format!("badge {}", tier())>{tier}</span></td>
+                <td role="cell"><span class=move || format!("badge {}", tier())>{tier}</span>{move || change().map(|(up, text)| view! {
+                    <span class=if up { "tier-move up" } else { "tier-move down" } data-testid="tier-move">{text}</span>
+                })}</td>
                 <td role="cell" class=move || format!("state {}", state_class()) data-testid="ranking-state">{cell(|r| match (&r.under_way, r.state) {
                     (Some(u), _) => format!("under way since {}", u.since),
                     (None, State::AtRisk) => "at risk".to_string(),

@@ -13,6 +13,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use feature_radar::analysis::detect::score_timed_series;
 use feature_radar::impact::{ImpactWeights, Tier, TierThresholds};
+use feature_radar::live::LiveSource;
 use feature_radar::load;
 use feature_radar::telemetry::{
     parse_events, parse_series, parse_telemetry, write_events_csv, write_scored_series,
@@ -764,6 +765,11 @@ fn view_state() -> impl Strategy<Value = ViewState> {
         any::<String>(),
         prop::sample::select(vec![DataKind::Demo, DataKind::Upload]),
         prop::collection::vec(any::<String>(), 0..6),
+        prop::option::of((
+            "(https?://[a-z0-9.-]{1,12}(:[0-9]{1,5})?|[a-z0-9_]{1,8})/[A-Za-z0-9%&=?/_.,~+-]{0,24}",
+            prop::option::of("[a-z][a-z0-9_./-]{0,15}"),
+            0u32..100_000,
+        )),
     )
         .prop_map(
             |(
@@ -778,6 +784,7 @@ fn view_state() -> impl Strategy<Value = ViewState> {
                 text_filter,
                 data,
                 names,
+                live,
             )| {
                 // The watch tier includes the investigate tier: its budget is at least as large.
                 let watch = (investigate + share * (100.0 - investigate)).clamp(investigate, 100.0);
@@ -793,6 +800,10 @@ fn view_state() -> impl Strategy<Value = ViewState> {
                     descending,
                     tier_filter,
                     text_filter,
+                    live: live.map(|(telemetry, events, every)| {
+                        LiveSource::new(&telemetry, events.as_deref().unwrap_or(""), every)
+                            .expect("the strategy makes addresses the page reads")
+                    }),
                 };
                 // The comparison as the page keeps it: two to four names, each once.
                 for name in names {

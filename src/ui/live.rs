@@ -1,0 +1,572 @@
+//! The page's side of a live source (`crate::live`): it reads the addresses the person
+//! gave at their interval, takes a new version to the engine like an upload, says when it
+//! last looked and what it found, backs off after failures (the data shown stays), and
+//! keeps the tiers of the last version the person marked as seen, so that features that
+//! changed tier since are highlighted.
+//!
+//! Requests ask the browser's cache to check with the server (`cache: no-cache`): a
+//! server that sends `ETag` or `Last-Modified` answers an unchanged file with
+//! 304 Not Modified, and the file is neither transferred again nor analysed. Nothing is
+//! sent: requests are plain GETs without credentials.
+
+use super::{browser, AppState};
+use crate::engine::{Reply, SourceSpec};
+use crate::impact::Tier;
+use crate::live::{changes_sentence, tier_changes, tiers, LiveSource, Validators};
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Where following a live source stands, for the page to say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveStatus {
+    pub source: LiveSource,
+    /// A check is under way.
+    pub checking: bool,
+    /// When the last check ended (milliseconds since the epoch).
+    pub checked_ms: Option<f64>,
+    /// When a new version was last analysed.
+    pub taken_ms: Option<f64>,
+    /// Failed checks in a row, and the last one's reason.
+    pub failures: u32,
+    pub error: Option<String>,
+    /// When the next check is due.
+    pub next_ms: Option<f64>,
+    /// Whether the server identifies its versions (ETag or Last-Modified); without them
+    /// every check reads and analyses the whole file.
+    pub validators: bool,
+}
+
+/// What the page remembers between checks (not drawn).
+#[derive(Default)]
+struct Follow {
+    /// Bumped when following starts or stops, so that a check that outlived its source
+    /// does nothing.
+    generation: u64,
+    timer: Option<TimeoutHandle>,
+    /// The versions last analysed: telemetry's, and events'.
+    taken: Option<(Validators, Validators)>,
+    /// Each feature's tier when the person last looked.
+    seen: Option<BTreeMap<String, Tier>>,
+}
+
+thread_local! {
+    static FOLLOW: RefCell<Follow> = RefCell::new(Follow::default());
+}
+
+/// While another analysis runs (an upload, the start-up data), a due check waits this long.
+const BUSY_WAIT: Duration = Duration::from_secs(2);
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// "14:02:05", in the browser's time zone.
+pub fn clock(ms: f64) -> String {
+    let date = js_sys::Date::new(&ms.into());
+    format!(
+        "{:02}:{:02}:{:02}",
+        date.get_hours(),
+        date.get_minutes(),
+        date.get_seconds()
+    )
+}
+
+/// Starts following `source` (in place of any other), and checks it now.
+pub fn start(state: AppState, source: LiveSource) {
+    let generation = FOLLOW.with_borrow_mut(|f| {
+        if let Some(timer) = f.timer.take() {
+            timer.clear();
+        }
+        *f = Follow {
+            generation: f.generation + 1,
+            ..Follow::default()
+        };
+        f.generation
+    });
+    state.tier_changes.set(Vec::new());
+    state.live.set(Some(LiveStatus {
+        source: source.clone(),
+        checking: false,
+        checked_ms: None,
+        taken_ms: None,
+        failures: 0,
+        error: None,
+        next_ms: None,
+        validators: true,
+    }));
+    if state
+        .view
+        .with_untracked(|v| v.live.as_ref() != Some(&source))
+    {
+        state.view.update(|v| v.live = Some(source));
+    }
+    check(state, generation);
+}
+
+/// Stops following (the data shown stays).
+pub fn stop(state: AppState) {
+    FOLLOW.with_borrow_mut(|f| {
+        if let Some(timer) = f.timer.take() {
+            timer.clear();
+        }
+        f.generation += 1;
+        f.taken = None;
+        f.seen = None;
+    });
+    if state.live.with_untracked(Option::is_some) {
+        state.live.set(None);
+    }
+    state.tier_changes.set(Vec::new());
+    if state.view.with_untracked(|v| v.live.is_some()) {
+        state.view.update(|v| v.live = None);
+    }
+}
+
+/// Checks now instead of at the next due time.
+pub fn check_now(state: AppState) {
+    let generation = FOLLOW.with_borrow(|f| f.generation);
+    if state
+        .live
+        .with_untracked(|l| l.as_ref().is_some_and(|l| !l.checking))
+    {
+        check(state, generation);
+    }
+}
+
+/// The tiers shown now become what the person has seen; no feature is highlighted.
+pub fn mark_seen(state: AppState) {
+    let now = state
+        .report
+        .with_untracked(|r| r.as_ref().map(|r| tiers(&r.0)));
+    FOLLOW.with_borrow_mut(|f| f.seen = now);
+    state.tier_changes.set(Vec::new());
+}
+
+fn current(generation: u64) -> bool {
+    FOLLOW.with_borrow(|f| f.generation == generation)
+}
+
+fn schedule(state: AppState, generation: u64, after: Duration) {
+    if !current(generation) {
+        return;
+    }
+    let handle = set_timeout_with_handle(move || check(state, generation), after).ok();
+    FOLLOW.with_borrow_mut(|f| {
+        if let Some(old) = std::mem::replace(&mut f.timer, handle) {
+            old.clear();
+        }
+    });
+    let next = now_ms() + after.as_millis() as f64;
+    state.live.update(|l| {
+        if let Some(l) = l {
+            l.next_ms = Some(next);
+        }
+    });
+}
+
+/// One check: both addresses read; a new version of either analysed; the next check set.
+fn check(state: AppState, generation: u64) {
+    let Some(source) = state
+        .live
+        .with_untracked(|l| l.as_ref().map(|l| l.source.clone()))
+    else {
+        return;
+    };
+    if !current(generation) {
+        return;
+    }
+    // Another analysis is running (files the person chose, the start-up data): wait.
+    if state.busy.with_untracked(Option::is_some) {
+        schedule(state, generation, BUSY_WAIT);
+        return;
+    }
+    state.live.update(|l| {
+        if let Some(l) = l {
+            l.checking = true;
+        }
+    });
+    // Should this check never end (its analysis replaced by another), the next one still
+    // comes.
+    schedule(
+        state,
+        generation,
+        Duration::from_secs(source.every_secs.into()),
+    );
+    leptos::task::spawn_local(async move {
+        let read = read_both(&source).await;
+        if !current(generation) {
+            return;
+        }
+        match read {
+            Err(message) => failed(state, generation, &source, message),
+            Ok((telemetry, events)) => {
+                let versions = (
+                    telemetry.validators.clone(),
+                    events
+                        .as_ref()
+                        .map(|e| e.validators.clone())
+                        .unwrap_or_default(),
+                );
+                let known = telemetry.validators.known();
+                let unchanged = FOLLOW.with_borrow(|f| {
+                    f.taken.as_ref().is_some_and(|(t, e)| {
+                        versions.0.same_as(t) && (source.events.is_none() || versions.1.same_as(e))
+                    })
+                });
+                if unchanged {
+                    succeeded(state, generation, &source, known, false);
+                    return;
+                }
+                match files(&source, telemetry, events).await {
+                    Ok(files) => analyse(state, generation, source, files, versions, known),
+                    Err(message) => failed(state, generation, &source, message),
+                }
+            }
+        }
+    });
+}
+
+struct Fetched {
+    response: web_sys::Response,
+    validators: Validators,
+}
+
+async fn read_both(source: &LiveSource) -> Result<(Fetched, Option<Fetched>), String> {
+    let telemetry = read(&source.telemetry).await?;
+    let events = match &source.events {
+        Some(address) => Some(read(address).await?),
+        None => None,
+    };
+    Ok((telemetry, events))
+}
+
+/// Asks for `address`; the browser's cache asks the server whether its copy is current.
+async fn read(address: &str) -> Result<Fetched, String> {
+    let window = web_sys::window().ok_or("the page has no window")?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    init.set_cache(web_sys::RequestCache::NoCache);
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_mode(web_sys::RequestMode::Cors);
+    let unreachable = || {
+        format!(
+            "{address} could not be read: the network failed, the server is down, or it does not let this page read it (it must send Access-Control-Allow-Origin; the README says how)."
+        )
+    };
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(address, &init))
+            .await
+            .map_err(|_| unreachable())?
+            .dyn_into()
+            .map_err(|_| unreachable())?;
+    if !response.ok() {
+        let text = response.status_text();
+        return Err(format!(
+            "{address} answered {}{}.",
+            response.status(),
+            if text.is_empty() {
+                String::new()
+            } else {
+                format!(" {text}")
+            }
+        ));
+    }
+    let headers = response.headers();
+    let header = |name: &str| headers.get(name).ok().flatten().filter(|v| !v.is_empty());
+    let validators = Validators {
+        etag: header("etag"),
+        last_modified: header("last-modified"),
+    };
+    Ok(Fetched {
+        response,
+        validators,
+    })
+}
+
+/// The name a live file goes by in messages: its address without the query (which may
+/// hold a signature).
+fn name_of(address: &str) -> String {
+    address
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(address)
+        .to_string()
+}
+
+/// The responses' bodies as files for the engine, each checked against the size limit.
+async fn files(
+    source: &LiveSource,
+    telemetry: Fetched,
+    events: Option<Fetched>,
+) -> Result<Vec<web_sys::File>, String> {
+    let mut out = Vec::new();
+    let named =
+        std::iter::once((&source.telemetry, telemetry)).chain(source.events.iter().zip(events));
+    for (address, fetched) in named {
+        let name = name_of(address);
+        let promise = fetched
+            .response
+            .blob()
+            .map_err(|_| format!("{name} could not be read."))?;
+        let blob: web_sys::Blob = JsFuture::from(promise)
+            .await
+            .map_err(|_| format!("{name} broke off while it was read."))?
+            .dyn_into()
+            .map_err(|_| format!("{name} could not be read."))?;
+        let file = web_sys::File::new_with_blob_sequence(&js_sys::Array::of1(&blob), &name)
+            .map_err(|_| format!("{name} could not be read."))?;
+        browser::check_size(&file)?;
+        out.push(file);
+    }
+    Ok(out)
+}
+
+fn analyse(
+    state: AppState,
+    generation: u64,
+    source: LiveSource,
+    files: Vec<web_sys::File>,
+    versions: (Validators, Validators),
+    known: bool,
+) {
+    let spec = SourceSpec::Live {
+        telemetry: name_of(&source.telemetry),
+        events: source.events.as_deref().map(name_of),
+    };
+    let source_now = source.clone();
+    state.analyse_live(
+        spec,
+        files,
+        "Reading the live source's new data…".into(),
+        Box::new(move || {
+            if current(generation) {
+                FOLLOW.with_borrow_mut(|f| f.taken = Some(versions));
+                succeeded(state, generation, &source_now, known, true);
+            }
+        }),
+        Box::new(move |reply| {
+            if !current(generation) {
+                return;
+            }
+            if let Reply::Failed(message) | Reply::Crashed(message) = reply {
+                failed(state, generation, &source, message);
+            }
+        }),
+    );
+}
+
+fn succeeded(state: AppState, generation: u64, source: &LiveSource, known: bool, taken: bool) {
+    let now = now_ms();
+    if taken {
+        let tiers_now = state
+            .report
+            .with_untracked(|r| r.as_ref().map(|r| tiers(&r.0)));
+        let changes = FOLLOW.with_borrow_mut(|f| match (&f.seen, tiers_now) {
+            (Some(seen), Some(now)) => tier_changes(seen, &now),
+            (None, now) => {
+                f.seen = now;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        });
+        state.tier_changes.set(changes);
+    }
+    state.live.update(|l| {
+        if let Some(l) = l {
+            l.checking = false;
+            l.checked_ms = Some(now);
+            if taken {
+                l.taken_ms = Some(now);
+            }
+            l.failures = 0;
+            l.error = None;
+            l.validators = known;
+        }
+    });
+    schedule(
+        state,
+        generation,
+        Duration::from_secs(source.delay_secs(0).into()),
+    );
+}
+
+fn failed(state: AppState, generation: u64, source: &LiveSource, message: String) {
+    let failures = state
+        .live
+        .with_untracked(|l| l.as_ref().map_or(0, |l| l.failures))
+        .saturating_add(1);
+    state.live.update(|l| {
+        if let Some(l) = l {
+            l.checking = false;
+            l.checked_ms = Some(now_ms());
+            l.failures = failures;
+            l.error = Some(message);
+        }
+    });
+    schedule(
+        state,
+        generation,
+        Duration::from_secs(source.delay_secs(failures).into()),
+    );
+}
+
+/// What following stands at, in a sentence or two.
+pub fn describe(status: &LiveStatus) -> String {
+    let every = &status.source.every_secs;
+    let mut out = format!("Following {} every {every} s.", status.source.telemetry);
+    if status.checking {
+        out.push_str(" Checking now…");
+    } else if let Some(checked) = status.checked_ms {
+        out.push_str(&format!(" Last checked at {}", clock(checked)));
+        match (status.failures, status.taken_ms) {
+            (0, Some(taken)) => {
+                out.push_str(&format!("; data last refreshed at {}.", clock(taken)))
+            }
+            (0, None) => out.push('.'),
+            (n, taken) => {
+                out.push_str(&format!(
+                    ": it failed ({}). ",
+                    crate::insights::counted(n as usize, "failure", "failures in a row")
+                ));
+                out.push_str(match taken {
+                    Some(_) => "The last good data stays.",
+                    None => "The data shown stays.",
+                });
+            }
+        }
+    }
+    if let Some(next) = status.next_ms.filter(|_| !status.checking) {
+        let word = if status.failures > 0 {
+            "next try"
+        } else {
+            "next check"
+        };
+        out.push_str(&format!(" The {word} is at {}.", clock(next)));
+    }
+    if !status.validators && status.checked_ms.is_some() {
+        out.push_str(" The server sends neither ETag nor Last-Modified, so every check reads and analyses the whole file.");
+    }
+    out
+}
+
+/// The line above the results while following: the status, its error, and the features
+/// whose tier changed since the person last looked.
+#[component]
+pub fn LiveBar() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        {move || state.live.get().map(|status| view! {
+            <div class="status live" role="status" data-testid="live-status">
+                <p>{describe(&status)}</p>
+                {status.error.clone().map(|e| view! { <p class="live-error" data-testid="live-error">{e}</p> })}
+                <button on:click=move |_| check_now(state) disabled=status.checking>"Check now"</button>
+                " "
+                <button data-testid="live-stop" on:click=move |_| stop(state)>"Stop following"</button>
+            </div>
+        })}
+        {move || {
+            let changes = state.tier_changes.get();
+            (!changes.is_empty()).then(|| view! {
+                <div class="status notice" role="status" data-testid="tier-changes">
+                    <p>{changes_sentence(&changes, 5)}</p>
+                    <button data-testid="mark-seen" on:click=move |_| mark_seen(state)>"Mark as seen"</button>
+                </div>
+            })
+        }}
+    }
+}
+
+/// The Data view's part: the addresses, the interval, and follow or stop.
+#[component]
+pub fn LivePanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let initial = state
+        .live
+        .with_untracked(|l| l.as_ref().map(|l| l.source.clone()));
+    let telemetry = RwSignal::new(
+        initial
+            .as_ref()
+            .map(|s| s.telemetry.clone())
+            .unwrap_or_default(),
+    );
+    let events = RwSignal::new(
+        initial
+            .as_ref()
+            .and_then(|s| s.events.clone())
+            .unwrap_or_default(),
+    );
+    let every = RwSignal::new(initial.map_or(crate::live::DEFAULT_EVERY_SECS, |s| s.every_secs));
+    let problem = RwSignal::new(None::<String>);
+    let follow = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        match LiveSource::new(
+            &telemetry.get_untracked(),
+            &events.get_untracked(),
+            every.get_untracked(),
+        ) {
+            Ok(source) => {
+                problem.set(None);
+                every.set(source.every_secs);
+                start(state, source);
+            }
+            Err(message) => problem.set(Some(message)),
+        }
+    };
+    view! {
+        <section aria-labelledby="live-title" data-testid="live-panel">
+            <h2 id="live-title">"Live source"</h2>
+            <p>"Point the page at a telemetry.csv that your warehouse or object store refreshes (and optionally an events.csv). The page reads it at the interval you set, asks the server only whether it changed, analyses each new version, and highlights the features whose tier changed. It only reads: nothing is sent. A server on another site must allow this page to read it (CORS); the README says how."</p>
+            <form class="live-form" on:submit=follow>
+                <label for="live-telemetry">"telemetry.csv address"</label>
+                <input id="live-telemetry" type="url" data-testid="live-telemetry" placeholder="https://exports.example.com/telemetry.csv"
+                    prop:value=move || telemetry.get() on:input=move |ev| telemetry.set(event_target_value(&ev))/>
+                <label for="live-events">"events.csv address (optional)"</label>
+                <input id="live-events" type="url" data-testid="live-events"
+                    prop:value=move || events.get() on:input=move |ev| events.set(event_target_value(&ev))/>
+                <label for="live-every">"Check every (seconds)"</label>
+                <input id="live-every" type="number" data-testid="live-every" min=crate::live::MIN_EVERY_SECS max=crate::live::MAX_EVERY_SECS
+                    prop:value=move || every.get().to_string()
+                    on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { every.set(v) } }/>
+                <button type="submit" data-testid="live-follow">"Follow"</button>
+            </form>
+            {move || problem.get().map(|p| view! { <p class="live-error" role="alert" data-testid="live-problem">{p}</p> })}
+            {move || state.live.get().map(|status| view! { <p class="muted">{describe(&status)}</p> })}
+        </section>
+    }
+}
+
+/// A link that names a live source: the page reads another site only when the person
+/// agrees, so it asks first.
+pub fn offer_from_link(state: AppState) {
+    if let Some(source) = state.view.with_untracked(|v| v.live.clone()) {
+        state.live_offer.set(Some(source));
+    }
+}
+
+/// The question a link's live source raises, above the results until answered.
+#[component]
+pub fn LiveOffer() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state.live_offer.get().map(|source| {
+            let follow = source.clone();
+            view! {
+                <div class="status notice" role="status" data-testid="live-offer">
+                    <p>{format!("This link follows the live source {}, every {} s. Your browser will read it from there; nothing is sent.", source.telemetry, source.every_secs)}</p>
+                    <button data-testid="live-offer-follow" on:click=move |_| {
+                        state.live_offer.set(None);
+                        start(state, follow.clone());
+                    }>"Follow it"</button>
+                    <button on:click=move |_| {
+                        state.live_offer.set(None);
+                        state.view.update(|v| v.live = None);
+                    }>"Not now"</button>
+                </div>
+            }
+        })
+    }
+}
