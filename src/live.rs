@@ -60,8 +60,9 @@ impl LiveSource {
     }
 }
 
-/// An address the page may read: `http://` or `https://` with a host, or a path relative
-/// to the page (no other scheme). Spaces around it are dropped.
+/// An address the page may read: `https://` with a host, `http://` on this machine
+/// (localhost or 127.0.0.1), or a path relative to the page (no other scheme), as the
+/// page's Content-Security-Policy allows. Spaces around it are dropped.
 pub fn check_address(what: &str, text: &str) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -77,9 +78,22 @@ pub fn check_address(what: &str, text: &str) -> Result<String, String> {
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
     {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        if host.is_empty() {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        if host.is_empty() || host.starts_with(':') {
             return Err(format!("The address of {what} has no host: {text}"));
+        }
+        // The page's security policy lets it read https anywhere, and plain http only on
+        // this machine (a local export or test server).
+        let name = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host.split(':').next().unwrap_or(""),
+        };
+        let local = matches!(name, "localhost" | "127.0.0.1");
+        if lower.starts_with("http://") && !local {
+            return Err(format!(
+                "The page reads plain http only from this machine (localhost or 127.0.0.1); use the https:// address of {what}: {text}"
+            ));
         }
         return Ok(text.to_string());
     }

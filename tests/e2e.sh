@@ -5,7 +5,8 @@
 # browser across a reload and a link opened elsewhere, a phone-sized screen,
 # accessibility checks with axe-core), failing on any Content-Security-Policy
 # violation or request that leaves the site; then serves the same dist/ from a sub-path
-# (tests/e2e/subpath.mjs). Screenshots of the overview and the feature view land in
+# (tests/e2e/subpath.mjs). tests/e2e/live.mjs follows a live source on a second loopback
+# server whose file grows, fails and refuses the page. Screenshots of the overview and the feature view land in
 # tests/artifacts/.
 #
 # FR_E2E_LARGE=FEATURES (a benchmark, not part of CI): instead of the checks, the Data
@@ -68,5 +69,6 @@ fi
 features=$(tail -n +2 data/telemetry.csv | cut -d, -f2 | sort -u | wc -l)
 status=0
 EXPECTED_FEATURES=$features node tests/e2e/dashboard.mjs "http://127.0.0.1:$port/" "$artifacts" || status=1
+EXPECTED_FEATURES=$features node tests/e2e/live.mjs "http://127.0.0.1:$port/" "$artifacts" || status=1
 EXPECTED_FEATURES=$features node tests/e2e/subpath.mjs "http://127.0.0.1:$sub_port/feature-radar/" || status=1
 exit $status

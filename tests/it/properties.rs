@@ -766,7 +766,7 @@ fn view_state() -> impl Strategy<Value = ViewState> {
         prop::sample::select(vec![DataKind::Demo, DataKind::Upload]),
         prop::collection::vec(any::<String>(), 0..6),
         prop::option::of((
-            "(https?://[a-z0-9.-]{1,12}(:[0-9]{1,5})?|[a-z0-9_]{1,8})/[A-Za-z0-9%&=?/_.,~+-]{0,24}",
+            "(https://[a-z0-9.-]{1,12}(:[0-9]{1,5})?|http://(localhost|127\\.0\\.0\\.1)(:[0-9]{1,5})?|[a-z0-9_]{1,8})/[A-Za-z0-9%&=?/_.,~+-]{0,24}",
             prop::option::of("[a-z][a-z0-9_./-]{0,15}"),
             0u32..100_000,
         )),
