@@ -520,7 +520,7 @@ pub fn LivePanel() -> impl IntoView {
         <section aria-labelledby="live-title" data-testid="live-panel">
             <h2 id="live-title">"Live source"</h2>
             <p>"Point the page at a telemetry.csv that your warehouse or object store refreshes (and optionally an events.csv). The page reads it at the interval you set, asks the server only whether it changed, analyses each new version, and highlights the features whose tier changed. It only reads: nothing is sent. A server on another site must allow this page to read it (CORS); the README says how."</p>
-            <form class="live-form" on:submit=follow>
+            <form class="live-form" novalidate=true on:submit=follow>
                 <label for="live-telemetry">"telemetry.csv address"</label>
                 <input id="live-telemetry" type="url" data-testid="live-telemetry" placeholder="https://exports.example.com/telemetry.csv"
                     prop:value=move || telemetry.get() on:input=move |ev| telemetry.set(event_target_value(&ev))/>
