@@ -314,6 +314,41 @@ fn an_upload_with_bad_rows_is_analysed_and_its_problems_listed() {
 }
 
 #[test]
+fn a_live_source_s_version_is_read_like_an_upload_and_named_by_its_address() {
+    let address = "https://exports.example.com/radar/telemetry.csv";
+    let live = |bytes: &[u8]| {
+        let request = Request::Analyse {
+            source: SourceSpec::Live {
+                telemetry: address.into(),
+                events: None,
+            },
+            knobs: knobs(),
+        };
+        let mut engine = Engine::default();
+        ask(&mut engine, request, &[bytes.to_vec()]).0
+    };
+    let mut text = String::from("date,feature,sessions,latency_p95_ms,crash_rate\n");
+    for day in 1..=20 {
+        text.push_str(&format!("2026-01-{day:02},checkout,100,250,0.001\n"));
+    }
+    text.push_str("2026-01-21,checkout,100,slow,0.001\n");
+    let Reply::Analysed { source, report } = live(text.as_bytes()) else {
+        panic!("not analysed");
+    };
+    assert_eq!(source.label, format!("the live source {address}"));
+    assert!(source.problems[0].contains(&format!("{address}: line 22, column 4")));
+    assert_eq!(report.dataset.days, 20);
+    // A version the engine refuses is said with the address, and nothing is held.
+    let Reply::Failed(message) = live(b"day,feature\n2026-01-01,x\n") else {
+        panic!("a file without the contract's columns was analysed");
+    };
+    assert!(
+        message.starts_with(&format!("{address}: line 1")),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_generated_dataset_is_the_generator_s() {
     let mut engine = Engine::default();
     let request = Request::Analyse {
