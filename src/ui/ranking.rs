@@ -210,7 +210,10 @@ pub fn RankingTable(
                 data-testid="ranking-row"
                 class=move || format!("tier-{}{}", tier(), if change().is_some() { " changed" } else { "" })
                 tabindex="0"
-                aria-label=move || status.with(|s| s.as_ref().map(|s| format!("{}: {}, {}, risk {:.0}%", s.feature, s.state.label(), s.tier.as_str(), s.risk * 100.0)).unwrap_or_default())
+                aria-label=move || {
+                    let moved = change().map(|(_, text)| format!(" ({text})")).unwrap_or_default();
+                    status.with(|s| s.as_ref().map(|s| format!("{}: {}, {}{moved}, risk {:.0}%", s.feature, s.state.label(), s.tier.as_str(), s.risk * 100.0)).unwrap_or_default())
+                }
                 on:click=move |_| open()
                 on:keydown=move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
                     "Enter" | " " => {
