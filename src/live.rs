@@ -60,6 +60,17 @@ impl LiveSource {
     }
 }
 
+/// The interval as typed, in seconds: any number (rounded; brought within bounds by
+/// [`LiveSource::new`]), or a sentence saying what is expected.
+pub fn parse_every(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() => Ok(secs.round().clamp(0.0, f64::from(u32::MAX)) as u32),
+        _ => Err(format!(
+            "Give the interval as a number of seconds, from {MIN_EVERY_SECS} to {MAX_EVERY_SECS}."
+        )),
+    }
+}
+
 /// An address the page may read: `https://` with a host, `http://` on this machine
 /// (localhost or 127.0.0.1), or a path relative to the page (no other scheme), as the
 /// page's Content-Security-Policy allows. Spaces around it are dropped.
@@ -73,6 +84,13 @@ pub fn check_address(what: &str, text: &str) -> Result<String, String> {
             "The address of {what} has a space or a control character in it."
         ));
     }
+    // Browsers read a backslash as a slash, so `/\host/x` would leave the site.
+    if text.contains('\\') {
+        return Err(format!(
+            "The address of {what} has a backslash in it; write slashes: {}",
+            shown(text)
+        ));
+    }
     let lower = text.to_ascii_lowercase();
     if let Some(rest) = lower
         .strip_prefix("https://")
@@ -81,7 +99,10 @@ pub fn check_address(what: &str, text: &str) -> Result<String, String> {
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
         if host.is_empty() || host.starts_with(':') {
-            return Err(format!("The address of {what} has no host: {text}"));
+            return Err(format!(
+                "The address of {what} has no host: {}",
+                shown(text)
+            ));
         }
         // The page's security policy lets it read https anywhere, and plain http only on
         // this machine (a local export or test server).
@@ -92,7 +113,8 @@ pub fn check_address(what: &str, text: &str) -> Result<String, String> {
         let local = matches!(name, "localhost" | "127.0.0.1");
         if lower.starts_with("http://") && !local {
             return Err(format!(
-                "The page reads plain http only from this machine (localhost or 127.0.0.1); use the https:// address of {what}: {text}"
+                "The page reads plain http only from this machine (localhost or 127.0.0.1); use the https:// address of {what}: {}",
+                shown(text)
             ));
         }
         return Ok(text.to_string());
@@ -102,10 +124,26 @@ pub fn check_address(what: &str, text: &str) -> Result<String, String> {
     let before_slash = text.split('/').next().unwrap_or("");
     if before_slash.contains(':') || text.starts_with("//") {
         return Err(format!(
-            "The address of {what} must start with https:// or http://, or be a path on this site: {text}"
+            "The address of {what} must start with https:// or http://, or be a path on this site: {}",
+            shown(text)
         ));
     }
     Ok(text.to_string())
+}
+
+/// An address as the page shows it: without its query or fragment, which may hold a
+/// signature or a token ("?…" says there was one).
+pub fn shown(address: &str) -> String {
+    match address.find(['?', '#']) {
+        Some(at) => format!("{}?…", &address[..at]),
+        None => address.to_string(),
+    }
+}
+
+/// How long one check may take to answer and send its files, in seconds: the interval,
+/// but at least a minute and at most five.
+pub fn timeout_secs(every_secs: u32) -> u32 {
+    every_secs.clamp(60, 300)
 }
 
 /// What identifies one version of a file on its server: the `ETag` and `Last-Modified`
@@ -278,7 +316,22 @@ mod tests {
                 .as_deref(),
             Some("exports/events.csv")
         );
+        assert!(LiveSource::new("http://localhost:8080/t.csv", "", 60).is_ok());
+        let plain = LiveSource::new("http://exports.example.com/t.csv", "", 60).unwrap_err();
+        assert!(plain.contains("https://"), "{plain}");
+        assert_eq!(
+            shown("https://x.org/t.csv?sig=secret&e=1"),
+            "https://x.org/t.csv?…"
+        );
+        assert_eq!(shown("t.csv"), "t.csv");
+        assert_eq!(timeout_secs(5), 60);
+        assert_eq!(timeout_secs(86_400), 300);
         for bad in [
+            "/\\127.0.0.1:9105/t.csv",
+            "http://evil.example.com\\@127.0.0.1/t.csv",
+            "https://:80/t.csv",
+            "http://127.0.0.1.evil.org/t.csv",
+            "http://localhost@evil.org/t.csv",
             "",
             "javascript:alert(1)",
             "file:///etc/passwd",
@@ -294,6 +347,27 @@ mod tests {
         }
         let message = LiveSource::new("https://x.org/t.csv", "ftp://x.org/e.csv", 60).unwrap_err();
         assert!(message.contains("events.csv"), "{message}");
+    }
+
+    #[test]
+    fn the_interval_is_read_as_typed() {
+        assert_eq!(parse_every(" 10 "), Ok(10));
+        assert_eq!(parse_every("7.5"), Ok(8));
+        assert_eq!(parse_every("1e3"), Ok(1000));
+        assert_eq!(parse_every("-1"), Ok(0));
+        assert_eq!(parse_every("1e12"), Ok(u32::MAX));
+        for bad in ["", "abc", "NaN", "inf"] {
+            assert!(parse_every(bad).is_err(), "{bad:?}");
+        }
+        let every = |text| {
+            LiveSource::new("t.csv", "", parse_every(text).unwrap())
+                .unwrap()
+                .every_secs
+        };
+        assert_eq!(
+            (every("0"), every("86401")),
+            (MIN_EVERY_SECS, MAX_EVERY_SECS)
+        );
     }
 
     #[test]

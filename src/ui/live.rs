@@ -9,10 +9,13 @@
 //! 304 Not Modified, and the file is neither transferred again nor analysed. Nothing is
 //! sent: requests are plain GETs without credentials.
 
-use super::{browser, AppState};
+use super::{browser, engine, AppState, Shared};
 use crate::engine::{Reply, SourceSpec};
 use crate::impact::Tier;
-use crate::live::{changes_sentence, tier_changes, tiers, LiveSource, Validators};
+use crate::live::{
+    changes_sentence, shown, tier_changes, tiers, timeout_secs, LiveSource, Validators,
+};
+use crate::report::Report;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -46,11 +49,20 @@ struct Follow {
     /// Bumped when following starts or stops, so that a check that outlived its source
     /// does nothing.
     generation: u64,
+    /// The next check, or the running check's time limit.
     timer: Option<TimeoutHandle>,
+    /// The check reading its files, if any (its number, and what aborts its requests):
+    /// one at a time, so that a slow answer never lands after a newer one.
+    reading: Option<(u64, web_sys::AbortController)>,
+    checks: u64,
+    /// A new version is being analysed (only one check runs at a time).
+    analysing: bool,
     /// The versions last analysed: telemetry's, and events'.
     taken: Option<(Validators, Validators)>,
-    /// Each feature's tier when the person last looked.
+    /// Each feature's tier when the person last looked, and the report the latest live
+    /// version gave (other reports, after a control changed, become what was seen).
     seen: Option<BTreeMap<String, Tier>>,
+    live_report: Option<Shared<Report>>,
 }
 
 thread_local! {
@@ -107,22 +119,51 @@ pub fn start(state: AppState, source: LiveSource) {
     check(state, generation);
 }
 
-/// Stops following (the data shown stays).
+/// Stops following (the data shown stays): the check under way is abandoned, its requests
+/// aborted and its analysis cancelled.
 pub fn stop(state: AppState) {
-    FOLLOW.with_borrow_mut(|f| {
+    let analysing = FOLLOW.with_borrow_mut(|f| {
         if let Some(timer) = f.timer.take() {
             timer.clear();
+        }
+        if let Some((_, controller)) = f.reading.take() {
+            controller.abort();
         }
         f.generation += 1;
         f.taken = None;
         f.seen = None;
+        f.live_report = None;
+        std::mem::take(&mut f.analysing)
     });
+    if analysing && engine::cancel_analysis() {
+        state.busy.set(None);
+    }
     if state.live.with_untracked(Option::is_some) {
         state.live.set(None);
     }
     state.tier_changes.set(Vec::new());
     if state.view.with_untracked(|v| v.live.is_some()) {
         state.view.update(|v| v.live = None);
+    }
+}
+
+/// The person cancelled the analysis of a new version: the next check comes after the
+/// interval (and may take that version again).
+pub fn analysis_cancelled(state: AppState) {
+    let generation =
+        FOLLOW.with_borrow_mut(|f| std::mem::take(&mut f.analysing).then_some(f.generation));
+    if let Some(generation) = generation {
+        let every = state
+            .live
+            .with_untracked(|l| l.as_ref().map(|l| l.source.delay_secs(0)));
+        state.live.update(|l| {
+            if let Some(l) = l {
+                l.checking = false;
+            }
+        });
+        if let Some(every) = every {
+            schedule(state, generation, Duration::from_secs(every.into()));
+        }
     }
 }
 
@@ -169,6 +210,7 @@ fn schedule(state: AppState, generation: u64, after: Duration) {
 }
 
 /// One check: both addresses read; a new version of either analysed; the next check set.
+/// Never two at once: a check that is due while one runs is left out.
 fn check(state: AppState, generation: u64) {
     let Some(source) = state
         .live
@@ -176,7 +218,7 @@ fn check(state: AppState, generation: u64) {
     else {
         return;
     };
-    if !current(generation) {
+    if !current(generation) || FOLLOW.with_borrow(|f| f.reading.is_some() || f.analysing) {
         return;
     }
     // Another analysis is running (files the person chose, the start-up data): wait.
@@ -184,50 +226,123 @@ fn check(state: AppState, generation: u64) {
         schedule(state, generation, BUSY_WAIT);
         return;
     }
+    let Ok(controller) = web_sys::AbortController::new() else {
+        return failed(
+            state,
+            generation,
+            &source,
+            "the browser cannot make requests here".into(),
+        );
+    };
+    let signal = controller.signal();
+    let id = FOLLOW.with_borrow_mut(|f| {
+        f.checks += 1;
+        f.reading = Some((f.checks, controller));
+        f.checks
+    });
     state.live.update(|l| {
         if let Some(l) = l {
             l.checking = true;
+            l.next_ms = None;
         }
     });
-    // Should this check never end (its analysis replaced by another), the next one still
-    // comes.
-    schedule(
-        state,
-        generation,
-        Duration::from_secs(source.every_secs.into()),
-    );
+    // A server that does not answer (or stalls) within the limit fails the check.
+    let limit = timeout_secs(source.every_secs);
+    let late_source = source.clone();
+    let late = set_timeout_with_handle(
+        move || {
+            if let Some(controller) = take_reading(id) {
+                controller.abort();
+                let message = format!(
+                    "{} did not answer within {limit} s.",
+                    shown(&late_source.telemetry)
+                );
+                failed(state, generation, &late_source, message);
+            }
+        },
+        Duration::from_secs(limit.into()),
+    )
+    .ok();
+    FOLLOW.with_borrow_mut(|f| {
+        if let Some(old) = std::mem::replace(&mut f.timer, late) {
+            old.clear();
+        }
+    });
     leptos::task::spawn_local(async move {
-        let read = read_both(&source).await;
-        if !current(generation) {
+        let read = read_all(&source, &signal).await;
+        // Abandoned (stopped, restarted, or too late): nothing of it is used.
+        if !current(generation) || take_reading(id).is_none() {
             return;
+        }
+        if let Some(timer) = FOLLOW.with_borrow_mut(|f| f.timer.take()) {
+            timer.clear();
         }
         match read {
             Err(message) => failed(state, generation, &source, message),
-            Ok((telemetry, events)) => {
-                let versions = (
-                    telemetry.validators.clone(),
-                    events
-                        .as_ref()
-                        .map(|e| e.validators.clone())
-                        .unwrap_or_default(),
-                );
-                let known = telemetry.validators.known();
-                let unchanged = FOLLOW.with_borrow(|f| {
-                    f.taken.as_ref().is_some_and(|(t, e)| {
-                        versions.0.same_as(t) && (source.events.is_none() || versions.1.same_as(e))
-                    })
-                });
-                if unchanged {
-                    succeeded(state, generation, &source, known, false);
-                    return;
-                }
-                match files(&source, telemetry, events).await {
-                    Ok(files) => analyse(state, generation, source, files, versions, known),
-                    Err(message) => failed(state, generation, &source, message),
-                }
-            }
+            Ok(Read::Unchanged { known }) => succeeded(state, generation, &source, known, false),
+            Ok(Read::New {
+                files,
+                versions,
+                known,
+            }) => analyse(state, generation, source, files, versions, known),
         }
     });
+}
+
+/// The reading check's controller, if `id` is still the one reading (it no longer is).
+fn take_reading(id: u64) -> Option<web_sys::AbortController> {
+    FOLLOW.with_borrow_mut(|f| {
+        if f.reading
+            .as_ref()
+            .is_some_and(|(running, _)| *running == id)
+        {
+            f.reading.take().map(|(_, controller)| controller)
+        } else {
+            None
+        }
+    })
+}
+
+enum Read {
+    /// The versions last analysed, again.
+    Unchanged { known: bool },
+    /// New files to analyse, their versions, and whether the server names them.
+    New {
+        files: Vec<web_sys::File>,
+        versions: (Validators, Validators),
+        known: bool,
+    },
+}
+
+/// Both addresses asked; the bodies read only when a version is new.
+async fn read_all(source: &LiveSource, signal: &web_sys::AbortSignal) -> Result<Read, String> {
+    let telemetry = read(&source.telemetry, signal).await?;
+    let events = match &source.events {
+        Some(address) => Some(read(address, signal).await?),
+        None => None,
+    };
+    let versions = (
+        telemetry.validators.clone(),
+        events
+            .as_ref()
+            .map(|e| e.validators.clone())
+            .unwrap_or_default(),
+    );
+    let known = versions.0.known() && (source.events.is_none() || versions.1.known());
+    let unchanged = FOLLOW.with_borrow(|f| {
+        f.taken.as_ref().is_some_and(|(t, e)| {
+            versions.0.same_as(t) && (source.events.is_none() || versions.1.same_as(e))
+        })
+    });
+    if unchanged {
+        return Ok(Read::Unchanged { known });
+    }
+    let files = files(source, telemetry, events).await?;
+    Ok(Read::New {
+        files,
+        versions,
+        known,
+    })
 }
 
 struct Fetched {
@@ -235,26 +350,19 @@ struct Fetched {
     validators: Validators,
 }
 
-async fn read_both(source: &LiveSource) -> Result<(Fetched, Option<Fetched>), String> {
-    let telemetry = read(&source.telemetry).await?;
-    let events = match &source.events {
-        Some(address) => Some(read(address).await?),
-        None => None,
-    };
-    Ok((telemetry, events))
-}
-
 /// Asks for `address`; the browser's cache asks the server whether its copy is current.
-async fn read(address: &str) -> Result<Fetched, String> {
+async fn read(address: &str, signal: &web_sys::AbortSignal) -> Result<Fetched, String> {
+    let shown = shown(address);
     let window = web_sys::window().ok_or("the page has no window")?;
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
     init.set_cache(web_sys::RequestCache::NoCache);
     init.set_credentials(web_sys::RequestCredentials::Omit);
     init.set_mode(web_sys::RequestMode::Cors);
+    init.set_signal(Some(signal));
     let unreachable = || {
         format!(
-            "{address} could not be read: the network failed, the server is down, or it does not let this page read it (it must send Access-Control-Allow-Origin; the README says how)."
+            "{shown} could not be read: the network failed, the server is down, or it does not let this page read it (it must send Access-Control-Allow-Origin; the README says how)."
         )
     };
     let response: web_sys::Response =
@@ -266,7 +374,7 @@ async fn read(address: &str) -> Result<Fetched, String> {
     if !response.ok() {
         let text = response.status_text();
         return Err(format!(
-            "{address} answered {}{}.",
+            "{shown} answered {}{}.",
             response.status(),
             if text.is_empty() {
                 String::new()
@@ -281,20 +389,18 @@ async fn read(address: &str) -> Result<Fetched, String> {
         etag: header("etag"),
         last_modified: header("last-modified"),
     };
+    // Too large to read: said before anything is downloaded, when the server says its size.
+    let size = header("content-length").and_then(|v| v.parse::<f64>().ok());
+    if size.is_some_and(|bytes| bytes > crate::telemetry::MAX_FILE_BYTES as f64) {
+        return Err(format!(
+            "{shown}: {}",
+            crate::telemetry::limits::Exceeded::FileBytes
+        ));
+    }
     Ok(Fetched {
         response,
         validators,
     })
-}
-
-/// The name a live file goes by in messages: its address without the query (which may
-/// hold a signature).
-fn name_of(address: &str) -> String {
-    address
-        .split(['?', '#'])
-        .next()
-        .unwrap_or(address)
-        .to_string()
 }
 
 /// The responses' bodies as files for the engine, each checked against the size limit.
@@ -307,7 +413,7 @@ async fn files(
     let named =
         std::iter::once((&source.telemetry, telemetry)).chain(source.events.iter().zip(events));
     for (address, fetched) in named {
-        let name = name_of(address);
+        let name = shown(address);
         let promise = fetched
             .response
             .blob()
@@ -334,17 +440,21 @@ fn analyse(
     known: bool,
 ) {
     let spec = SourceSpec::Live {
-        telemetry: name_of(&source.telemetry),
-        events: source.events.as_deref().map(name_of),
+        telemetry: shown(&source.telemetry),
+        events: source.events.as_deref().map(shown),
     };
     let source_now = source.clone();
+    FOLLOW.with_borrow_mut(|f| f.analysing = true);
     state.analyse_live(
         spec,
         files,
         "Reading the live source's new data…".into(),
         Box::new(move || {
             if current(generation) {
-                FOLLOW.with_borrow_mut(|f| f.taken = Some(versions));
+                FOLLOW.with_borrow_mut(|f| {
+                    f.taken = Some(versions);
+                    f.analysing = false;
+                });
                 succeeded(state, generation, &source_now, known, true);
             }
         }),
@@ -352,6 +462,7 @@ fn analyse(
             if !current(generation) {
                 return;
             }
+            FOLLOW.with_borrow_mut(|f| f.analysing = false);
             if let Reply::Failed(message) | Reply::Crashed(message) = reply {
                 failed(state, generation, &source, message);
             }
@@ -362,16 +473,18 @@ fn analyse(
 fn succeeded(state: AppState, generation: u64, source: &LiveSource, known: bool, taken: bool) {
     let now = now_ms();
     if taken {
-        let tiers_now = state
-            .report
-            .with_untracked(|r| r.as_ref().map(|r| tiers(&r.0)));
-        let changes = FOLLOW.with_borrow_mut(|f| match (&f.seen, tiers_now) {
-            (Some(seen), Some(now)) => tier_changes(seen, &now),
-            (None, now) => {
-                f.seen = now;
-                Vec::new()
+        let report = state.report.get_untracked();
+        let tiers_now = report.as_ref().map(|r| tiers(&r.0));
+        let changes = FOLLOW.with_borrow_mut(|f| {
+            f.live_report = report;
+            match (&f.seen, tiers_now) {
+                (Some(seen), Some(now)) => tier_changes(seen, &now),
+                (None, now) => {
+                    f.seen = now;
+                    Vec::new()
+                }
+                _ => Vec::new(),
             }
-            _ => Vec::new(),
         });
         state.tier_changes.set(changes);
     }
@@ -417,7 +530,10 @@ fn failed(state: AppState, generation: u64, source: &LiveSource, message: String
 /// What following stands at, in a sentence or two.
 pub fn describe(status: &LiveStatus) -> String {
     let every = &status.source.every_secs;
-    let mut out = format!("Following {} every {every} s.", status.source.telemetry);
+    let mut out = format!(
+        "Following {} every {every} s.",
+        shown(&status.source.telemetry)
+    );
     if status.checking {
         out.push_str(" Checking now…");
     } else if let Some(checked) = status.checked_ms {
@@ -448,7 +564,7 @@ pub fn describe(status: &LiveStatus) -> String {
         out.push_str(&format!(" The {word} is at {}.", clock(next)));
     }
     if !status.validators && status.checked_ms.is_some() {
-        out.push_str(" The server sends neither ETag nor Last-Modified, so every check reads and analyses the whole file.");
+        out.push_str(" The page cannot read an ETag or Last-Modified for every file, so each check reads and analyses the whole files. (Across sites the server must also send Access-Control-Expose-Headers: ETag, Last-Modified.)");
     }
     out
 }
@@ -458,6 +574,22 @@ pub fn describe(status: &LiveStatus) -> String {
 #[component]
 pub fn LiveBar() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // A report that a control gave (another horizon or budget), not a new version, is what
+    // the person sees now: its tiers become the ones seen.
+    Effect::new(move |_| {
+        let report = state.report.get();
+        let rebased = FOLLOW.with_borrow_mut(|f| {
+            let from_controls = f.seen.is_some() && report.is_some() && report != f.live_report;
+            if from_controls {
+                f.seen = report.as_ref().map(|r| tiers(&r.0));
+                f.live_report = report.clone();
+            }
+            from_controls
+        });
+        if rebased && state.tier_changes.with_untracked(|c| !c.is_empty()) {
+            state.tier_changes.set(Vec::new());
+        }
+    });
     view! {
         {move || state.live.get().map(|status| view! {
             <div class="status live" role="status" data-testid="live-status">
@@ -499,18 +631,21 @@ pub fn LivePanel() -> impl IntoView {
             .and_then(|s| s.events.clone())
             .unwrap_or_default(),
     );
-    let every = RwSignal::new(initial.map_or(crate::live::DEFAULT_EVERY_SECS, |s| s.every_secs));
+    let every = RwSignal::new(
+        initial
+            .map_or(crate::live::DEFAULT_EVERY_SECS, |s| s.every_secs)
+            .to_string(),
+    );
     let problem = RwSignal::new(None::<String>);
     let follow = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
-        match LiveSource::new(
-            &telemetry.get_untracked(),
-            &events.get_untracked(),
-            every.get_untracked(),
-        ) {
+        let source = crate::live::parse_every(&every.get_untracked()).and_then(|secs| {
+            LiveSource::new(&telemetry.get_untracked(), &events.get_untracked(), secs)
+        });
+        match source {
             Ok(source) => {
                 problem.set(None);
-                every.set(source.every_secs);
+                every.set(source.every_secs.to_string());
                 start(state, source);
             }
             Err(message) => problem.set(Some(message)),
@@ -529,8 +664,7 @@ pub fn LivePanel() -> impl IntoView {
                     prop:value=move || events.get() on:input=move |ev| events.set(event_target_value(&ev))/>
                 <label for="live-every">"Check every (seconds)"</label>
                 <input id="live-every" type="number" data-testid="live-every" min=crate::live::MIN_EVERY_SECS max=crate::live::MAX_EVERY_SECS
-                    prop:value=move || every.get().to_string()
-                    on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { every.set(v) } }/>
+                    prop:value=move || every.get() on:input=move |ev| every.set(event_target_value(&ev))/>
                 <button type="submit" data-testid="live-follow">"Follow"</button>
             </form>
             {move || problem.get().map(|p| view! { <p class="live-error" role="alert" data-testid="live-problem">{p}</p> })}
@@ -556,7 +690,7 @@ pub fn LiveOffer() -> impl IntoView {
             let follow = source.clone();
             view! {
                 <div class="status notice" role="status" data-testid="live-offer">
-                    <p>{format!("This link follows the live source {}, every {} s. Your browser will read it from there; nothing is sent.", source.telemetry, source.every_secs)}</p>
+                    <p>{format!("This link follows the live source {}, every {} s. Your browser will read it from there; nothing is sent.", shown(&source.telemetry), source.every_secs)}</p>
                     <button data-testid="live-offer-follow" on:click=move |_| {
                         state.live_offer.set(None);
                         start(state, follow.clone());

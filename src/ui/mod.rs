@@ -283,6 +283,7 @@ impl AppState {
             Some(Cancel::Analysis) => {
                 engine::cancel_analysis();
                 self.busy.set(None);
+                live::analysis_cancelled(self);
             }
             Some(Cancel::Refit) => {
                 engine::cancel_refit();
