@@ -38,7 +38,20 @@ function publish(day) {
   modified = new Date(modified.getTime() + 60000);
 }
 publish(early);
-const server = createServer((req, res) => {
+// Requests open at once (the page reads one check at a time), and a pause before the
+// next answer (a slow server).
+let open = 0;
+let mostOpen = 0;
+let pauseNext = 0;
+const server = createServer(async (req, res) => {
+  open += 1;
+  mostOpen = Math.max(mostOpen, open);
+  res.on("close", () => { open -= 1; });
+  if (pauseNext > 0) {
+    const pause = pauseNext;
+    pauseNext = 0;
+    await new Promise((r) => setTimeout(r, pause));
+  }
   const path = new URL(req.url, "http://x").pathname;
   const name = path.endsWith("events.csv") ? "events" : "telemetry";
   log.push({ at: Date.now(), path, conditional: req.headers["if-none-match"] !== undefined, status: 0 });
@@ -137,6 +150,14 @@ try {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.click("[data-testid=mark-seen]");
   check((await page.$$("[data-testid=tier-move]")).length === 0 && (await page.$("[data-testid=tier-changes]")) === null, "marked as seen, nothing is highlighted");
+
+  // A slow answer (longer than the interval): no second check starts meanwhile, so no
+  // older answer can land after a newer one.
+  pauseNext = 8000;
+  const slowFrom = log.length;
+  await new Promise((r) => setTimeout(r, 20000));
+  const slowChecks = log.slice(slowFrom).filter((e) => e.path === "/telemetry.csv").length;
+  check(mostOpen === 1 && slowChecks >= 2 && slowChecks <= 3, `one check at a time, even when an answer takes longer than the interval (at most ${mostOpen} request open; ${slowChecks} checks in 20 s)`);
 
   // The server fails: said in words, the data stays, and the retries back off.
   mode = "fail";
