@@ -3,6 +3,7 @@
 
 pub mod changepoints;
 pub mod detect;
+pub mod distributions;
 pub mod drift;
 pub mod hourly;
 pub mod inference;
