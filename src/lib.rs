@@ -25,6 +25,7 @@ pub mod kept;
 pub mod model;
 pub mod report;
 pub mod series_summary;
+pub mod sorting;
 pub mod state;
 pub mod synth;
 pub mod telemetry;

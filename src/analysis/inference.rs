@@ -134,7 +134,7 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<f64> {
         .map(|v| (*v, true))
         .chain(b.iter().map(|v| (*v, false)))
         .collect();
-    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    crate::sorting::sort_by(&mut all, |x, y| x.0.total_cmp(&y.0));
     let n = all.len() as f64;
     let (mut rank_sum_a, mut ties) = (0.0, 0.0);
     let mut i = 0;
