@@ -121,7 +121,7 @@ pub fn changes<'a>(
             _ => {}
         }
     }
-    entered.sort_by(|a, b| b.1.impact.total_cmp(&a.1.impact));
+    crate::sorting::sort_by(&mut entered, |a, b| b.1.impact.total_cmp(&a.1.impact));
     left.extend(entered);
     left
 }

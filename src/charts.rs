@@ -398,7 +398,7 @@ pub fn contributions_chart(contributions: &[Contribution]) -> Chart {
         .iter()
         .filter(|c| c.log_odds.abs() >= 0.01)
         .collect();
-    shown.sort_by(|a, b| a.log_odds.total_cmp(&b.log_odds));
+    crate::sorting::sort_by(&mut shown, |a, b| a.log_odds.total_cmp(&b.log_odds));
     let names: Vec<String> = shown.iter().map(|c| c.signal.to_string()).collect();
     let bars: Vec<CompositeValue> = shown
         .iter()
@@ -424,7 +424,7 @@ pub fn contributions_chart(contributions: &[Contribution]) -> Chart {
 pub fn why_chart(why: &[crate::why::GroupEffect]) -> Chart {
     let mut shown: Vec<&crate::why::GroupEffect> =
         why.iter().filter(|e| e.log_odds.abs() >= 0.01).collect();
-    shown.sort_by(|a, b| a.log_odds.total_cmp(&b.log_odds));
+    crate::sorting::sort_by(&mut shown, |a, b| a.log_odds.total_cmp(&b.log_odds));
     let names: Vec<String> = shown.iter().map(|e| e.group.name().to_string()).collect();
     let bars: Vec<CompositeValue> = shown
         .iter()

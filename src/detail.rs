@@ -146,7 +146,7 @@ impl FeatureDetail {
                     .map(move |(day, text)| (*day, format!("  {} {}: {text}", date(*day), p.title)))
             })
             .collect();
-        changes.sort_by_key(|(day, _)| *day);
+        crate::sorting::sort_by_key(&mut changes, |(day, _)| *day);
         out.push_str("\nSustained changes (level or trend):\n");
         if changes.is_empty() {
             out.push_str("  none\n");
@@ -537,8 +537,8 @@ impl Analysis {
                     }),
             )
             .collect();
-        events.sort_by_key(|e| e.start);
-        tied.sort_by_key(|c| c.day);
+        crate::sorting::sort_by_key(&mut events, |e| e.start);
+        crate::sorting::sort_by_key(&mut tied, |c| c.day);
         // Why, by group of signals, from the signals the model read that day.
         let mut per_input = [0.0; N_INPUTS];
         for c in &status.contributions {

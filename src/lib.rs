@@ -26,6 +26,7 @@ pub mod live;
 pub mod model;
 pub mod report;
 pub mod series_summary;
+pub mod sorting;
 pub mod state;
 pub mod synth;
 pub mod telemetry;

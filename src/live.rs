@@ -272,7 +272,7 @@ pub fn tier_changes(
                 }),
         )
         .collect();
-    changes.sort_by(|a, b| {
+    crate::sorting::sort_by(&mut changes, |a, b| {
         (rank(a.now), !a.up(), &a.feature).cmp(&(rank(b.now), !b.up(), &b.feature))
     });
     changes

@@ -241,7 +241,9 @@ fn backtest(
             });
         }
     }
-    rows.sort_by(|a, b| a.start.cmp(&b.start).then(a.feature.cmp(&b.feature)));
+    crate::sorting::sort_by(&mut rows, |a, b| {
+        a.start.cmp(&b.start).then(a.feature.cmp(&b.feature))
+    });
     rows
 }
 
@@ -373,7 +375,9 @@ fn contributions(contributions: &[f64; N_INPUTS], signals: &Signals) -> Vec<Cont
             description: describe(*input, signals),
         })
         .collect();
-    list.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
+    crate::sorting::sort_by(&mut list, |a, b| {
+        b.log_odds.abs().total_cmp(&a.log_odds.abs())
+    });
     list
 }
 
@@ -1481,7 +1485,7 @@ impl Analysis {
                 })
             })
             .collect();
-        ranking.sort_by(ranking_order);
+        crate::sorting::sort_by(&mut ranking, ranking_order);
 
         let cutoffs_today = cutoffs.last().copied().unwrap_or(RiskCutoffs::NONE);
         let insights = build_insights(dataset, &ranking, &self.latest, &config, &cutoffs_today);
@@ -1543,7 +1547,9 @@ fn build_insights(
     if !under_way.is_empty() {
         // Oldest first, an order the impact weights do not change.
         let mut by_age = under_way.clone();
-        by_age.sort_by_key(|r| (r.under_way.as_ref().map(|u| u.since), r.feature.clone()));
+        crate::sorting::sort_by_key(&mut by_age, |r| {
+            (r.under_way.as_ref().map(|u| u.since), r.feature.clone())
+        });
         let list: Vec<String> = by_age
             .iter()
             .take(5)
@@ -1969,7 +1975,7 @@ impl Report {
         for status in &mut report.ranking {
             status.impact = weights.score(status.risk, status.sessions_7d);
         }
-        report.ranking.sort_by(ranking_order);
+        crate::sorting::sort_by(&mut report.ranking, ranking_order);
         let position: HashMap<&str, usize> = report
             .ranking
             .iter()
@@ -1986,7 +1992,7 @@ impl Report {
         // The overview's sentences first, then each feature's: those with a degradation
         // under way, then the others, each in ranking order.
         let n = report.ranking.len();
-        insights.sort_by_key(|i| {
+        crate::sorting::sort_by_key(&mut insights, |i| {
             i.feature.as_deref().map_or(0, |f| {
                 let later = if under_way.contains(f) { 0 } else { n };
                 1 + later + position.get(f).copied().unwrap_or(usize::MAX / 2)

@@ -83,7 +83,7 @@ pub fn summarize(points: &[SeriesPoint]) -> SeriesSummary {
         ));
     } else {
         let mut strongest = episodes.clone();
-        strongest.sort_by(|a, b| b.peak_score.total_cmp(&a.peak_score));
+        crate::sorting::sort_by(&mut strongest, |a, b| b.peak_score.total_cmp(&a.peak_score));
         let top: Vec<String> = strongest
             .iter()
             .take(3)

@@ -383,13 +383,21 @@ impl ViewState {
         // Each key's "most important first" order; ranking is already in priority order.
         match self.sort {
             SortKey::Priority => {}
-            SortKey::Feature => rows.sort_by(|(_, a), (_, b)| b.feature.cmp(&a.feature)),
-            SortKey::Risk => rows.sort_by(|(_, a), (_, b)| a.risk.total_cmp(&b.risk)),
-            SortKey::RiskChange => rows.sort_by(|(_, a), (_, b)| change(a).total_cmp(&change(b))),
-            SortKey::Impact => rows.sort_by(|(_, a), (_, b)| a.impact.total_cmp(&b.impact)),
-            SortKey::Sessions => {
-                rows.sort_by(|(_, a), (_, b)| a.sessions_7d.total_cmp(&b.sessions_7d))
+            SortKey::Feature => {
+                crate::sorting::sort_by(&mut rows, |(_, a), (_, b)| b.feature.cmp(&a.feature))
             }
+            SortKey::Risk => {
+                crate::sorting::sort_by(&mut rows, |(_, a), (_, b)| a.risk.total_cmp(&b.risk))
+            }
+            SortKey::RiskChange => {
+                crate::sorting::sort_by(&mut rows, |(_, a), (_, b)| change(a).total_cmp(&change(b)))
+            }
+            SortKey::Impact => {
+                crate::sorting::sort_by(&mut rows, |(_, a), (_, b)| a.impact.total_cmp(&b.impact))
+            }
+            SortKey::Sessions => crate::sorting::sort_by(&mut rows, |(_, a), (_, b)| {
+                a.sessions_7d.total_cmp(&b.sessions_7d)
+            }),
         }
         let natural_is_reversed = self.sort != SortKey::Priority;
         if natural_is_reversed == self.descending {

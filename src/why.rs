@@ -368,7 +368,9 @@ pub fn group_effects(contributions: &[f64; N_INPUTS], signals: &Signals) -> Vec<
         .zip(sums)
         .filter_map(|(&group, log_odds)| effect(group, log_odds, signals))
         .collect();
-    effects.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
+    crate::sorting::sort_by(&mut effects, |a, b| {
+        b.log_odds.abs().total_cmp(&a.log_odds.abs())
+    });
     effects
 }
 
@@ -383,7 +385,7 @@ pub fn raising(
 ) -> Vec<GroupEffect> {
     let sums = group_sums(contributions);
     let mut order: Vec<usize> = (0..GROUPS.len()).filter(|g| sums[*g] >= REASON).collect();
-    order.sort_by(|a, b| sums[*b].total_cmp(&sums[*a]));
+    crate::sorting::sort_by(&mut order, |a, b| sums[*b].total_cmp(&sums[*a]));
     let effects: Vec<GroupEffect> = order
         .into_iter()
         .filter_map(|g| effect(GROUPS[g], sums[g], signals))

@@ -2,9 +2,9 @@
 //! of two proportions from counts (Newcombe's hybrid score interval, from Wilson's), a
 //! mean difference from paired or independent daily values (Student's t, Welch's), and the
 //! two-sample Kolmogorov-Smirnov test and the population stability index for drift.
-//! Quantiles come from `statrs`.
+//! The normal distribution and Student's t quantiles come from [`super::distributions`].
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use super::distributions::{normal_cdf, t_upper_quantile};
 
 /// The normal quantile of a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -59,7 +59,7 @@ pub fn proportion_difference(
 
 /// Student's t quantile for a two-sided interval of error rate `alpha`.
 fn t_quantile(df: f64, alpha: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(1.0 - alpha / 2.0))
+    t_upper_quantile(df, alpha / 2.0)
 }
 
 fn mean_and_variance(values: &[f64]) -> (f64, f64) {
@@ -134,7 +134,7 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<f64> {
         .map(|v| (*v, true))
         .chain(b.iter().map(|v| (*v, false)))
         .collect();
-    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    crate::sorting::sort_by(&mut all, |x, y| x.0.total_cmp(&y.0));
     let n = all.len() as f64;
     let (mut rank_sum_a, mut ties) = (0.0, 0.0);
     let mut i = 0;
@@ -157,7 +157,8 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<f64> {
         return Some(1.0);
     }
     let z = ((u - mean).abs() - 0.5).max(0.0) / variance.sqrt();
-    Some(2.0 * (1.0 - Normal::standard().cdf(z)))
+    // The upper tail as the lower one, which keeps its digits where 1 - cdf would not.
+    Some(2.0 * normal_cdf(-z))
 }
 
 /// The two-sample Kolmogorov-Smirnov statistic D (the largest gap between the two

@@ -3,6 +3,7 @@
 
 pub mod changepoints;
 pub mod detect;
+pub mod distributions;
 pub mod drift;
 pub mod hourly;
 pub mod inference;
@@ -96,8 +97,8 @@ pub fn events_by_feature(dataset: &Dataset, events: &[EventRecord]) -> Vec<Featu
                     (None, None) => break,
                 }
             }
-            out.deploys.sort_by_key(|d| d.0);
-            out.incidents.sort_by_key(|i| i.start);
+            crate::sorting::sort_by_key(&mut out.deploys, |d| d.0);
+            crate::sorting::sort_by_key(&mut out.incidents, |i| i.start);
             out
         })
         .collect()

@@ -208,7 +208,7 @@ fn dimension_breakdown(
         }
     };
     let mut order: Vec<usize> = (0..d.values.len()).collect();
-    order.sort_by(|&a, &b| {
+    crate::sorting::sort_by(&mut order, |&a, &b| {
         after[b]
             .total_cmp(&after[a])
             .then(before[b].total_cmp(&before[a]))
@@ -318,7 +318,7 @@ fn split(
             .into_iter()
             .filter(|&i| changes[i].rate_part * change > 0.0)
             .collect();
-        drivers.sort_by(|&a, &b| {
+        crate::sorting::sort_by(&mut drivers, |&a, &b| {
             changes[b]
                 .rate_part
                 .abs()
@@ -416,7 +416,7 @@ fn sentence(
         Verdict::MixShift => {
             // The cohorts whose share moved the figure most.
             let mut movers: Vec<usize> = (0..changes.len()).collect();
-            movers.sort_by(|&a, &b| {
+            crate::sorting::sort_by(&mut movers, |&a, &b| {
                 let change = after - before;
                 (changes[b].mix_part * change.signum())
                     .total_cmp(&(changes[a].mix_part * change.signum()))

@@ -156,7 +156,9 @@ fn versions(dataset: &Dataset, f: usize) -> Option<Vec<(usize, &CohortCells)>> {
             Some((start, c))
         })
         .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.value.cmp(&b.1.value)));
+    crate::sorting::sort_by(&mut out, |a, b| {
+        a.0.cmp(&b.0).then_with(|| a.1.value.cmp(&b.1.value))
+    });
     (out.len() >= 2).then_some(out)
 }
 

@@ -85,19 +85,16 @@ pub struct Ranked {
 impl Ranked {
     pub fn new(scores: &[f64], labels: &[bool], clusters: &[u32]) -> Ranked {
         // Descending by score, ties in row order: the order of a stable sort by
-        // `total_cmp`, made by an unstable sort of whole-number keys (faster).
-        let mut keyed: Vec<(std::cmp::Reverse<i64>, u32)> = scores
+        // `total_cmp`, made by an unstable sort of whole-number keys (faster). `!key`
+        // reverses the order; (i64, usize) is the type the other rankings sort, so the
+        // wasm holds one copy of that sort.
+        let mut keyed: Vec<(i64, usize)> = scores
             .iter()
             .enumerate()
-            .map(|(i, x)| {
-                (
-                    std::cmp::Reverse(super::evaluate::total_order_key(*x)),
-                    i as u32,
-                )
-            })
+            .map(|(i, x)| (!super::evaluate::total_order_key(*x), i))
             .collect();
         keyed.sort_unstable();
-        let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i as usize).collect();
+        let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
         let count = clusters.iter().max().map_or(0, |c| *c as usize + 1);
         let (mut positives, mut negatives) = (vec![0u64; count], vec![0u64; count]);
         for (c, l) in clusters.iter().zip(labels) {

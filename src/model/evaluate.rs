@@ -41,10 +41,11 @@ pub fn average_precision(scores: &[f64], labels: &[bool]) -> Option<f64> {
     if positives == 0 {
         return None;
     }
-    let mut keyed: Vec<(std::cmp::Reverse<i64>, usize)> = scores
+    // Descending by score (`!key` reverses the order), ties in index order.
+    let mut keyed: Vec<(i64, usize)> = scores
         .iter()
         .enumerate()
-        .map(|(i, x)| (std::cmp::Reverse(total_order_key(*x)), i))
+        .map(|(i, x)| (!total_order_key(*x), i))
         .collect();
     keyed.sort_unstable();
     let order = keyed.into_iter().map(|(_, i)| i);

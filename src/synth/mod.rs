@@ -773,12 +773,14 @@ pub fn generate(params: &SynthParams) -> SynthData {
             *feature.expect("every row is a generated feature's"),
         )
     });
-    events.sort_by(|a, b| {
+    crate::sorting::sort_by(&mut events, |a, b| {
         a.timestamp
             .cmp(&b.timestamp)
             .then(a.feature.cmp(&b.feature))
     });
-    episodes.sort_by(|a, b| a.onset.cmp(&b.onset).then(a.feature.cmp(&b.feature)));
+    crate::sorting::sort_by(&mut episodes, |a, b| {
+        a.onset.cmp(&b.onset).then(a.feature.cmp(&b.feature))
+    });
     SynthData {
         telemetry,
         events,

@@ -533,7 +533,7 @@ pub fn parse_telemetry<R: Read>(file: &str, input: R) -> Result<ParsedTelemetry,
         .filter(|(i, _)| duplicates.next_if_eq(i).is_none())
         .map(|(_, (r, _))| r)
         .collect();
-    problems.sort_by_key(|p| p.line);
+    crate::sorting::sort_by_key(&mut problems, |p| p.line);
 
     if records.is_empty() {
         if let Some(first) = problems.first() {
@@ -690,7 +690,9 @@ pub fn parse_events<R: Read>(file: &str, input: R) -> Result<ParsedEvents, Inges
         },
         &mut problems,
     )?;
-    records.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then(a.line.cmp(&b.line)));
+    crate::sorting::sort_by(&mut records, |a, b| {
+        a.timestamp.cmp(&b.timestamp).then(a.line.cmp(&b.line))
+    });
     Ok(ParsedEvents {
         records,
         problems,

@@ -733,7 +733,7 @@ impl DatasetBuilder {
         let mut order: Vec<usize> = (0..self.features.len())
             .filter(|&f| !self.features[f].is_empty())
             .collect();
-        order.sort_by(|&a, &b| name_of(a).cmp(name_of(b)));
+        crate::sorting::sort_by(&mut order, |&a, &b| name_of(a).cmp(name_of(b)));
         let mut accumulators: Vec<Option<FeatureAccumulator>> =
             self.features.into_iter().map(Some).collect();
         let mut features = Vec::with_capacity(order.len());
@@ -776,7 +776,7 @@ impl DatasetBuilder {
                     }
                 }
             }
-            kept.sort_by(|a, b| b.0.total_cmp(&a.0));
+            crate::sorting::sort_by(&mut kept, |a, b| b.0.total_cmp(&a.0));
             kept.truncate(MAX_COHORTS);
             cohorts.push(kept.into_iter().map(|(_, c)| c).collect());
             breakdown.push(breakdown_of(&acc, first, days));
@@ -831,7 +831,7 @@ fn breakdown_of(acc: &FeatureAccumulator, first: i64, days: usize) -> Vec<Cohort
                 )
             })
             .collect();
-        ranked.sort_by(|a, b| {
+        crate::sorting::sort_by(&mut ranked, |a, b| {
             b.0.total_cmp(&a.0)
                 .then(b.1.total_cmp(&a.1))
                 .then(a.2.cmp(b.2))

@@ -371,7 +371,7 @@ impl Reader {
                     ),
                 }),
         );
-        problems.sort_by_key(|p| p.line);
+        crate::sorting::sort_by_key(&mut problems, |p| p.line);
         if self.kept_rows == 0 {
             return Err(match problems.into_iter().next() {
                 Some(first) => IngestError::NoValidRows {

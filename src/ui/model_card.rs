@@ -175,7 +175,9 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
         })
         .collect_view();
     let mut coefficients = c.coefficients.clone();
-    coefficients.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+    crate::sorting::sort_by(&mut coefficients, |a, b| {
+        b.weight.abs().total_cmp(&a.weight.abs())
+    });
     view! {
         <section aria-labelledby="card-title" data-testid="model-card">
             <h2 id="card-title">"Model card"</h2>
