@@ -87,18 +87,27 @@ pub fn clock(ms: f64) -> String {
     )
 }
 
-/// Starts following `source` (in place of any other), and checks it now.
+/// Starts following `source` (in place of any other, whose check under way is abandoned),
+/// and checks it now.
 pub fn start(state: AppState, source: LiveSource) {
-    let generation = FOLLOW.with_borrow_mut(|f| {
+    let (generation, analysing) = FOLLOW.with_borrow_mut(|f| {
         if let Some(timer) = f.timer.take() {
             timer.clear();
         }
+        if let Some((_, controller)) = f.reading.take() {
+            controller.abort();
+        }
+        let analysing = f.analysing;
         *f = Follow {
             generation: f.generation + 1,
+            checks: f.checks,
             ..Follow::default()
         };
-        f.generation
+        (f.generation, analysing)
     });
+    if analysing && engine::cancel_analysis() {
+        state.busy.set(None);
+    }
     state.tier_changes.set(Vec::new());
     state.live.set(Some(LiveStatus {
         source: source.clone(),
