@@ -137,7 +137,7 @@ pub fn DataPanel() -> impl IntoView {
                 />
             </div>
         </section>
-        <super::live::LivePanel/>
+        <super::live_view::LivePanel/>
         <super::kept::KeptPanel/>
         <ContractColumns/>
         <section aria-labelledby="synth-title">

@@ -12,6 +12,7 @@ mod engine;
 mod feature;
 pub mod kept;
 pub mod live;
+mod live_view;
 mod model_card;
 pub mod overview;
 pub mod ranking;
@@ -465,6 +466,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| browser::set_theme(state.dark.get()));
     kept::start(state);
     live::offer_from_link(state);
+    live::watch_reports(state);
     // What decides which view is drawn: the tab, and whether there is a report.
     let current = Memo::new(move |_| state.view.with(|v| v.view));
     let has_report = Memo::new(move |_| state.report.with(Option::is_some));
@@ -530,8 +532,8 @@ pub fn App() -> impl IntoView {
                         })}
                     </div>
                 })}
-                <live::LiveOffer/>
-                <live::LiveBar/>
+                <live_view::LiveOffer/>
+                <live_view::LiveBar/>
                 {move || state.notice.get().map(|message| view! {
                     <div class="status notice" role="status" data-testid="notice">
                         <p>{message}</p>
