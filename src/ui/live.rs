@@ -163,15 +163,9 @@ pub fn analysis_cancelled(state: AppState) {
     }
 }
 
-/// Checks now instead of at the next due time.
+/// Checks now instead of at the next due time (nothing while a check runs).
 pub fn check_now(state: AppState) {
-    let generation = FOLLOW.with_borrow(|f| f.generation);
-    if state
-        .live
-        .with_untracked(|l| l.as_ref().is_some_and(|l| !l.checking))
-    {
-        check(state, generation);
-    }
+    check(state, FOLLOW.with_borrow(|f| f.generation));
 }
 
 /// The tiers shown now become what the person has seen; no feature is highlighted.

@@ -3,12 +3,11 @@
 // Prints one line per check and a closing "N passed, N failed" line. Every page is watched
 // (guard.mjs) for Content-Security-Policy violations and requests that leave the site.
 
-import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { guard, violations, chartCounts } from "./guard.mjs";
+import { launch, guard, violations, chartCounts } from "./guard.mjs";
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve("axe-core/axe.min.js");
@@ -16,13 +15,7 @@ const [url, artifacts = "artifacts"] = process.argv.slice(2);
 const features = Number(process.env.EXPECTED_FEATURES || 80);
 mkdirSync(artifacts, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 const seen = await guard(page, url);
 // Problems found on the pages opened beside the main one (a shared link, a phone).

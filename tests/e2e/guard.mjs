@@ -1,6 +1,20 @@
 // What every end-to-end page is watched for: Content-Security-Policy violations, requests
 // that leave the site (another origin, or outside the folder the site is served from), and
 // failed responses. It also counts ECharts instances, to show that none outlives its chart.
+// `launch` starts the headless Chromium every end-to-end script drives.
+
+import { chromium } from "playwright-core";
+
+// Debian's Chromium (CHROMIUM overrides), without the sandbox, GPU or background traffic.
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
 
 // Runs in the page before any of its scripts.
 function instrument() {

@@ -4,18 +4,11 @@
 // and the main thread's long tasks (over 50 ms, as Chromium reports them).
 // Usage: node large.mjs URL FEATURES (tests/e2e.sh runs it when FR_E2E_LARGE=FEATURES).
 
-import { chromium } from "playwright-core";
-import { guard, violations } from "./guard.mjs";
+import { launch, guard, violations } from "./guard.mjs";
 
 const [url, count = "10000"] = process.argv.slice(2);
 const features = Number(count);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-});
+const browser = await launch();
 let failure = "";
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

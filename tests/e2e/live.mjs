@@ -8,11 +8,10 @@
 // Usage: node live.mjs SITE_URL [ARTIFACTS] (the site's own server; the live one is
 // started here). Screenshots: live.png, live-phone.png.
 
-import { chromium } from "playwright-core";
 import { createServer } from "node:http";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { guard, violations } from "./guard.mjs";
+import { launch, guard, violations } from "./guard.mjs";
 
 const [site, artifacts = "tests/artifacts"] = process.argv.slice(2);
 const features = Number(process.env.EXPECTED_FEATURES || 80);
@@ -84,13 +83,7 @@ const server = createServer(async (req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const live = `http://127.0.0.1:${server.address().port}/`;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-});
+const browser = await launch();
 let failures = 0;
 function check(ok, what, detail = "") {
   console.log(`${ok ? "ok  " : "FAIL"} live: ${what}${ok || !detail ? "" : ` (${detail})`}`);

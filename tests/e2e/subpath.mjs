@@ -2,18 +2,11 @@
 // https://org.github.io/feature-radar/): the dashboard loads with its bundled data, a
 // feature's charts draw, and no request leaves that folder. Usage: node subpath.mjs URL
 
-import { chromium } from "playwright-core";
-import { guard, violations } from "./guard.mjs";
+import { launch, guard, violations } from "./guard.mjs";
 
 const [url] = process.argv.slice(2);
 const features = Number(process.env.EXPECTED_FEATURES || 80);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-});
+const browser = await launch();
 let failure = "";
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -227,15 +227,7 @@ fn the_risk_chart_names_its_tiers_and_every_chart_over_time_zooms() {
     }
     // The risk chart and every metric chart are charts over time.
     for option in std::iter::once(&options[0]).chain(&options[3..]) {
-        let kinds: Vec<&str> = option["dataZoom"]
-            .as_array()
-            .map(|z| z.iter().filter_map(|z| z["type"].as_str()).collect())
-            .unwrap_or_default();
-        assert!(
-            kinds.contains(&"slider") && kinds.contains(&"inside"),
-            "{}",
-            option["title"][0]["text"]
-        );
+        assert_zooms_over_time(option);
     }
 }
 
@@ -295,15 +287,7 @@ fn cohort_release_and_comparison_charts_have_a_line_each_zoom_and_four_digits() 
         "{profile:?}"
     );
     for option in &options {
-        let kinds: Vec<&str> = option["dataZoom"]
-            .as_array()
-            .map(|z| z.iter().filter_map(|z| z["type"].as_str()).collect())
-            .unwrap_or_default();
-        assert!(
-            kinds.contains(&"slider") && kinds.contains(&"inside"),
-            "{}",
-            title(option)
-        );
+        assert_zooms_over_time(option);
         assert_eq!(option["dataZoom"][0]["zoomOnMouseWheel"], "shift");
         assert_eq!(option["legend"]["type"], "scroll", "{}", title(option));
         for s in option["series"].as_array().unwrap() {
@@ -386,4 +370,17 @@ fn chart_text_is_readable_in_both_themes() {
             );
         }
     }
+}
+
+/// A chart over time can be zoomed both by its slider and inside the plot.
+fn assert_zooms_over_time(option: &Value) {
+    let kinds: Vec<&str> = option["dataZoom"]
+        .as_array()
+        .map(|z| z.iter().filter_map(|z| z["type"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        kinds.contains(&"slider") && kinds.contains(&"inside"),
+        "{}",
+        option["title"][0]["text"]
+    );
 }
