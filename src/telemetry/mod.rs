@@ -350,16 +350,20 @@ mod tests {
 pub fn excerpt(text: &str) -> String {
     const MAX: usize = 60;
     let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == MAX {
+    let mut shown = 0;
+    for c in text.chars() {
+        let piece: String = if c.is_control() {
+            c.escape_default().collect()
+        } else {
+            c.to_string()
+        };
+        let width = piece.chars().count();
+        if shown + width > MAX {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        out.push_str(&piece);
+        shown += width;
     }
     out
 }
@@ -372,5 +376,11 @@ mod excerpt_tests {
         assert_eq!(super::excerpt("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         let long = "x".repeat(10_000);
         assert_eq!(super::excerpt(&long).chars().count(), 61);
+        // Escapes count as what is shown: a run of control characters
+        // stays as short as any other excerpt.
+        let controls = "\u{1b}\u{85}".repeat(100);
+        let shown = super::excerpt(&controls);
+        assert!(shown.chars().count() <= 61, "{shown}");
+        assert!(shown.ends_with('…') && shown.starts_with("\\u{1b}\\u{85}"));
     }
 }

@@ -413,6 +413,14 @@ fn header_then_bytes(columns: &'static [&'static str]) -> impl Strategy<Value = 
     )
 }
 
+/// A case the generator once found: a quoted field of control characters
+/// whose escapes made a message longer than a terminal line allows.
+#[test]
+fn control_characters_in_a_bad_value_keep_the_message_short() {
+    let text = "title,timestamp,feature,kind\r\n\"\",\",,,note\r\n\u{1b}\u{1b}\u{85}\u{85},2026-01-06,aa,2000-00-00\r\nv1.7,2026-01-05,\"pay, ship\",incident\r\nv1.7,2026-01-05,\"pay, ship\",incident";
+    check_events(text.as_bytes());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
