@@ -5,7 +5,7 @@
 //! baseline (fewer than 14 of the 28 days present, a missing metric) it has no score and
 //! raises no alert.
 //!
-//! One implementation for the model card (`report.rs`, the page's engine and the
+//! One implementation for the model card (`report/card.rs`, the page's engine and the
 //! command line) and the benchmark (`benchmark::threshold_scores`).
 
 use crate::analysis::signals::{monitor_of, sliding_ratio_to_median};
