@@ -362,16 +362,10 @@ pub const REPORTING: &str = "Preparing the report and the model card";
 /// Reads or generates the data a source names. Errors are in words, naming file and line.
 fn read(source: &SourceSpec, files: &[Vec<u8>]) -> Result<(String, LoadedData), String> {
     match source {
-        SourceSpec::Bundled => {
-            let (telemetry, events) = crate::synth::bundled_files();
-            load(
-                "telemetry.csv",
-                telemetry.as_bytes(),
-                Some(("events.csv", events.as_bytes())),
-            )
-            .map(|data| ("the bundled synthetic dataset".to_string(), data))
-            .map_err(|e| e.to_string())
-        }
+        SourceSpec::Bundled => Ok((
+            "the bundled synthetic dataset".to_string(),
+            crate::synth::bundled_data(),
+        )),
         SourceSpec::Generated {
             seed,
             features,

@@ -18,7 +18,7 @@
 pub mod family;
 pub mod series;
 
-use crate::telemetry::{Cohort, EventKind, EventRecord, TelemetryRecord};
+use crate::telemetry::{Cohort, EventKind, EventRecord, Granularity, TelemetryRecord};
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -280,6 +280,26 @@ pub fn bundled_files() -> (String, String) {
         crate::telemetry::write_telemetry_csv(&data.telemetry),
         crate::telemetry::write_events_csv(&data.events),
     )
+}
+
+/// The bundled dataset as [`crate::load`] reads it from its two files
+/// ([`bundled_files`]), made without writing and reading the telemetry's megabyte of
+/// text: each value is rounded as the file writes it ([`crate::telemetry::as_written`]).
+/// The events, a few kilobytes, are written and read.
+pub fn bundled_data() -> crate::LoadedData {
+    let data = generate(&SynthParams::default());
+    let telemetry = crate::telemetry::as_written(&data.telemetry);
+    let dataset = crate::telemetry::Dataset::from_records(&telemetry, Granularity::Days)
+        .expect("the generator makes telemetry");
+    let events = crate::telemetry::write_events_csv(&data.events);
+    let events = crate::telemetry::parse_events("events.csv", events.as_bytes())
+        .expect("the generator's events read back");
+    crate::LoadedData {
+        dataset: std::sync::Arc::new(dataset),
+        events: events.records,
+        problems: events.problems,
+        ignored_columns: Vec::new(),
+    }
 }
 
 /// Generates telemetry, events and ground truth.

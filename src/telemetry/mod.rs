@@ -17,7 +17,7 @@ pub use contract::{
     SERIES_COLUMNS, TELEMETRY_COLUMNS,
 };
 pub use csv_io::{
-    parse_events, parse_telemetry, write_events_csv, write_telemetry_csv, ParsedEvents,
+    as_written, parse_events, parse_telemetry, write_events_csv, write_telemetry_csv, ParsedEvents,
     ParsedTelemetry,
 };
 pub use dataset::{

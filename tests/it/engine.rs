@@ -574,6 +574,27 @@ fn the_generator_makes_the_bundled_files_byte_for_byte() {
     assert!(events == std::fs::read_to_string(root.join("events.csv")).unwrap());
 }
 
+/// The page's worker makes the bundled data without writing and reading the telemetry's
+/// text: what it makes must be what reading `data/` gives, dataset and events.
+#[test]
+fn the_bundled_data_made_directly_is_what_reading_its_files_gives() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let telemetry = std::fs::read(root.join("telemetry.csv")).unwrap();
+    let events = std::fs::read(root.join("events.csv")).unwrap();
+    let read = feature_radar::load(
+        "telemetry.csv",
+        telemetry.as_slice(),
+        Some(("events.csv", events.as_slice())),
+    )
+    .unwrap();
+    let made = feature_radar::synth::bundled_data();
+    assert!(*made.dataset == *read.dataset, "the dataset differs");
+    assert_eq!(made.dataset.cohorts, read.dataset.cohorts);
+    assert_eq!(made.events, read.events);
+    assert!(made.problems.is_empty() && read.problems.is_empty());
+    assert!(made.ignored_columns.is_empty() && read.ignored_columns.is_empty());
+}
+
 /// The engine's results on a fixed data set, the bundled one, to the accuracy `score`
 /// writes (risk to 4 decimals, impact to 0.1): every feature's risk, impact and tier on
 /// every tenth day and the last, kept in `tests/it/expected/bundled_scores.csv`. A change
