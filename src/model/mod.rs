@@ -181,13 +181,13 @@ impl FittedRiskModel {
         precision[0] = params.intercept_prior;
         // The objective at `theta` and its gradient, in one pass over the rows; with
         // `curvature`, also the Hessian, whose data part is the Gram matrix of the rows
-        // scaled by the square roots of their curvatures: a matrix product (ndarray's,
-        // blocked and vectorised).
-        let mut scaled = vec![0.0; n * P];
-        let mut evaluate = |theta: &[f64; P], curvature: bool| -> Evaluation<P> {
+        // weighted by their curvatures, summed in the same pass as each row's outer
+        // product (its upper triangle: the matrix is symmetric).
+        let evaluate = |theta: &[f64; P], curvature: bool| -> Evaluation<P> {
             let mut value = 0.0;
             let mut data_gradient = [0.0; P];
-            for (r, (row, &i)) in z.chunks_exact(P).zip(&kept).enumerate() {
+            let mut gram = [[0.0; P]; P];
+            for (row, &i) in z.chunks_exact(P).zip(&kept) {
                 let e: f64 = row.iter().zip(theta).map(|(a, b)| a * b).sum();
                 let (label, wt) = (f64::from(u8::from(y[i])), w[i]);
                 // log(1 + e^eta) - y * eta, and the probability, without overflow.
@@ -203,9 +203,12 @@ impl FittedRiskModel {
                     *g += residual * v;
                 }
                 if curvature {
-                    let root = (wt * p * (1.0 - p)).sqrt();
-                    for (out, v) in scaled[r * P..(r + 1) * P].iter_mut().zip(row) {
-                        *out = v * root;
+                    let weight = wt * p * (1.0 - p);
+                    for a in 0..P {
+                        let scaled = weight * row[a];
+                        for (h, v) in gram[a][a..].iter_mut().zip(&row[a..]) {
+                            *h += scaled * v;
+                        }
                     }
                 }
             }
@@ -215,13 +218,10 @@ impl FittedRiskModel {
                 gradient[a] = data_gradient[a] + precision[a] * (theta[a] - centre[a]);
             }
             let hessian = curvature.then(|| {
-                let view = ndarray::ArrayView2::from_shape((n, P), &scaled[..])
-                    .expect("n rows of P values");
-                let gram = view.t().dot(&view);
-                let mut hessian = [[0.0; P]; P];
+                let mut hessian = gram;
                 for a in 0..P {
-                    for b in 0..P {
-                        hessian[a][b] = gram[(a, b)];
+                    for b in 0..a {
+                        hessian[a][b] = hessian[b][a];
                     }
                     hessian[a][a] += precision[a];
                 }
