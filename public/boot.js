@@ -8,7 +8,7 @@ const boot = document.querySelector("script[data-wasm]");
 // (src/ui/engine.rs). If it cannot start here, the app starts its own and says so.
 try {
   // Named, so that it alone prepares the bundled data's analysis (src/ui/worker.rs).
-  const worker = new Worker(new URL("feature-radar-worker_loader.js", document.baseURI), {
+  const worker = new Worker(new URL("engine-worker.js", document.baseURI), {
     name: "feature-radar-first",
   });
   const early = { worker, events: [] };

@@ -33,7 +33,7 @@ fi
 echo "ok   dist/ ships no data files (no truth.csv)"
 first_view=0
 for f in dist/index.html dist/boot.js dist/*.css dist/feature-radar-app-*.js dist/feature-radar-app-*_bg.wasm \
-  dist/feature-radar-worker_loader.js dist/feature-radar-worker.js dist/feature-radar-worker_bg.wasm; do
+  dist/engine-worker.js dist/feature-radar-worker.js dist/feature-radar-worker_bg.wasm; do
   [ -f "$f" ] || { echo "e2e: $f is missing from dist/"; exit 1; }
   first_view=$((first_view + $(gzip -9 <"$f" | wc -c)))
 done

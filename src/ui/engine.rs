@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The worker's start-up script (Trunk's loader shim), relative to the page.
-const WORKER_URL: &str = "./feature-radar-worker_loader.js";
+/// The worker's start-up script (public/engine-worker.js), relative to the page.
+const WORKER_URL: &str = "./engine-worker.js";
 
 type Done = Box<dyn FnOnce(Reply)>;
 type Progress = Box<dyn FnMut(&str, f64)>;
