@@ -747,10 +747,16 @@ pub fn write_telemetry_csv(records: &[TelemetryRecord]) -> String {
             r.feature.clone(),
             r.sessions.to_string(),
             format!("{:.*}", LATENCY_DECIMALS, r.latency_p95_ms),
-            optional(r.latency_p50_ms.map(|v| format!("{:.*}", LATENCY_DECIMALS, v))),
+            optional(
+                r.latency_p50_ms
+                    .map(|v| format!("{:.*}", LATENCY_DECIMALS, v)),
+            ),
             format!("{:.*}", RATE_DECIMALS, r.crash_rate),
             optional(r.error_rate.map(|v| format!("{:.*}", RATE_DECIMALS, v))),
-            optional(r.feedback_score.map(|v| format!("{:.*}", FEEDBACK_DECIMALS, v))),
+            optional(
+                r.feedback_score
+                    .map(|v| format!("{:.*}", FEEDBACK_DECIMALS, v)),
+            ),
             optional(r.feedback_count),
         ];
         if with_cohort {
@@ -836,8 +842,25 @@ mod tests {
     #[test]
     fn a_value_rounded_as_written_is_the_value_written_and_read() {
         let mut values = vec![
-            0.0, -0.0, 0.05, 0.15, 0.25, 0.125, 1.005, 2.675, 1.45, -1.45, 0.000_005, 0.000_015,
-            123_456.75, 9.999_95, 1e300, -1e300, 4.5e15, 1e-300, f64::MAX,
+            0.0,
+            -0.0,
+            0.05,
+            0.15,
+            0.25,
+            0.125,
+            1.005,
+            2.675,
+            1.45,
+            -1.45,
+            0.000_005,
+            0.000_015,
+            123_456.75,
+            9.999_95,
+            1e300,
+            -1e300,
+            4.5e15,
+            1e-300,
+            f64::MAX,
         ];
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..20_000 {
