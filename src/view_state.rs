@@ -145,6 +145,26 @@ impl Default for ViewState {
     }
 }
 
+/// The live source a link asks the page to follow (`live=`, `live_events=`, `every=`):
+/// None when it names none; the source, or why the page may not read it, in words.
+pub fn live_asked(query: &str) -> Option<Result<LiveSource, String>> {
+    let (mut live, mut live_events, mut every) = (None, String::new(), DEFAULT_EVERY_SECS);
+    for pair in query.trim_start_matches('?').split('&') {
+        let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "live" => live = Some(decode(raw)),
+            "live_events" => live_events = decode(raw),
+            "every" => {
+                if let Ok(secs) = decode(raw).parse() {
+                    every = secs;
+                }
+            }
+            _ => {}
+        }
+    }
+    live.map(|telemetry| LiveSource::new(&telemetry, &live_events, every))
+}
+
 /// Horizons the page offers, in days.
 pub const HORIZONS: [usize; 5] = [3, 5, 7, 10, 14];
 
@@ -242,7 +262,6 @@ impl ViewState {
         let unit = |v: &str| v.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x));
         // Alert budgets, per 100 feature-days.
         let budget = |v: &str| v.parse::<f64>().ok().filter(|x| *x > 0.0 && *x <= 100.0);
-        let (mut live, mut live_events, mut every) = (None, String::new(), DEFAULT_EVERY_SECS);
         for pair in query.trim_start_matches('?').split('&') {
             let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode(raw);
@@ -294,18 +313,12 @@ impl ViewState {
                         .find(|t| t.as_str() == value)
                 }
                 "q" => state.text_filter = value,
-                "live" => live = Some(value),
-                "live_events" => live_events = value,
-                "every" => {
-                    if let Ok(secs) = value.parse() {
-                        every = secs;
-                    }
-                }
                 _ => {}
             }
         }
-        // A live address that is not one the page reads is dropped like any bad value.
-        state.live = live.and_then(|t| LiveSource::new(&t, &live_events, every).ok());
+        // A live address that is not one the page reads is dropped like any bad value
+        // (the page says why: [`live_asked`]).
+        state.live = live_asked(query).and_then(Result::ok);
         // The watch tier includes the investigate tier, so its budget is at least as large.
         if state.tiers.watch < state.tiers.investigate {
             state.tiers.watch = state.tiers.investigate;
@@ -466,6 +479,22 @@ mod tests {
     fn a_link_with_an_address_the_page_does_not_read_follows_nothing() {
         let state = ViewState::from_query("live=javascript%3Aalert(1)&every=60");
         assert_eq!(state.live, None);
+        // The page says why it does not follow it.
+        let refused = super::live_asked("view=data&live=javascript%3Aalert(1)&every=60");
+        assert!(
+            matches!(&refused, Some(Err(m)) if m.contains("https://")),
+            "{refused:?}"
+        );
+        let refused = super::live_asked("live=http%3A%2F%2Fexample.com%2Ft.csv");
+        assert!(
+            matches!(&refused, Some(Err(m)) if m.contains("only from this machine")),
+            "{refused:?}"
+        );
+        assert_eq!(super::live_asked("view=data"), None);
+        assert!(matches!(
+            super::live_asked("live=https%3A%2F%2Fexample.com%2Ft.csv"),
+            Some(Ok(_))
+        ));
         let state = ViewState::from_query("every=1&live=t.csv");
         assert_eq!(
             state.live.map(|l| l.every_secs),

@@ -19,7 +19,7 @@ pub mod family;
 pub mod series;
 
 use crate::telemetry::{Cohort, EventKind, EventRecord, Granularity, TelemetryRecord};
-use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -677,7 +677,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
         // The telemetry itself.
         for t in 0..days {
             let day = date(t);
-            let weekend = matches!(day.format("%u").to_string().as_str(), "6" | "7");
+            let weekend = day.weekday().number_from_monday() >= 6;
             let e = effects[t as usize];
             let season = if weekend { weekend_factor } else { 1.0 };
             let expected = base_sessions

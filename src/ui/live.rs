@@ -542,5 +542,8 @@ pub fn watch_reports(state: AppState) {
 pub fn offer_from_link(state: AppState) {
     if let Some(source) = state.view.with_untracked(|v| v.live.clone()) {
         state.live_offer.set(Some(source));
+    } else if let Some(Err(why)) = crate::view_state::live_asked(&browser::query()) {
+        // The link's address is not one the page reads: said, not silently dropped.
+        state.live_refused.set(Some(why));
     }
 }

@@ -148,11 +148,22 @@ pub fn LivePanel() -> impl IntoView {
     }
 }
 
-/// The question a link's live source raises, above the results until answered.
+/// The question a link's live source raises, above the results until answered; or, when
+/// the page may not read its address, why it is not followed, until dismissed.
 #[component]
 pub fn LiveOffer() -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || {
+    let refused = move || {
+        state.live_refused.get().map(|why| {
+            view! {
+                <div class="status notice" role="status" data-testid="live-refused">
+                    <p>{format!("This link asked the page to follow a live source it does not read. {why}")}</p>
+                    <button on:click=move |_| state.live_refused.set(None)>"Dismiss"</button>
+                </div>
+            }
+        })
+    };
+    let offer = move || {
         state.live_offer.get().map(|source| {
             let follow = source.clone();
             view! {
@@ -169,5 +180,6 @@ pub fn LiveOffer() -> impl IntoView {
                 </div>
             }
         })
-    }
+    };
+    view! { {refused} {offer} }
 }

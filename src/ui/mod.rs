@@ -103,6 +103,8 @@ pub struct AppState {
     pub live: RwSignal<Option<live::LiveStatus>>,
     /// A link's live source, until the person agrees to follow it or not.
     pub live_offer: RwSignal<Option<crate::live::LiveSource>>,
+    /// Why the live source a link named is not followed, until dismissed.
+    pub live_refused: RwSignal<Option<String>>,
     /// The features whose tier changed since the person last looked (live sources).
     pub tier_changes: RwSignal<Vec<crate::live::TierChange>>,
 }
@@ -130,6 +132,7 @@ impl AppState {
             notice: RwSignal::new(None),
             live: RwSignal::new(None),
             live_offer: RwSignal::new(None),
+            live_refused: RwSignal::new(None),
             tier_changes: RwSignal::new(Vec::new()),
         }
     }

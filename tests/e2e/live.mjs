@@ -191,6 +191,20 @@ try {
   check(true, "a link's live source is followed once agreed");
   await other.close();
 
+  // A link whose live address the page may not read (plain http of another host) says
+  // so, follows nothing, and shows the demo data.
+  const third = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const seenThird = await guard(third, site);
+  await third.goto(`${site}?live=${encodeURIComponent("http://example.com/telemetry.csv")}`);
+  await third.waitForSelector("[data-testid=ranking-row]", { timeout: 60000 });
+  const notice = await third.waitForSelector("[data-testid=live-refused]", { timeout: 10000 }).then((e) => e.textContent());
+  const offered = await third.$("[data-testid=live-offer]");
+  check(/does not read/.test(notice) && /only from this machine/.test(notice) && !offered && seenThird.outside.length === 0,
+    "a link's live address the page may not read is said, and nothing is asked of it", `${notice} ${seenThird.outside}`);
+  await third.click("[data-testid=live-refused] button");
+  check((await third.$("[data-testid=live-refused]")) === null, "the refusal is dismissed");
+  await third.close();
+
   // A server that does not allow this page (no CORS headers): said, the data stays.
   await page.click("[data-testid=tab-data]");
   await page.fill("[data-testid=live-telemetry]", `${live}private/telemetry.csv`);
