@@ -145,12 +145,19 @@ impl Default for ViewState {
     }
 }
 
+/// A query string's `key=value` pairs (with or without `?`), values not yet decoded.
+fn pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+}
+
 /// The live source a link asks the page to follow (`live=`, `live_events=`, `every=`):
 /// None when it names none; the source, or why the page may not read it, in words.
 pub fn live_asked(query: &str) -> Option<Result<LiveSource, String>> {
     let (mut live, mut live_events, mut every) = (None, String::new(), DEFAULT_EVERY_SECS);
-    for pair in query.trim_start_matches('?').split('&') {
-        let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+    for (key, raw) in pairs(query) {
         match key {
             "live" => live = Some(decode(raw)),
             "live_events" => live_events = decode(raw),
@@ -262,8 +269,7 @@ impl ViewState {
         let unit = |v: &str| v.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x));
         // Alert budgets, per 100 feature-days.
         let budget = |v: &str| v.parse::<f64>().ok().filter(|x| *x > 0.0 && *x <= 100.0);
-        for pair in query.trim_start_matches('?').split('&') {
-            let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+        for (key, raw) in pairs(query) {
             let value = decode(raw);
             match key {
                 // Names are split before they are decoded: a comma in a name is `%2C`.

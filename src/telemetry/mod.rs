@@ -350,19 +350,23 @@ mod tests {
 pub fn excerpt(text: &str) -> String {
     const MAX: usize = 60;
     let mut out = String::new();
+    // Characters shown so far: an escaped control character counts as its escape.
     let mut shown = 0;
     for c in text.chars() {
-        let piece: String = if c.is_control() {
-            c.escape_default().collect()
+        let width = if c.is_control() {
+            c.escape_default().count()
         } else {
-            c.to_string()
+            1
         };
-        let width = piece.chars().count();
         if shown + width > MAX {
             out.push('…');
             break;
         }
-        out.push_str(&piece);
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
         shown += width;
     }
     out
