@@ -48,32 +48,27 @@ pub fn median_and_mad_of_sorted(v: &[f64]) -> Option<(f64, f64)> {
     }
     let centre = median_of_sorted(v);
     let split = v.partition_point(|x| *x < centre);
+    // The deviations in increasing order, each the smaller of the two runs' next: the
+    // (n/2)-th, and for even n the one before. A plain loop rather than a closure called
+    // per step: this runs for every metric and day of an analysis.
     let (mut left, mut right) = (split, split);
-    let mut next = || -> f64 {
-        let below = (left > 0).then(|| (v[left - 1] - centre).abs());
-        let above = (right < n).then(|| (v[right] - centre).abs());
-        match (below, above) {
-            (Some(b), Some(a)) if a.total_cmp(&b).is_lt() => {
-                right += 1;
-                a
-            }
-            (Some(b), _) => {
-                left -= 1;
-                b
-            }
-            (None, Some(a)) => {
-                right += 1;
-                a
-            }
-            (None, None) => f64::NAN,
-        }
-    };
-    // The deviations in increasing order: the (n/2)-th, and for even n the one before.
-    let mut previous = f64::NAN;
-    for _ in 0..n / 2 {
-        previous = next();
+    let (mut previous, mut middle) = (f64::NAN, f64::NAN);
+    for _ in 0..=n / 2 {
+        previous = middle;
+        let take_left = left > 0
+            && (right == n
+                || !(v[right] - centre)
+                    .abs()
+                    .total_cmp(&(v[left - 1] - centre).abs())
+                    .is_lt());
+        middle = if take_left {
+            left -= 1;
+            (v[left] - centre).abs()
+        } else {
+            right += 1;
+            (v[right - 1] - centre).abs()
+        };
     }
-    let middle = next();
     let mad = if n % 2 == 1 {
         middle
     } else {

@@ -354,12 +354,23 @@ fn fit_on<'a>(
     }
 }
 
-/// Days of signals computed at once for every feature: a block's inputs are all that is
-/// held of them (the walk-forward keeps each day's until its label is known), with
-/// natively as many days made ahead, waiting for the fits. Two weeks hold half the
-/// inputs of four for about the same work (each block redoes its signals' look-back, a
-/// small part of their cost).
+/// Days of signals computed at once for every feature, at least: a block's inputs are
+/// all that is held of them (the walk-forward keeps each day's until its label is known),
+/// with natively as many days made ahead, waiting for the fits. Each block redoes its
+/// signals' look-back (two months of each metric on its scale, and its weekly
+/// deviations), so longer blocks cost less: see [`block_days`].
 const BLOCK_DAYS: usize = 14;
+
+/// The inputs a block may hold when it is longer than [`BLOCK_DAYS`]: 8 MB.
+const BLOCK_BYTES: usize = 8 << 20;
+
+/// Days in a block of `features` features' inputs (their signals not kept): as many as
+/// [`BLOCK_BYTES`] hold, from [`BLOCK_DAYS`] to eight weeks. At 1,000 features that is
+/// 6 weeks, which makes the look-back a third as costly per day as at two weeks; at
+/// 10,000, two weeks.
+fn block_days(features: usize) -> usize {
+    (BLOCK_BYTES / (features.max(1) * std::mem::size_of::<DayInputs>())).clamp(BLOCK_DAYS, 56)
+}
 
 /// Days of every feature's signals that may be held at once (in a block, or waiting for
 /// the fits) when they are kept for the `score` rows: about 10 MB, whatever the number of
@@ -435,7 +446,7 @@ impl<'a> Inputs<'a> {
             block_days: if keep_signals {
                 kept_days(features).clamp(4, BLOCK_DAYS)
             } else {
-                BLOCK_DAYS
+                block_days(features)
             },
             kept: keep_signals.then(Vec::new),
             view: vec![Vec::with_capacity(if choosing { dataset.days } else { 0 }); features],

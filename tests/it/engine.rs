@@ -31,7 +31,9 @@ fn score_rows(
 fn rows_made_while_the_analysis_runs_equal_those_of_the_finished_analysis() {
     // Cohorts (the model reads a cohort on some days), incidents or none, another
     // horizon, other budgets and weights, and more features than a block of kept
-    // signals holds.
+    // signals holds. The rows made while the analysis runs come in blocks of other
+    // lengths than the finished analysis's (`block_days`), so this also checks that a
+    // block's length changes no signal.
     let cases: [(u64, bool, bool, usize); 4] = [
         (3, true, true, 7),
         (4, false, false, 7),
