@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end: builds the page with Trunk, serves dist/ on loopback, and drives the
 # dashboard in headless Chromium as a person would (tests/e2e/dashboard.mjs: overview,
-# pick the top feature, model card, change a weight, load a bad file, files kept in the
-# browser across a reload and a link opened elsewhere, a phone-sized screen,
-# accessibility checks with axe-core), failing on any Content-Security-Policy
-# violation or request that leaves the site; then serves the same dist/ from a sub-path
-# (tests/e2e/subpath.mjs). tests/e2e/live.mjs follows a live source on a second loopback
-# server whose file grows, fails and refuses the page. Screenshots of the overview and the feature view land in
-# tests/artifacts/.
+# pick the top feature, model card, change a weight, load a bad file, a 1,000 x 365
+# export uploaded and timed, files kept in the browser across a reload and a link opened
+# elsewhere, a phone-sized screen, accessibility checks with axe-core), failing on any
+# Content-Security-Policy violation or request that leaves the site; then serves the
+# same dist/ from a sub-path (tests/e2e/subpath.mjs). tests/e2e/live.mjs follows a live
+# source on a second loopback server whose file grows, fails and refuses the page.
+# Screenshots of the overview and the feature view land in tests/artifacts/.
 #
 # FR_E2E_LARGE=FEATURES (a benchmark, not part of CI): instead of the checks, the Data
 # view's generator makes FEATURES x 365 days, analysed in the page's engine worker
