@@ -84,17 +84,17 @@ pub struct Ranked {
 
 impl Ranked {
     pub fn new(scores: &[f64], labels: &[bool], clusters: &[u32]) -> Ranked {
-        // Descending by score, ties in row order: the order of a stable sort by
-        // `total_cmp`, made by an unstable sort of whole-number keys (faster). `!key`
-        // reverses the order; (i64, usize) is the type the other rankings sort, so the
-        // wasm holds one copy of that sort.
-        let mut keyed: Vec<(i64, usize)> = scores
-            .iter()
-            .enumerate()
-            .map(|(i, x)| (!super::evaluate::total_order_key(*x), i))
-            .collect();
-        keyed.sort_unstable();
-        let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+        Ranked::in_order(
+            &super::evaluate::descending(scores),
+            scores,
+            labels,
+            clusters,
+        )
+    }
+
+    /// [`Ranked::new`] with the scores' descending order already made
+    /// ([`super::evaluate::descending`]), which the point estimates read too.
+    pub fn in_order(order: &[usize], scores: &[f64], labels: &[bool], clusters: &[u32]) -> Ranked {
         let count = clusters.iter().max().map_or(0, |c| *c as usize + 1);
         let (mut positives, mut negatives) = (vec![0u64; count], vec![0u64; count]);
         for (c, l) in clusters.iter().zip(labels) {

@@ -15,7 +15,7 @@ use super::bootstrap::{
     percentile_interval, resample_weights, weighted_share, Interval, Ranked, MIN_POSITIVE_FEATURES,
     RESAMPLES, SEED,
 };
-use super::evaluate::{average_precision, roc_auc};
+use super::evaluate::{average_precision_in, descending, roc_auc_in};
 use super::threshold;
 use crate::analysis::labels::Degradations;
 use crate::telemetry::Dataset;
@@ -153,12 +153,14 @@ impl Comparison {
         let total_alerts: u64 = alerts.iter().sum();
         let total_hits: u64 = hits.iter().sum();
         let base_rate = labels.iter().filter(|l| **l).count() as f64 / n as f64;
+        // The monitor's order, made once for its figures and its resamples.
+        let monitor_order = descending(&scores);
         let mut threshold_figures = MethodFigures {
             method: "threshold monitor".to_string(),
             description: "alerts when p95 latency is over 1.5x its median of the last 28 days or the crash rate over 2x its own; ranks by how far over".to_string(),
-            roc_auc: roc_auc(&scores, &labels),
+            roc_auc: roc_auc_in(&monitor_order, &scores, &labels),
             roc_auc_interval: None,
-            average_precision: average_precision(&scores, &labels),
+            average_precision: average_precision_in(&monitor_order, &labels),
             average_precision_interval: None,
             investigate_precision: (total_alerts > 0)
                 .then(|| total_hits as f64 / total_alerts as f64),
@@ -178,7 +180,7 @@ impl Comparison {
         };
         if comparison.intervals_given() {
             let ranked_model = Ranked::new(&model, &labels, &row_cluster);
-            let ranked_monitor = Ranked::new(&scores, &labels, &row_cluster);
+            let ranked_monitor = Ranked::in_order(&monitor_order, &scores, &labels, &row_cluster);
             let resamples = resample_weights(clusters, RESAMPLES, SEED);
             let of_model = ranked_model.weighted_all(&resamples);
             let of_monitor = ranked_monitor.weighted_all(&resamples);

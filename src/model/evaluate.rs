@@ -9,21 +9,29 @@ use serde::{Deserialize, Serialize};
 /// Area under the ROC curve: the chance that a random positive outranks a random
 /// negative (ties count half). None without both classes.
 pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    roc_auc_in(&descending(scores), scores, labels)
+}
+
+/// [`roc_auc`], with the scores' [`descending`] order already made (figures of the same
+/// scores share it, rather than sorting them again each).
+pub fn roc_auc_in(order: &[usize], scores: &[f64], labels: &[bool]) -> Option<f64> {
     let positives = labels.iter().filter(|l| **l).count();
     let negatives = labels.len() - positives;
     if positives == 0 || negatives == 0 {
         return None;
     }
-    let order = ascending(scores);
-    // Sum of positive ranks with ties given their average rank.
+    // Sum of positive ranks (1 for the lowest score) with ties given their average rank.
+    // The ranks are halves of whole numbers, so the sum is exact in any order.
+    let n = order.len();
     let mut rank_sum = 0.0;
     let mut i = 0;
-    while i < order.len() {
+    while i < n {
         let mut j = i;
-        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
+        while j + 1 < n && scores[order[j + 1]] == scores[order[i]] {
             j += 1;
         }
-        let average_rank = (i + j) as f64 / 2.0 + 1.0;
+        // Positions i..=j from the top are ranks n - j ..= n - i from the bottom.
+        let average_rank = ((n - 1 - j) + (n - 1 - i)) as f64 / 2.0 + 1.0;
         for k in &order[i..=j] {
             if labels[*k] {
                 rank_sum += average_rank;
@@ -37,22 +45,19 @@ pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
 
 /// Average precision: the mean, over the positives, of the precision at their rank.
 pub fn average_precision(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    average_precision_in(&descending(scores), labels)
+}
+
+/// [`average_precision`] of the scores whose [`descending`] order is `order`.
+pub fn average_precision_in(order: &[usize], labels: &[bool]) -> Option<f64> {
     let positives = labels.iter().filter(|l| **l).count();
     if positives == 0 {
         return None;
     }
-    // Descending by score (`!key` reverses the order), ties in index order.
-    let mut keyed: Vec<(i64, usize)> = scores
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (!total_order_key(*x), i))
-        .collect();
-    keyed.sort_unstable();
-    let order = keyed.into_iter().map(|(_, i)| i);
     let mut hits = 0.0;
     let mut sum = 0.0;
-    for (rank, i) in order.enumerate() {
-        if labels[i] {
+    for (rank, i) in order.iter().enumerate() {
+        if labels[*i] {
             hits += 1.0;
             sum += hits / (rank + 1) as f64;
         }
@@ -66,13 +71,14 @@ pub fn total_order_key(x: f64) -> i64 {
     bits ^ ((((bits >> 63) as u64) >> 1) as i64)
 }
 
-/// The indices of `scores` in ascending order by `total_cmp`, ties in index order (the
-/// order of a stable sort, made by an unstable sort of whole-number keys: faster).
-fn ascending(scores: &[f64]) -> Vec<usize> {
+/// The indices of `scores` in descending order by `total_cmp`, ties in index order (the
+/// order of a stable sort, made by an unstable sort of whole-number keys, `!key`
+/// reversing the order: faster).
+pub fn descending(scores: &[f64]) -> Vec<usize> {
     let mut keyed: Vec<(i64, usize)> = scores
         .iter()
         .enumerate()
-        .map(|(i, x)| (total_order_key(*x), i))
+        .map(|(i, x)| (!total_order_key(*x), i))
         .collect();
     keyed.sort_unstable();
     keyed.into_iter().map(|(_, i)| i).collect()
@@ -168,21 +174,71 @@ mod tests {
             -0.0,
         ];
         let mut stable: Vec<usize> = (0..scores.len()).collect();
-        stable.sort_by(|a, b| scores[*a].total_cmp(&scores[*b]));
-        assert_eq!(ascending(&scores), stable);
+        stable.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
+        assert_eq!(descending(&scores), stable);
         let labels = [
             true, false, true, false, false, true, false, true, false, true, false,
         ];
-        let mut descending: Vec<usize> = (0..scores.len()).collect();
-        descending.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
         let (mut hits, mut sum) = (0.0, 0.0);
-        for (rank, i) in descending.iter().enumerate() {
+        for (rank, i) in stable.iter().enumerate() {
             if labels[*i] {
                 hits += 1.0;
                 sum += hits / (rank + 1) as f64;
             }
         }
         assert_eq!(average_precision(&scores, &labels), Some(sum / 5.0));
+    }
+
+    #[test]
+    fn roc_auc_from_the_descending_order_is_the_ascending_rank_sum_to_the_bit() {
+        // The Mann-Whitney rank sum over an ascending stable sort, ties at their average
+        // rank: the definition, written out.
+        fn by_ascending_ranks(scores: &[f64], labels: &[bool]) -> Option<f64> {
+            let positives = labels.iter().filter(|l| **l).count();
+            let negatives = labels.len() - positives;
+            if positives == 0 || negatives == 0 {
+                return None;
+            }
+            let mut order: Vec<usize> = (0..scores.len()).collect();
+            order.sort_by(|a, b| scores[*a].total_cmp(&scores[*b]));
+            let (mut rank_sum, mut i) = (0.0, 0);
+            while i < order.len() {
+                let mut j = i;
+                while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
+                    j += 1;
+                }
+                let average_rank = (i + j) as f64 / 2.0 + 1.0;
+                rank_sum +=
+                    order[i..=j].iter().filter(|k| labels[**k]).count() as f64 * average_rank;
+                i = j + 1;
+            }
+            let p = positives as f64;
+            Some((rank_sum - p * (p + 1.0) / 2.0) / (p * negatives as f64))
+        }
+        let mut state = 5u64;
+        let mut draw = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for n in 1..300 {
+            let scores: Vec<f64> = (0..n)
+                .map(|_| match draw() % 3 {
+                    0 => (draw() % 7) as f64 / 8.0,
+                    1 => [0.0, -0.0][(draw() % 2) as usize],
+                    _ => draw() as f64 / (1u64 << 31) as f64,
+                })
+                .collect();
+            let labels: Vec<bool> = (0..n).map(|_| draw() % 4 == 0).collect();
+            let got = roc_auc(&scores, &labels);
+            let expected = by_ascending_ranks(&scores, &labels);
+            assert_eq!(
+                got.map(f64::to_bits),
+                expected.map(f64::to_bits),
+                "{scores:?}"
+            );
+        }
     }
 
     #[test]
