@@ -366,8 +366,8 @@ const BLOCK_BYTES: usize = 8 << 20;
 
 /// Days in a block of `features` features' inputs (their signals not kept): as many as
 /// [`BLOCK_BYTES`] hold, from [`BLOCK_DAYS`] to eight weeks. At 1,000 features that is
-/// 6 weeks, which makes the look-back a third as costly per day as at two weeks; at
-/// 10,000, two weeks.
+/// about seven weeks, over which the look-back costs less than half as much per day as
+/// over two; at 10,000, two weeks.
 fn block_days(features: usize) -> usize {
     (BLOCK_BYTES / (features.max(1) * std::mem::size_of::<DayInputs>())).clamp(BLOCK_DAYS, 56)
 }
