@@ -11,7 +11,7 @@
 //! feedback in rating points.
 
 use super::stats::{
-    mean, median, median_and_mad_of_sorted, median_in_place, median_of_sorted, present, theil_sen,
+    median, median_and_mad_of_sorted, median_in_place, median_of_sorted, present, theil_sen,
     MovingSorted, SlidingSorted, MAD_TO_SIGMA,
 };
 use super::FeatureEvents;
@@ -202,11 +202,21 @@ fn gather(d: &[Option<f64>], from: i64, to: i64, buf: &mut [f64; WINDOW]) -> usi
     n
 }
 
-/// Mean of the present values of `d[from..=to]`, summed in order.
+/// Mean of the present values of `d[from..=to]` (clipped to `d`), summed in order as
+/// [`super::stats::mean`] sums them (from -0.0, the standard library's sum), without
+/// copying them out.
 fn mean_of(d: &[Option<f64>], from: i64, to: i64) -> Option<f64> {
-    let mut buf = [0.0; WINDOW];
-    let n = gather(d, from, to, &mut buf);
-    mean(&buf[..n])
+    let from = from.max(0) as usize;
+    let to = to.min(d.len() as i64 - 1);
+    if to < from as i64 {
+        return None;
+    }
+    let (mut sum, mut n) = (-0.0, 0usize);
+    for v in d[from..=to as usize].iter().flatten() {
+        sum += v;
+        n += 1;
+    }
+    (n > 0).then(|| sum / n as f64)
 }
 
 /// Signals of one metric at day `t`, from the transformed series `x`, its weekly
@@ -625,6 +635,35 @@ mod tests {
         assert!(creeping.slope_7d > 0.03, "slope {}", creeping.slope_7d);
         assert!(relative_change(creeping.level - creeping.baseline) > 0.3);
         assert!((signals[58].usage_share - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_window_mean_is_the_mean_of_its_present_values_to_the_bit() {
+        let values = [
+            Some(-0.0),
+            None,
+            Some(-0.0),
+            Some(1e-300),
+            Some(0.1),
+            None,
+            Some(0.2),
+            Some(-7.5),
+            Some(0.3),
+            Some(f64::MAX),
+            Some(f64::MAX),
+        ];
+        let len = values.len() as i64;
+        for from in -2..len + 2 {
+            for to in from - 1..len + 2 {
+                let expected = crate::analysis::stats::mean(&present(&values, from, to));
+                let got = mean_of(&values, from, to);
+                assert_eq!(
+                    got.map(f64::to_bits),
+                    expected.map(f64::to_bits),
+                    "{from}..={to}"
+                );
+            }
+        }
     }
 
     #[test]
