@@ -13,7 +13,9 @@ pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
 }
 
 /// [`roc_auc`], with the scores' [`descending`] order already made (figures of the same
-/// scores share it, rather than sorting them again each).
+/// scores share it, rather than sorting them again each). The same figure as the rank sum
+/// over an ascending sort for scores without NaN (two NaNs never tie, and the two orders
+/// put equal NaNs the other way round); risks and the monitor's scores have none.
 pub fn roc_auc_in(order: &[usize], scores: &[f64], labels: &[bool]) -> Option<f64> {
     let positives = labels.iter().filter(|l| **l).count();
     let negatives = labels.len() - positives;
@@ -21,7 +23,8 @@ pub fn roc_auc_in(order: &[usize], scores: &[f64], labels: &[bool]) -> Option<f6
         return None;
     }
     // Sum of positive ranks (1 for the lowest score) with ties given their average rank.
-    // The ranks are halves of whole numbers, so the sum is exact in any order.
+    // The ranks are halves of whole numbers, so the sum is exact in any order (below
+    // 2^53, about 90 million rows).
     let n = order.len();
     let mut rank_sum = 0.0;
     let mut i = 0;

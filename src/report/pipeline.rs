@@ -302,11 +302,13 @@ fn fit_on<'a>(
     {
         std::thread::scope(|scope| {
             // Days made ahead wait here: with their signals kept, as many as the memory
-            // allows (at least one), since the fits' thread also makes the rows.
+            // allows (at least one), since the fits' thread also makes the rows; else a
+            // block's worth, so that the fits have days to work on while the next block
+            // is made.
             let ahead = if inputs.kept.is_some() {
                 kept_days(features).clamp(1, BLOCK_DAYS)
             } else {
-                BLOCK_DAYS
+                inputs.block_days
             };
             let (sender, receiver) = std::sync::mpsc::sync_channel::<(Day, Option<Seen>)>(ahead);
             let maker = scope.spawn(move || {
