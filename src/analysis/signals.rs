@@ -11,8 +11,8 @@
 //! feedback in rating points.
 
 use super::stats::{
-    median, median_and_mad_of_sorted, median_in_place, median_of_sorted, present, theil_sen,
-    MovingSorted, SlidingSorted, MAD_TO_SIGMA,
+    clipped, median, median_and_mad_of_sorted, median_in_place, median_of_sorted, present,
+    theil_sen, MovingSorted, SlidingSorted, MAD_TO_SIGMA,
 };
 use super::FeatureEvents;
 use crate::telemetry::{FeatureSeries, Metric};
@@ -190,14 +190,10 @@ const WINDOW: usize = (BASELINE_GAP + BASELINE_DAYS) as usize;
 
 /// The present values of `d[from..=to]` (clipped to `d`), in order, copied into `buf`.
 fn gather(d: &[Option<f64>], from: i64, to: i64, buf: &mut [f64; WINDOW]) -> usize {
-    let from = from.max(0) as usize;
-    let to = to.min(d.len() as i64 - 1);
     let mut n = 0;
-    if to >= from as i64 {
-        for v in d[from..=to as usize].iter().flatten() {
-            buf[n] = *v;
-            n += 1;
-        }
+    for v in clipped(d, from, to).iter().flatten() {
+        buf[n] = *v;
+        n += 1;
     }
     n
 }
@@ -206,13 +202,8 @@ fn gather(d: &[Option<f64>], from: i64, to: i64, buf: &mut [f64; WINDOW]) -> usi
 /// [`super::stats::mean`] sums them (from -0.0, the standard library's sum), without
 /// copying them out.
 fn mean_of(d: &[Option<f64>], from: i64, to: i64) -> Option<f64> {
-    let from = from.max(0) as usize;
-    let to = to.min(d.len() as i64 - 1);
-    if to < from as i64 {
-        return None;
-    }
     let (mut sum, mut n) = (-0.0, 0usize);
-    for v in d[from..=to as usize].iter().flatten() {
+    for v in clipped(d, from, to).iter().flatten() {
         sum += v;
         n += 1;
     }

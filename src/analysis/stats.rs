@@ -180,16 +180,21 @@ pub fn mean(values: &[f64]) -> Option<f64> {
 
 /// The present values of `series[from..=to]` (indices clipped to the series).
 pub fn present(series: &[Option<f64>], from: i64, to: i64) -> Vec<f64> {
-    let from = from.max(0) as usize;
-    let to = to.min(series.len() as i64 - 1);
-    if to < from as i64 {
-        return Vec::new();
-    }
-    series[from..=to as usize]
+    clipped(series, from, to)
         .iter()
         .flatten()
         .copied()
         .collect()
+}
+
+/// `series[from..=to]` with the indices clipped to the series (empty when nothing is left).
+pub fn clipped(series: &[Option<f64>], from: i64, to: i64) -> &[Option<f64>] {
+    let from = from.max(0) as usize;
+    let to = to.min(series.len() as i64 - 1);
+    if to < from as i64 {
+        return &[];
+    }
+    &series[from..=to as usize]
 }
 
 /// Theil-Sen slope (median of pairwise slopes) of the present points of

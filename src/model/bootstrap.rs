@@ -83,17 +83,8 @@ pub struct Ranked {
 }
 
 impl Ranked {
-    pub fn new(scores: &[f64], labels: &[bool], clusters: &[u32]) -> Ranked {
-        Ranked::in_order(
-            &super::evaluate::descending(scores),
-            scores,
-            labels,
-            clusters,
-        )
-    }
-
-    /// [`Ranked::new`] with the scores' descending order already made
-    /// ([`super::evaluate::descending`]), which the point estimates read too.
+    /// The rows ranked in `order`, the scores' [`super::evaluate::descending`] order,
+    /// which the point estimates read too.
     pub fn in_order(order: &[usize], scores: &[f64], labels: &[bool], clusters: &[u32]) -> Ranked {
         let count = clusters.iter().max().map_or(0, |c| *c as usize + 1);
         let (mut positives, mut negatives) = (vec![0u64; count], vec![0u64; count]);
@@ -221,14 +212,18 @@ pub fn weighted_share(hits: &[u64], trials: &[u64], weights: &[u32]) -> Option<f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::evaluate::{average_precision, roc_auc};
+    use crate::model::evaluate::{average_precision, descending, roc_auc};
+
+    fn ranked(scores: &[f64], labels: &[bool], clusters: &[u32]) -> Ranked {
+        Ranked::in_order(&descending(scores), scores, labels, clusters)
+    }
 
     #[test]
     fn unit_weights_give_the_point_estimates() {
         let scores = [0.9, 0.8, 0.8, 0.5, 0.4, 0.4, 0.3, 0.1];
         let labels = [true, false, true, false, true, false, false, true];
         let clusters = [0, 1, 2, 0, 1, 2, 0, 1];
-        let ranked = Ranked::new(&scores, &labels, &clusters);
+        let ranked = ranked(&scores, &labels, &clusters);
         let (auc, ap) = ranked.weighted(&[1, 1, 1]);
         assert!((auc.unwrap() - roc_auc(&scores, &labels).unwrap()).abs() < 1e-12);
         assert!((ap.unwrap() - average_precision(&scores, &labels).unwrap()).abs() < 1e-12);
@@ -239,7 +234,7 @@ mod tests {
         let scores = [0.9, 0.7, 0.6, 0.2];
         let labels = [true, false, true, false];
         let clusters = [0, 1, 0, 1];
-        let (auc, _) = Ranked::new(&scores, &labels, &clusters).weighted(&[2, 1]);
+        let (auc, _) = ranked(&scores, &labels, &clusters).weighted(&[2, 1]);
         // Copies: P .9 x2, N .7, P .6 x2, N .2: pairs won = 2*2 + 2*1 = 6 of 4*2 = 8.
         let copied = [0.9, 0.9, 0.7, 0.6, 0.6, 0.2];
         let copied_labels = [true, true, false, true, true, false];

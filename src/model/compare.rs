@@ -72,6 +72,10 @@ pub struct Comparison {
     /// Clusters with at least one positive row.
     pub positive_clusters: usize,
     pub rows: usize,
+    /// The model's ROC AUC and average precision on the evaluated feature-days (the
+    /// card's point estimates, from the same order as its resamples).
+    pub model_roc_auc: Option<f64>,
+    pub model_average_precision: Option<f64>,
     pub model_roc_auc_interval: Option<Interval>,
     pub model_average_precision_interval: Option<Interval>,
     /// The model's ROC AUC and average precision less the monitor's, per resample.
@@ -153,7 +157,10 @@ impl Comparison {
         let total_alerts: u64 = alerts.iter().sum();
         let total_hits: u64 = hits.iter().sum();
         let base_rate = labels.iter().filter(|l| **l).count() as f64 / n as f64;
-        // The monitor's order, made once for its figures and its resamples.
+        // Each method's order, made once for its figures and its resamples.
+        let model_order = descending(&model);
+        comparison.model_roc_auc = roc_auc_in(&model_order, &model, &labels);
+        comparison.model_average_precision = average_precision_in(&model_order, &labels);
         let monitor_order = descending(&scores);
         let mut threshold_figures = MethodFigures {
             method: "threshold monitor".to_string(),
@@ -179,7 +186,7 @@ impl Comparison {
             investigate_alerts_per_100_feature_days: None,
         };
         if comparison.intervals_given() {
-            let ranked_model = Ranked::new(&model, &labels, &row_cluster);
+            let ranked_model = Ranked::in_order(&model_order, &model, &labels, &row_cluster);
             let ranked_monitor = Ranked::in_order(&monitor_order, &scores, &labels, &row_cluster);
             let resamples = resample_weights(clusters, RESAMPLES, SEED);
             let of_model = ranked_model.weighted_all(&resamples);

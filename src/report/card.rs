@@ -10,9 +10,7 @@ use crate::impact::{RiskCutoffs, Tier};
 use crate::insights::counted;
 use crate::model::bootstrap::{MIN_POSITIVE_FEATURES, RESAMPLES};
 use crate::model::compare::{comparison_sentence, for_each_evaluated};
-use crate::model::evaluate::{
-    average_precision_in, brier, calibration, descending, median_days, roc_auc_in,
-};
+use crate::model::evaluate::{brier, calibration, median_days};
 use crate::model::features::INPUTS;
 use crate::model::{eligible, WalkForward};
 use crate::telemetry::Dataset;
@@ -130,9 +128,8 @@ pub(super) fn model_card(
     }
     lead.median_lead_days = median_days(&lead.lead_days);
 
-    let order = descending(&scores);
-    let roc = roc_auc_in(&order, &scores, &labels);
-    let ap = average_precision_in(&order, &labels);
+    // The same feature-days, in the same order, as the comparison ranks.
+    let (roc, ap) = (comparison.model_roc_auc, comparison.model_average_precision);
     let investigate_precision = (!investigate.is_empty())
         .then(|| investigate.iter().filter(|l| **l).count() as f64 / investigate.len() as f64);
     let alerts_per_100 =
