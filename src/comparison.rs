@@ -5,7 +5,7 @@
 //! chart.
 
 use crate::report::{Analysis, FeatureStatus, Report};
-use crate::telemetry::{percent_change, Metric};
+use crate::telemetry::{percent_change, Metric, Values};
 use serde::{Deserialize, Serialize};
 
 /// Fewest and most features compared.
@@ -88,7 +88,12 @@ pub fn compare_features(
                 name: (*name).clone(),
                 status,
                 risk: (start..=end)
-                    .map(|t| dataset.features[f].sessions[t].map(|_| analysis.run.risks[f][t]))
+                    .map(|t| {
+                        dataset.features[f]
+                            .sessions
+                            .at(t)
+                            .map(|_| analysis.run.risks[f][t])
+                    })
                     .collect(),
             })
         })
@@ -99,21 +104,19 @@ pub fn compare_features(
         .iter()
         .chain(&[Metric::Sessions])
         .filter_map(|&m| {
-            let series: Vec<&[Option<f64>]> = indices
+            let series: Vec<&Values> = indices
                 .iter()
                 .map(|&f| dataset.features[f].metric(m))
                 .collect();
             if series
                 .iter()
-                .all(|s| s[start..=end].iter().all(Option::is_none))
+                .all(|s| s.slots(start..end + 1).all(|v| v.is_none()))
             {
                 return None;
             }
-            let present = |s: &[Option<f64>], from: usize, to: usize| -> Vec<f64> {
-                s[from..to]
-                    .iter()
+            let present = |s: &Values, from: usize, to: usize| -> Vec<f64> {
+                s.slots(from..to)
                     .flatten()
-                    .copied()
                     .filter(|v| v.is_finite())
                     .collect()
             };
@@ -125,8 +128,10 @@ pub fn compare_features(
                 .iter()
                 .map(|s| crate::analysis::stats::mean(&present(s, recent_from, end + 1)))
                 .collect();
-            let values: Vec<Vec<Option<f64>>> =
-                series.iter().map(|s| s[start..=end].to_vec()).collect();
+            let values: Vec<Vec<Option<f64>>> = series
+                .iter()
+                .map(|s| s.slots(start..end + 1).collect())
+                .collect();
             let relative = values
                 .iter()
                 .zip(&usual)

@@ -8,7 +8,7 @@
 //! weekly cycle weighs the same in each.
 
 use super::inference::{kolmogorov_smirnov, population_stability};
-use crate::telemetry::Metric;
+use crate::telemetry::{Metric, Values};
 use serde::{Deserialize, Serialize};
 
 /// Days compared with the reference.
@@ -65,14 +65,13 @@ pub fn level(psi: f64, p_value: f64) -> DriftLevel {
 
 /// The drift of one metric's daily values `series` as of day `end` (inclusive); None
 /// when either side has too few days with a value.
-pub fn drift(metric: Metric, series: &[Option<f64>], end: usize) -> Option<Drift> {
+pub fn drift(metric: Metric, series: &Values, end: usize) -> Option<Drift> {
     let recent_start = (end + 1).checked_sub(RECENT_DAYS)?;
     let reference_start = recent_start.saturating_sub(REFERENCE_DAYS);
     let values = |from: usize, to: usize| -> Vec<f64> {
-        series[from..to.min(series.len())]
-            .iter()
+        series
+            .slots(from..to.min(series.len()))
             .flatten()
-            .copied()
             .filter(|v| v.is_finite())
             .collect()
     };
@@ -154,7 +153,7 @@ mod tests {
     #[test]
     fn identical_distributions_do_not_drift() {
         let series = weekly(70, 100.0);
-        let d = drift(Metric::LatencyP95, &series, 69).unwrap();
+        let d = drift(Metric::LatencyP95, &series.clone().into(), 69).unwrap();
         assert_eq!(d.level, DriftLevel::None, "{d:?}");
         assert!(d.psi < 0.01 && d.p_value > 0.5, "{d:?}");
     }
@@ -165,13 +164,13 @@ mod tests {
         for v in series.iter_mut().skip(56) {
             *v = v.map(|v| v + 30.0);
         }
-        let d = drift(Metric::LatencyP95, &series, 69).unwrap();
+        let d = drift(Metric::LatencyP95, &series.clone().into(), 69).unwrap();
         assert_eq!(d.level, DriftLevel::Major, "{d:?}");
     }
 
     #[test]
     fn too_few_days_say_nothing() {
         let series = weekly(20, 100.0);
-        assert!(drift(Metric::LatencyP95, &series, 19).is_none());
+        assert!(drift(Metric::LatencyP95, &series.clone().into(), 19).is_none());
     }
 }

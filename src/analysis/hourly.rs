@@ -41,7 +41,7 @@ pub fn daily_peaks(
     let origin = start.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
     let mut detector = OnlineDetector::new();
     for (&time, value) in hours.times.iter().zip(values) {
-        let score = detector.score_at(Some(time), *value);
+        let score = detector.score_at(Some(time), value);
         let (Some(value), Some(at)) = (value, DateTime::from_timestamp(time, 0)) else {
             continue;
         };
@@ -55,7 +55,7 @@ pub fn daily_peaks(
                 day: day as usize,
                 hour: at.hour(),
                 score,
-                value: *value,
+                value,
             });
         }
     }

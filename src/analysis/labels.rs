@@ -281,11 +281,11 @@ impl SloBreaches {
             .zip(&mut self.windows)
             .zip(bits)
             .map(|(((values, ratio, min_increase), window), bit)| {
-                let Some(today) = values[t] else {
+                let Some(today) = values.at(t) else {
                     return 0;
                 };
                 let from = t.saturating_sub(days) as i64;
-                let history = window.sorted(from, t as i64 - 1, |s| values[s as usize]);
+                let history = window.sorted(from, t as i64 - 1, |s| values.at(s as usize));
                 if history.len() < days / 2 {
                     return 0;
                 }
@@ -307,7 +307,7 @@ impl SloBreaches {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::telemetry::{FeatureSeries, Granularity};
+    use crate::telemetry::{FeatureSeries, Granularity, Values};
 
     fn dataset(p95: Vec<f64>) -> Dataset {
         let n = p95.len();
@@ -316,13 +316,13 @@ mod tests {
             days: n,
             features: vec![FeatureSeries {
                 name: "a".into(),
-                sessions: vec![Some(100.0); n],
+                sessions: vec![Some(100.0); n].into(),
                 latency_p95_ms: p95.into_iter().map(Some).collect(),
-                latency_p50_ms: vec![None; n],
-                crash_rate: vec![Some(0.001); n],
-                error_rate: vec![None; n],
-                feedback_score: vec![None; n],
-                feedback_count: vec![None; n],
+                latency_p50_ms: vec![None; n].into(),
+                crash_rate: vec![Some(0.001); n].into(),
+                error_rate: vec![None; n].into(),
+                feedback_score: vec![None; n].into(),
+                feedback_count: vec![None; n].into(),
             }],
             granularity: Granularity::Days,
             had_cohorts: false,
@@ -335,15 +335,11 @@ mod tests {
     #[test]
     fn breaches_found_day_by_day_equal_those_from_each_day_s_own_median() {
         // Each day against the median of its own history, found by selection.
-        fn direct(values: &[Option<f64>], t: usize, days: usize, ratio: f64, min: f64) -> bool {
-            let Some(today) = values[t] else {
+        fn direct(values: &Values, t: usize, days: usize, ratio: f64, min: f64) -> bool {
+            let Some(today) = values.at(t) else {
                 return false;
             };
-            let mut history: Vec<f64> = values[t.saturating_sub(days)..t]
-                .iter()
-                .flatten()
-                .copied()
-                .collect();
+            let mut history: Vec<f64> = values.slots(t.saturating_sub(days)..t).flatten().collect();
             if history.len() < days / 2 {
                 return false;
             }
@@ -367,10 +363,16 @@ mod tests {
             for t in 0..200 {
                 // Gaps, ties, steps and spikes, in every metric.
                 let (a, b, c) = (draw(), draw(), draw());
-                series.latency_p95_ms[t] =
-                    (a > 0.15).then(|| (100.0 + 80.0 * (b * 4.0).floor()) * (1.0 + c));
-                series.crash_rate[t] = (b > 0.2).then(|| 0.001 + 0.004 * (a * 3.0).floor() * c);
-                series.error_rate[t] = (c > 0.5).then(|| 0.01 * (1.0 + (a * 3.0).floor()));
+                series.latency_p95_ms.set(
+                    t,
+                    (a > 0.15).then(|| (100.0 + 80.0 * (b * 4.0).floor()) * (1.0 + c)),
+                );
+                series
+                    .crash_rate
+                    .set(t, (b > 0.2).then(|| 0.001 + 0.004 * (a * 3.0).floor() * c));
+                series
+                    .error_rate
+                    .set(t, (c > 0.5).then(|| 0.01 * (1.0 + (a * 3.0).floor())));
             }
             let series = &data.features[0];
             let mut breaches = SloBreaches::default();

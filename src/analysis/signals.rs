@@ -11,11 +11,11 @@
 //! feedback in rating points.
 
 use super::stats::{
-    clipped, median, median_and_mad_of_sorted, median_in_place, median_of_sorted, present,
-    theil_sen, MovingSorted, SlidingSorted, MAD_TO_SIGMA,
+    clipped, median, median_and_mad_of_sorted, median_in_place, median_of_sorted, theil_sen,
+    MovingSorted, SlidingSorted, MAD_TO_SIGMA,
 };
 use super::FeatureEvents;
-use crate::telemetry::{FeatureSeries, Metric};
+use crate::telemetry::{FeatureSeries, Metric, Values};
 use serde::Serialize;
 
 /// Days in the baseline window, and how far before `t` it ends.
@@ -331,15 +331,15 @@ pub fn transformed(series: &FeatureSeries, metric: Metric) -> (Vec<Option<f64>>,
 }
 
 /// Today's value over the median of the previous `days` days (half of them present).
-pub fn ratio_to_median(values: &[Option<f64>], t: usize, days: usize) -> Option<f64> {
+pub fn ratio_to_median(values: &Values, t: usize, days: usize) -> Option<f64> {
     const SMALL: usize = 32;
-    let today = values[t]?;
+    let today = values.at(t)?;
     let (from, to) = (t.saturating_sub(days), t);
     let base = if days <= SMALL {
         let mut history = [0.0; SMALL];
         let mut n = 0;
-        for v in values[from..to].iter().flatten() {
-            history[n] = *v;
+        for v in values.slots(from..to).flatten() {
+            history[n] = v;
             n += 1;
         }
         if n < days / 2 {
@@ -347,7 +347,7 @@ pub fn ratio_to_median(values: &[Option<f64>], t: usize, days: usize) -> Option<
         }
         median_in_place(&mut history[..n])?
     } else {
-        let history = present(values, t as i64 - days as i64, t as i64 - 1);
+        let history = values.present(t as i64 - days as i64, t as i64 - 1);
         if history.len() < days / 2 {
             return None;
         }
@@ -359,14 +359,14 @@ pub fn ratio_to_median(values: &[Option<f64>], t: usize, days: usize) -> Option<
 /// [`ratio_to_median`] for days read in order, the history kept sorted in `window`
 /// from one day to the next.
 pub(crate) fn sliding_ratio_to_median(
-    values: &[Option<f64>],
+    values: &Values,
     t: usize,
     days: usize,
     window: &mut MovingSorted,
 ) -> Option<f64> {
-    let today = values[t]?;
+    let today = values.at(t)?;
     let from = t.saturating_sub(days) as i64;
-    let history = window.sorted(from, t as i64 - 1, |s| values[s as usize]);
+    let history = window.sorted(from, t as i64 - 1, |s| values.at(s as usize));
     if history.len() < days / 2 {
         return None;
     }
@@ -393,8 +393,9 @@ pub(crate) fn monitor_of(latency: Option<f64>, crash: Option<f64>) -> Option<f64
 
 /// Sessions of `series` over the seven days ending on `t` (present days only).
 pub fn sessions_7d(series: &FeatureSeries, t: usize) -> f64 {
-    series.sessions[t.saturating_sub(6)..=t]
-        .iter()
+    series
+        .sessions
+        .slots(t.saturating_sub(6)..t + 1)
         .flatten()
         .sum()
 }
@@ -458,7 +459,7 @@ impl<'a> SignalSource<'a> {
                 let mut x = vec![None; end - base];
                 for (slot, v) in x[from - base..]
                     .iter_mut()
-                    .zip(&series.metric(*metric)[from..end])
+                    .zip(series.metric(*metric).slots(from..end))
                 {
                     *slot = v.map(f);
                 }
@@ -575,13 +576,13 @@ mod tests {
         let n = p95.len();
         FeatureSeries {
             name: "f".into(),
-            sessions: vec![Some(1000.0); n],
+            sessions: vec![Some(1000.0); n].into(),
             latency_p95_ms: p95.into_iter().map(Some).collect(),
-            latency_p50_ms: vec![None; n],
-            crash_rate: vec![Some(0.002); n],
-            error_rate: vec![None; n],
-            feedback_score: vec![None; n],
-            feedback_count: vec![None; n],
+            latency_p50_ms: vec![None; n].into(),
+            crash_rate: vec![Some(0.002); n].into(),
+            error_rate: vec![None; n].into(),
+            feedback_score: vec![None; n].into(),
+            feedback_count: vec![None; n].into(),
         }
     }
 
@@ -646,7 +647,9 @@ mod tests {
         let len = values.len() as i64;
         for from in -2..len + 2 {
             for to in from - 1..len + 2 {
-                let expected = crate::analysis::stats::mean(&present(&values, from, to));
+                let expected = crate::analysis::stats::mean(&crate::analysis::stats::present(
+                    &values, from, to,
+                ));
                 let got = mean_of(&values, from, to);
                 assert_eq!(
                     got.map(f64::to_bits),

@@ -93,12 +93,12 @@ impl Scores {
 /// p50 latency, crash and error rate, feedback, sessions.
 pub fn raw_values(s: &FeatureSeries, t: usize) -> [Option<f64>; 6] {
     [
-        s.latency_p95_ms[t],
-        s.latency_p50_ms[t],
-        s.crash_rate[t],
-        s.error_rate[t],
-        s.feedback_score[t],
-        s.sessions[t],
+        s.latency_p95_ms.at(t),
+        s.latency_p50_ms.at(t),
+        s.crash_rate.at(t),
+        s.error_rate.at(t),
+        s.feedback_score.at(t),
+        s.sessions.at(t),
     ]
 }
 

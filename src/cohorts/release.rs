@@ -293,13 +293,13 @@ pub fn compare_release(
     let series = &dataset.features[f];
     let day_of = |t: usize| -> Option<crate::telemetry::CohortDay> {
         Some(crate::telemetry::CohortDay {
-            sessions: series.sessions[t]?,
-            latency_p95_ms: series.latency_p95_ms[t],
-            latency_p50_ms: series.latency_p50_ms[t],
-            crash_rate: series.crash_rate[t],
-            error_rate: series.error_rate[t],
-            feedback_score: series.feedback_score[t],
-            feedback_count: series.feedback_count[t],
+            sessions: series.sessions.at(t)?,
+            latency_p95_ms: series.latency_p95_ms.at(t),
+            latency_p50_ms: series.latency_p50_ms.at(t),
+            crash_rate: series.crash_rate.at(t),
+            error_rate: series.error_rate.at(t),
+            feedback_score: series.feedback_score.at(t),
+            feedback_count: series.feedback_count.at(t),
         })
     };
     let a: Vec<_> = (before_from..day).map(day_of).collect();

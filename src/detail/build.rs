@@ -87,7 +87,7 @@ impl Analysis {
             };
             let anomalies = (0..days)
                 .filter(|t| {
-                    series.metric(metric)[*t].is_some()
+                    series.metric(metric).has(*t)
                         && metric_signals(&signals[*t], metric)
                             .is_some_and(|m| m.z_today.abs() > ANOMALY_Z)
                 })
@@ -145,8 +145,8 @@ impl Analysis {
                 unit,
                 values,
                 secondary: (metric == Metric::LatencyP95
-                    && series.latency_p50_ms.iter().any(Option::is_some))
-                .then(|| ("Latency p50", series.latency_p50_ms.clone())),
+                    && series.latency_p50_ms.iter().any(|v| v.is_some()))
+                .then(|| ("Latency p50", series.latency_p50_ms.to_options())),
                 band_low: band(-1.0),
                 band_high: band(1.0),
                 anomalies,
@@ -222,7 +222,7 @@ impl Analysis {
             dates: (0..days).map(|t| self.dataset.date(t)).collect(),
             panels,
             risk: (0..days)
-                .map(|t| series.sessions[t].map(|_| self.run.risks[f][t]))
+                .map(|t| series.sessions.at(t).map(|_| self.run.risks[f][t]))
                 .collect(),
             events,
             contributions: status.contributions.clone(),

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::analysis::labels::{Degradations, SloRule};
 use crate::analysis::signals::{feature_signals, sessions_7d, SignalSource, Signals};
-use crate::analysis::{events_by_feature, map_indices, stats::present, FeatureEvents};
+use crate::analysis::{events_by_feature, map_indices, FeatureEvents};
 use crate::impact::{daily_cutoffs, ImpactWeights, RiskCutoffs, Tier, TierThresholds};
 use crate::model::compare::Comparison;
 use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
@@ -174,7 +174,7 @@ fn prepare_making_rows(
                 return;
             };
             let budget = (0..dataset.features.len()).filter(|&f| {
-                dataset.features[f].sessions[t].is_some()
+                dataset.features[f].sessions.at(t).is_some()
                     && day.valid[f]
                     && !degradations.active[f][t]
             });
@@ -186,7 +186,7 @@ fn prepare_making_rows(
             window.iter().for_each(|d| scratch.extend_from_slice(d));
             let cutoffs = tiers.cutoffs(&mut scratch);
             for (f, series) in dataset.features.iter().enumerate() {
-                if series.sessions[t].is_none() {
+                if series.sessions.at(t).is_none() {
                     continue;
                 }
                 let risk = so_far.risks[f][t];
@@ -273,8 +273,9 @@ fn total_sessions_7d(dataset: &Dataset) -> Vec<f64> {
                 .features
                 .iter()
                 .map(|f| {
-                    present(&f.sessions, t as i64 - 6, t as i64)
-                        .iter()
+                    f.sessions
+                        .window(t as i64 - 6, t as i64)
+                        .flatten()
                         .sum::<f64>()
                 })
                 .sum()
@@ -457,7 +458,11 @@ impl<'a> Inputs<'a> {
             latest_day: dataset
                 .features
                 .iter()
-                .map(|s| (0..dataset.days).rev().find(|t| s.sessions[*t].is_some()))
+                .map(|s| {
+                    (0..dataset.days)
+                        .rev()
+                        .find(|t| s.sessions.at(*t).is_some())
+                })
                 .collect(),
         }
     }
@@ -754,7 +759,7 @@ impl Analysis {
     /// signals, and no degradation is known to be under way (a feature in an incident is
     /// not an early warning, and would use up the budget).
     pub fn in_budget(&self, f: usize, d: usize) -> bool {
-        self.dataset.features[f].sessions[d].is_some()
+        self.dataset.features[f].sessions.at(d).is_some()
             && eligible(&self.valid, &self.degradations, f, d)
     }
 
@@ -997,7 +1002,7 @@ impl Analysis {
             let signals = self.model_signals_on(days.clone());
             for t in days {
                 for (f, series) in dataset.features.iter().enumerate() {
-                    if series.sessions[t].is_none() {
+                    if series.sessions.at(t).is_none() {
                         continue;
                     }
                     emit(day_row(
@@ -1043,7 +1048,7 @@ impl Analysis {
                 let s = &latest.whole;
                 let model_signals = latest.model();
                 let x = input_vector(model_signals);
-                let previous = (0..t).rev().find(|d| series.sessions[*d].is_some());
+                let previous = (0..t).rev().find(|d| series.sessions.at(*d).is_some());
                 let tier = cutoffs[t].tier(risk);
                 let under_way = self.under_way(f, t);
                 Some(FeatureStatus {
@@ -1054,7 +1059,7 @@ impl Analysis {
                     risk,
                     risk_7d_ago: t
                         .checked_sub(7)
-                        .filter(|w| series.sessions[*w].is_some())
+                        .filter(|w| series.sessions.at(*w).is_some())
                         .map(|w| run.risks[f][w]),
                     impact: weights.score(risk, s.sessions_7d),
                     sessions_7d: s.sessions_7d,
@@ -1063,7 +1068,10 @@ impl Analysis {
                     under_way,
                     reasons: self.reasons_from(f, t, model_signals),
                     contributions: contributions(&self.contributions_of(t, &x), model_signals),
-                    latency_p95_28d: series.latency_p95_ms[t.saturating_sub(27)..=t].to_vec(),
+                    latency_p95_28d: series
+                        .latency_p95_ms
+                        .slots(t.saturating_sub(27)..t + 1)
+                        .collect(),
                 })
             })
             .collect();

@@ -5,7 +5,7 @@
 //! is skipped, and reading goes on, so a messy export still yields its good rows.
 
 use super::contract::{column_names, Column, HeaderFound, EVENTS_COLUMNS, TELEMETRY_COLUMNS};
-use super::dataset::{CohortValues, Values};
+use super::dataset::{CohortValues, RowFigures};
 use super::limits::{
     self, Limited, MAX_COHORT_CHARS, MAX_EVENT_ROWS, MAX_FEATURES, MAX_FEATURE_CHARS,
     MAX_TELEMETRY_ROWS, MAX_TITLE_CHARS, PLAUSIBLE_MAX,
@@ -323,8 +323,8 @@ pub(super) struct TelemetryRow<'a> {
 }
 
 impl TelemetryRow<'_> {
-    pub(super) fn values(&self) -> Values {
-        Values {
+    pub(super) fn values(&self) -> RowFigures {
+        RowFigures {
             sessions: self.sessions as f64,
             latency_p95_ms: self.latency_p95_ms,
             crash_rate: self.crash_rate,

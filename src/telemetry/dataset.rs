@@ -19,7 +19,7 @@
 //! (64 bytes), and an accumulator once a second row comes; the series are made, feature by
 //! feature, when the last row is in.
 
-use super::{Granularity, TelemetryRecord, COHORT_DIMENSIONS};
+use super::{Granularity, TelemetryRecord, Values, COHORT_DIMENSIONS};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -161,17 +161,17 @@ pub fn significant(value: f64, digits: i32) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeatureSeries {
     pub name: String,
-    pub sessions: Vec<Option<f64>>,
-    pub latency_p95_ms: Vec<Option<f64>>,
-    pub latency_p50_ms: Vec<Option<f64>>,
-    pub crash_rate: Vec<Option<f64>>,
-    pub error_rate: Vec<Option<f64>>,
-    pub feedback_score: Vec<Option<f64>>,
-    pub feedback_count: Vec<Option<f64>>,
+    pub sessions: Values,
+    pub latency_p95_ms: Values,
+    pub latency_p50_ms: Values,
+    pub crash_rate: Values,
+    pub error_rate: Values,
+    pub feedback_score: Values,
+    pub feedback_count: Values,
 }
 
 impl FeatureSeries {
-    pub fn metric(&self, metric: Metric) -> &[Option<f64>] {
+    pub fn metric(&self, metric: Metric) -> &Values {
         match metric {
             Metric::Sessions => &self.sessions,
             Metric::LatencyP95 => &self.latency_p95_ms,
@@ -306,14 +306,14 @@ pub const MIN_COHORT_SHARE: f64 = 0.05;
 pub struct HourlySeries {
     /// Start of each hour, in seconds since 1970 (UTC).
     pub times: Vec<i64>,
-    pub latency_p95_ms: Vec<Option<f64>>,
-    pub crash_rate: Vec<Option<f64>>,
-    pub error_rate: Vec<Option<f64>>,
+    pub latency_p95_ms: Values,
+    pub crash_rate: Values,
+    pub error_rate: Values,
 }
 
 impl HourlySeries {
     /// The hourly values of `metric`, for the metrics kept by the hour.
-    pub fn metric(&self, metric: Metric) -> Option<&[Option<f64>]> {
+    pub fn metric(&self, metric: Metric) -> Option<&Values> {
         match metric {
             Metric::LatencyP95 => Some(&self.latency_p95_ms),
             Metric::CrashRate => Some(&self.crash_rate),
@@ -350,7 +350,7 @@ impl WeightedMean {
 /// The figures of one telemetry row that the series combine, counts as the `f64`s they
 /// are combined as.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Values {
+pub(super) struct RowFigures {
     pub sessions: f64,
     pub latency_p95_ms: f64,
     pub crash_rate: f64,
@@ -360,9 +360,9 @@ pub(super) struct Values {
     pub feedback_count: Option<f64>,
 }
 
-impl Values {
+impl RowFigures {
     pub(super) fn of(r: &TelemetryRecord) -> Self {
-        Values {
+        RowFigures {
             sessions: r.sessions as f64,
             latency_p95_ms: r.latency_p95_ms,
             crash_rate: r.crash_rate,
@@ -374,7 +374,7 @@ impl Values {
     }
 }
 
-/// [`Values`] in 7 numbers and a mask of which optional ones are given (a row kept while
+/// [`RowFigures`] in 7 numbers and a mask of which optional ones are given (a row kept while
 /// its day has no other row, or while the file's granularity is not yet known).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct PackedValues {
@@ -383,7 +383,7 @@ pub(super) struct PackedValues {
 
 impl PackedValues {
     /// The values and the 4-bit mask of their optional figures.
-    pub(super) fn pack(v: &Values) -> (Self, u8) {
+    pub(super) fn pack(v: &RowFigures) -> (Self, u8) {
         let optional = [
             v.latency_p50_ms,
             v.error_rate,
@@ -410,10 +410,10 @@ impl PackedValues {
         (packed, mask)
     }
 
-    pub(super) fn unpack(&self, mask: u8) -> Values {
+    pub(super) fn unpack(&self, mask: u8) -> RowFigures {
         let n = &self.numbers;
         let given = |bit: u8| mask & (1 << bit) != 0;
-        Values {
+        RowFigures {
             sessions: n[0],
             latency_p95_ms: n[1],
             crash_rate: n[2],
@@ -438,7 +438,7 @@ struct DayAccumulator {
 }
 
 impl DayAccumulator {
-    fn add(&mut self, r: &Values) {
+    fn add(&mut self, r: &RowFigures) {
         // Rows with zero sessions still carry measurements; give them a small weight so
         // that a day whose rows all have zero sessions keeps its plain mean.
         let w = r.sessions.max(1e-9);
@@ -455,7 +455,7 @@ impl DayAccumulator {
         }
     }
 
-    fn of(r: &Values) -> Self {
+    fn of(r: &RowFigures) -> Self {
         let mut day = DayAccumulator::default();
         day.add(r);
         day
@@ -561,7 +561,7 @@ impl Grid {
         &mut chunk[day.rem_euclid(CHUNK_DAYS as i64) as usize]
     }
 
-    fn add(&mut self, day: i64, values: &Values, line: u32) {
+    fn add(&mut self, day: i64, values: &RowFigures, line: u32) {
         let next = self.many.len() as u32;
         let slot = self.slot_mut(day);
         match slot.tag {
@@ -615,7 +615,7 @@ fn series_of(
     days: usize,
     day_of: impl Fn(i64) -> DayAccumulator,
 ) -> FeatureSeries {
-    let column = || Vec::with_capacity(days);
+    let column = || Values::with_capacity(days);
     let mut series = FeatureSeries {
         name: name.to_string(),
         sessions: column(),
@@ -679,7 +679,7 @@ impl DatasetBuilder {
         cohort: CohortValues<'_>,
         day: i64,
         hour: Option<i64>,
-        values: &Values,
+        values: &RowFigures,
         line: u32,
     ) {
         if self.features.len() <= feature {
@@ -917,7 +917,7 @@ impl Dataset {
                 cohort,
                 day_number(r.period_start.date()),
                 hour,
-                &Values::of(r),
+                &RowFigures::of(r),
                 line,
             );
         }
@@ -972,11 +972,11 @@ mod tests {
         assert!(data.had_cohorts);
         let a = &data.features[data.feature_index("a").unwrap()];
         assert_eq!(a.sessions, vec![Some(400.0), None, Some(50.0)]);
-        assert_eq!(a.latency_p95_ms[0], Some(175.0));
-        assert!((a.crash_rate[0].unwrap() - 0.025).abs() < 1e-12);
-        assert_eq!(a.feedback_score[0], Some(4.75));
-        assert_eq!(a.feedback_count[0], Some(40.0));
-        assert_eq!(a.feedback_score[2], None);
+        assert_eq!(a.latency_p95_ms.at(0), Some(175.0));
+        assert!((a.crash_rate.at(0).unwrap() - 0.025).abs() < 1e-12);
+        assert_eq!(a.feedback_score.at(0), Some(4.75));
+        assert_eq!(a.feedback_count.at(0), Some(40.0));
+        assert_eq!(a.feedback_score.at(2), None);
         assert_eq!(data.date(2).to_string(), "2026-01-03");
         // Each platform is also a series of its own.
         let ios = &data.cohorts[data.feature_index("a").unwrap()][1];
@@ -997,12 +997,12 @@ mod tests {
         let a = &data.features[0];
         assert_eq!(a.sessions, vec![Some(400.0), Some(400.0)]);
         assert_eq!(
-            a.latency_p95_ms[0],
+            a.latency_p95_ms.at(0),
             Some(180.0),
             "the total row is the figure"
         );
         assert_eq!(
-            a.latency_p95_ms[1],
+            a.latency_p95_ms.at(1),
             Some(175.0),
             "without one, cohorts combine"
         );
@@ -1019,8 +1019,8 @@ mod tests {
         let data = Dataset::from_records(&parsed.records, parsed.granularity).unwrap();
         assert_eq!(data.days, 1);
         assert_eq!(data.granularity, Granularity::Hours);
-        assert_eq!(data.features[0].latency_p95_ms[0], Some(250.0));
-        assert_eq!(data.features[0].sessions[0], Some(40.0));
+        assert_eq!(data.features[0].latency_p95_ms.at(0), Some(250.0));
+        assert_eq!(data.features[0].sessions.at(0), Some(40.0));
         // The hours stay available, in order.
         let hours = &data.hourly[0];
         assert_eq!(hours.times.len(), 2);

@@ -11,6 +11,7 @@ mod csv_io;
 mod dataset;
 pub mod limits;
 mod stream;
+mod values;
 
 pub use contract::{
     column_names, events_template, telemetry_template, Column, HeaderFound, EVENTS_COLUMNS,
@@ -32,6 +33,7 @@ pub use limits::{
 };
 pub use series::{parse_instant, parse_series, write_scored_series, SeriesPoint};
 pub use stream::{read_telemetry, ReadTelemetry};
+pub use values::{Slots, Values};
 
 mod series;
 

@@ -10,7 +10,9 @@
 //! time (`2026-01-01T00:00:00+02:00`) wait, compactly, since their period depends on it.
 
 use super::csv_io::{format_timestamp, read_telemetry_rows, TelemetryRow, TelemetryRows};
-use super::dataset::{day_date, day_number, CohortValues, DatasetBuilder, PackedValues, Values};
+use super::dataset::{
+    day_date, day_number, CohortValues, DatasetBuilder, PackedValues, RowFigures,
+};
 use super::limits::{MAX_FEATURE_DAYS, MAX_SPAN_DAYS};
 use super::{excerpt, Dataset, Granularity, IngestError, Problem, COHORT_DIMENSIONS};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
@@ -73,7 +75,7 @@ struct Waiting {
 struct Taken {
     feature: usize,
     cohort: u32,
-    values: Values,
+    values: RowFigures,
     line: u64,
 }
 

@@ -226,13 +226,13 @@ fn the_same_release_on_a_handful_of_sessions_is_too_small_to_judge() {
 #[test]
 fn identical_distributions_do_not_drift_and_a_shift_does() {
     let steady: Vec<Option<f64>> = (0..90).map(|t| Some(200.0 + 10.0 * wobble(t, 1))).collect();
-    let d = drift(Metric::LatencyP95, &steady, 89).unwrap();
+    let d = drift(Metric::LatencyP95, &steady.clone().into(), 89).unwrap();
     assert_eq!(d.level, DriftLevel::None, "{}", d.sentence());
     let mut shifted = steady.clone();
     for v in shifted.iter_mut().skip(76) {
         *v = v.map(|v| v * 1.3);
     }
-    let d = drift(Metric::LatencyP95, &shifted, 89).unwrap();
+    let d = drift(Metric::LatencyP95, &shifted.into(), 89).unwrap();
     assert_eq!(d.level, DriftLevel::Major, "{}", d.sentence());
 }
 

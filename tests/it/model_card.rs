@@ -25,13 +25,13 @@ fn series(name: &str, level: f64, spikes: &[(usize, f64)]) -> FeatureSeries {
     }
     FeatureSeries {
         name: name.to_string(),
-        sessions: vec![Some(1000.0); DAYS],
-        latency_p95_ms: p95,
-        latency_p50_ms: vec![None; DAYS],
-        crash_rate: vec![None; DAYS],
-        error_rate: vec![None; DAYS],
-        feedback_score: vec![None; DAYS],
-        feedback_count: vec![None; DAYS],
+        sessions: vec![Some(1000.0); DAYS].into(),
+        latency_p95_ms: p95.into(),
+        latency_p50_ms: vec![None; DAYS].into(),
+        crash_rate: vec![None; DAYS].into(),
+        error_rate: vec![None; DAYS].into(),
+        feedback_score: vec![None; DAYS].into(),
+        feedback_count: vec![None; DAYS].into(),
     }
 }
 
