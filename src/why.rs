@@ -10,6 +10,64 @@
 //! available as technical detail.
 
 use crate::analysis::signals::{rate_at, relative_change, MetricSignals, Signals};
+use std::sync::Arc;
+
+/// What the words read of one metric's signals (see [`MetricSignals`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moved {
+    pub baseline: f64,
+    pub scale: f64,
+    pub level: f64,
+    pub z: f64,
+    pub slope_7d: f64,
+}
+
+/// What the words of [`change`] read of a day's [`Signals`], and nothing else: five
+/// figures of each metric, the divergence, the threshold monitor and the last deploy.
+/// `score` keeps these for the days whose rows wait for the fits, instead of the whole
+/// signals (under half their size); that the words can read nothing else is what makes
+/// the kept and the whole give the same rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phrasing {
+    pub latency_p95: Option<Moved>,
+    pub crash_rate: Option<Moved>,
+    pub error_rate: Option<Moved>,
+    pub feedback: Option<Moved>,
+    pub sessions: Option<Moved>,
+    pub divergence: f64,
+    pub monitor_ratio: f64,
+    pub days_since_deploy: Option<i64>,
+    pub last_deploy: Option<Arc<str>>,
+}
+
+impl From<&MetricSignals> for Moved {
+    fn from(m: &MetricSignals) -> Self {
+        Moved {
+            baseline: m.baseline,
+            scale: m.scale,
+            level: m.level,
+            z: m.z,
+            slope_7d: m.slope_7d,
+        }
+    }
+}
+
+impl From<&Signals> for Phrasing {
+    fn from(s: &Signals) -> Self {
+        let moved = |m: &Option<MetricSignals>| m.as_ref().map(Moved::from);
+        Phrasing {
+            latency_p95: moved(&s.latency_p95),
+            crash_rate: moved(&s.crash_rate),
+            error_rate: moved(&s.error_rate),
+            feedback: moved(&s.feedback),
+            sessions: moved(&s.sessions),
+            divergence: s.divergence,
+            monitor_ratio: s.monitor_ratio,
+            days_since_deploy: s.days_since_deploy,
+            last_deploy: s.last_deploy.clone(),
+        }
+    }
+}
 use crate::model::features::{Input, INPUTS, N_INPUTS};
 use serde::{Deserialize, Serialize};
 
@@ -127,12 +185,12 @@ fn percent_up_down(pct: f64) -> (&'static str, f64) {
 }
 
 /// Whether a metric moved beyond its noise: at least one noise scale and `min_pct`.
-fn moved(m: &MetricSignals, pct: f64, min_pct: f64) -> Option<bool> {
+fn moved(m: &Moved, pct: f64, min_pct: f64) -> Option<bool> {
     (m.z.abs() >= 1.0 && pct.abs() >= min_pct).then_some(pct > 0.0)
 }
 
 /// The trend over the last week: Some(true) rising, Some(false) falling.
-fn trending(m: &MetricSignals) -> Option<bool> {
+fn trending(m: &Moved) -> Option<bool> {
     let per_scale = m.slope_7d / m.scale;
     (per_scale.abs() > 0.3).then_some(per_scale > 0.0)
 }
@@ -156,7 +214,7 @@ fn direction(up: Option<bool>, rising: Option<bool>, up_is_worse: bool) -> Direc
 }
 
 /// A rate's change: "crash rate up to 0.45% of sessions from 0.12% on its 4-week level".
-fn rate_change(name: &str, per: &str, m: &MetricSignals) -> (String, Direction) {
+fn rate_change(name: &str, per: &str, m: &Moved) -> (String, Direction) {
     let (now, usual) = (rate_at(m.level) * 100.0, rate_at(m.baseline) * 100.0);
     let pct = if usual > 0.0 {
         (now / usual - 1.0) * 100.0
@@ -186,7 +244,7 @@ fn rate_change(name: &str, per: &str, m: &MetricSignals) -> (String, Direction) 
 
 /// The change of `group`'s metric today, in words, and its direction (None: the
 /// metric is missing).
-pub fn change(group: Group, s: &Signals) -> Option<(String, Direction)> {
+pub fn change(group: Group, s: &Phrasing) -> Option<(String, Direction)> {
     Some(match group {
         Group::Latency => {
             let m = s.latency_p95?;
@@ -348,7 +406,7 @@ pub fn group_sums(contributions: &[f64; N_INPUTS]) -> [f64; GROUPS.len()] {
 }
 
 /// Group `group`'s effect, whose summed push is `log_odds` (None: its metric is missing).
-pub fn effect(group: Group, log_odds: f64, signals: &Signals) -> Option<GroupEffect> {
+pub fn effect(group: Group, log_odds: f64, signals: &Phrasing) -> Option<GroupEffect> {
     let (change, direction) = change(group, signals)?;
     Some(GroupEffect {
         group,
@@ -361,7 +419,7 @@ pub fn effect(group: Group, log_odds: f64, signals: &Signals) -> Option<GroupEff
 
 /// Each group's summed push on the risk and its change in words, largest push first.
 /// `contributions` are per input, in log-odds against an average day.
-pub fn group_effects(contributions: &[f64; N_INPUTS], signals: &Signals) -> Vec<GroupEffect> {
+pub fn group_effects(contributions: &[f64; N_INPUTS], signals: &Phrasing) -> Vec<GroupEffect> {
     let sums = group_sums(contributions);
     let mut effects: Vec<GroupEffect> = GROUPS
         .iter()
@@ -380,7 +438,7 @@ pub fn group_effects(contributions: &[f64; N_INPUTS], signals: &Signals) -> Vec<
 /// risk.
 pub fn raising(
     contributions: &[f64; N_INPUTS],
-    signals: &Signals,
+    signals: &Phrasing,
     most: usize,
 ) -> Vec<GroupEffect> {
     let sums = group_sums(contributions);

@@ -11,7 +11,7 @@ use crate::analysis::FeatureEvents;
 use crate::model::features::{INPUTS, N_INPUTS};
 use crate::report::{Analysis, FeatureStatus};
 use crate::telemetry::{EventKind, Metric};
-use crate::why::{group_effects, GroupEffect};
+use crate::why::{group_effects, GroupEffect, Phrasing};
 
 fn metric_signals(s: &Signals, metric: Metric) -> Option<MetricSignals> {
     match metric {
@@ -191,7 +191,7 @@ impl Analysis {
             }
         }
         let model_signals = self.model_signals(f, last);
-        let why = group_effects(&per_input, &model_signals);
+        let why = group_effects(&per_input, &Phrasing::from(&model_signals));
         let cohort = self.model_cohort(f, last);
         let why: Vec<GroupEffect> = why
             .into_iter()

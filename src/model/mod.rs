@@ -455,7 +455,7 @@ pub fn fit_platt(_log_odds: &[f64], _labels: &[bool]) -> Option<(f64, f64)> {
 /// whose label is known on `t` (so every pair is out of sample).
 fn platt_on_held_out(
     params: &RiskModelParams,
-    raw_log_odds: &[(usize, usize, f64)],
+    raw_log_odds: &[(u32, u32, f64)],
     degradations: &Degradations,
     t: usize,
 ) -> Option<(f64, f64)> {
@@ -465,8 +465,8 @@ fn platt_on_held_out(
     let horizon = params.horizon;
     let (scores, labels): (Vec<f64>, Vec<bool>) = raw_log_odds
         .iter()
-        .filter(|(_, s, _)| degradations.label_known_on(*s, horizon) <= t)
-        .map(|(f, s, raw)| (*raw, degradations.label(*f, *s, horizon)))
+        .filter(|(_, s, _)| degradations.label_known_on(*s as usize, horizon) <= t)
+        .map(|(f, s, raw)| (*raw, degradations.label(*f as usize, *s as usize, horizon)))
         .unzip();
     let positives = labels.iter().filter(|l| **l).count();
     if positives < params.calibration_min_positives {
@@ -615,7 +615,8 @@ pub fn walk_forward_by_day(
     // Out-of-sample raw (uncalibrated) log-odds of every eligible scored day, kept only
     // when Platt's calibration may read them.
     let calibrating = params.calibration_min_positives > 0;
-    let mut raw_log_odds: Vec<(usize, usize, f64)> = Vec::new();
+    // (feature, day, log-odds), 16 bytes for each eligible feature-day.
+    let mut raw_log_odds: Vec<(u32, u32, f64)> = Vec::new();
     let mut failed_refits = 0;
     // The training examples: every eligible (feature, day) whose label is known, in day
     // then feature order, less the negatives no fit can sample any more. A day's label,
@@ -630,7 +631,17 @@ pub fn walk_forward_by_day(
         let today = day(t);
         if t > 0 && t % retrain_every == 0 {
             progress(t as f64 / days as f64);
-            while next_day < days && degradations.label_known_on(next_day, horizon) <= t {
+            // Room for the days about to be added and no more: the pool is cut back below
+            // its largest size at each refit, and doubling would hold up to twice that.
+            let mut known_until = next_day;
+            while known_until < days && degradations.label_known_on(known_until, horizon) <= t {
+                known_until += 1;
+            }
+            let incoming = (known_until - next_day) * features;
+            pool_x.reserve_exact(incoming);
+            pool_y.reserve_exact(incoming);
+            pool_hash.reserve_exact(incoming);
+            while next_day < known_until {
                 let known = if next_day < t {
                     waiting
                         .pop_front()
@@ -700,7 +711,7 @@ pub fn walk_forward_by_day(
                     Some((slope, offset)) => (log_odds - offset) / slope,
                     None => log_odds,
                 };
-                raw_log_odds.push((f, t, raw));
+                raw_log_odds.push((f as u32, t as u32, raw));
             }
             risks[f].push(risk);
         }

@@ -18,6 +18,7 @@ use crate::model::{
 };
 use crate::state::{under_way, State, UnderWay};
 use crate::telemetry::{Dataset, EventKind, EventRecord, FeatureSeries, Granularity};
+use crate::why::Phrasing;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -375,9 +376,10 @@ fn block_days(features: usize) -> usize {
     (BLOCK_BYTES / (features.max(1) * std::mem::size_of::<DayInputs>())).clamp(BLOCK_DAYS, 56)
 }
 
-/// Days of every feature's signals that may be held at once (in a block, or waiting for
-/// the fits) when they are kept for the `score` rows: about 10 MB, whatever the number of
-/// features, so that they stay a small part of the analysis.
+/// Days of every feature's signals that may be held at once in a block, and as many
+/// waiting for the fits, when what the reasons read of them ([`Phrasing`], 288 bytes) is
+/// kept for the `score` rows: about 5 MB each, whatever the number of features, so that
+/// they stay a small part of the analysis.
 fn kept_days(features: usize) -> usize {
     16_384 / features.max(1)
 }
@@ -385,9 +387,9 @@ fn kept_days(features: usize) -> usize {
 /// One feature-day's model inputs, whether they are valid, and the view they are of.
 type DayInputs = ([f64; N_INPUTS], bool, u8);
 
-/// Every feature's view on one day and the signals of that view (what the day's reasons
-/// read), for the `score` rows made as the analysis runs.
-type Seen = Vec<(u8, Signals)>;
+/// Every feature's view on one day and what the day's reasons read of that view's
+/// signals, for the `score` rows made as the analysis runs.
+type Seen = Vec<(u8, Phrasing)>;
 
 /// What [`fit_on`] tells of each day once it is scored: the day, its inputs, their
 /// signals when kept, and the walk-forward so far.
@@ -416,8 +418,9 @@ struct Inputs<'a> {
     block: Vec<Vec<DayInputs>>,
     /// Days in a block.
     block_days: usize,
-    /// Per feature, the signals of the block's views, when they are kept for the rows.
-    kept: Option<Vec<Vec<Option<Signals>>>>,
+    /// Per feature, what the reasons read of the signals of the block's views, when they
+    /// are kept for the rows.
+    kept: Option<Vec<Vec<Option<Phrasing>>>>,
     view: Vec<Vec<u8>>,
     valid: Vec<Vec<bool>>,
     latest: Vec<Option<LatestSignals>>,
@@ -444,8 +447,8 @@ impl<'a> Inputs<'a> {
             fixed,
             block_start: 0,
             block: Vec::new(),
-            // A block's signals are about 600 bytes per feature-day: fewer days the more
-            // features.
+            // What a block keeps of its signals is about 300 bytes per feature-day: fewer
+            // days the more features.
             block_days: if keep_signals {
                 kept_days(features).clamp(4, BLOCK_DAYS)
             } else {
@@ -531,7 +534,7 @@ impl<'a> Inputs<'a> {
                         let signals = s.lean_at(t);
                         out.push((input_vector(&signals), valid[f][t], v as u8));
                         if keep {
-                            kept.push(Some(signals));
+                            kept.push(Some(Phrasing::from(&signals)));
                         }
                     }
                 }
@@ -554,10 +557,10 @@ impl<'a> Inputs<'a> {
                             });
                         }
                         if keep {
-                            kept.push(Some(match c.checked_sub(1) {
-                                Some(c) => cohort_signals.into_iter().nth(c).expect("a view"),
-                                None => signals,
-                            }));
+                            kept.push(Some(Phrasing::from(match c.checked_sub(1) {
+                                Some(c) => &cohort_signals[c],
+                                None => &signals,
+                            })));
                         }
                     }
                 }
@@ -878,7 +881,7 @@ impl Analysis {
     fn reasons_from(&self, f: usize, t: usize, signals: &Signals) -> Vec<String> {
         reasons(
             &self.contributions_of(t, &input_vector(signals)),
-            signals,
+            &Phrasing::from(signals),
             self.model_cohort(f, t).as_deref(),
             self.under_way(f, t).as_ref(),
         )

@@ -4,12 +4,12 @@
 
 use super::pipeline::{Analysis, Stage};
 use super::{Config, DatasetSummary, FeatureStatus, LatestSignals, LeadTime, Report, ScoreRow};
-use crate::analysis::signals::Signals;
 use crate::impact::{ImpactWeights, RiskCutoffs, Tier, TierThresholds};
 use crate::insights::{counted, human_count, Insight};
 use crate::model::features::N_INPUTS;
 use crate::state::UnderWay;
 use crate::telemetry::Dataset;
+use crate::why::Phrasing;
 use chrono::NaiveDate;
 
 impl DatasetSummary {
@@ -78,7 +78,7 @@ impl Stage {
 /// push the risk up most, each as its metric's change and its effect, in words.
 pub(super) fn reasons(
     contributions: &[f64; N_INPUTS],
-    signals: &Signals,
+    signals: &Phrasing,
     cohort: Option<&str>,
     under_way: Option<&UnderWay>,
 ) -> Vec<String> {
