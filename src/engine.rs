@@ -15,7 +15,7 @@ use crate::report::{prepare_with_progress, Analysis, FeatureStatus, Report, Stag
 use crate::series_summary::{summarize, SeriesSummary};
 use crate::synth::series::labelled_series;
 use crate::synth::SynthParams;
-use crate::telemetry::{parse_series, Dataset, Granularity, SeriesPoint};
+use crate::telemetry::{parse_series, SeriesPoint};
 use crate::view_state::ViewState;
 use crate::{load, Config, LoadedData};
 use chrono::NaiveDate;
@@ -377,9 +377,8 @@ fn read(source: &SourceSpec, files: &[Vec<u8>]) -> Result<(String, LoadedData), 
                 days: *days,
                 ..SynthParams::default()
             };
-            let data = crate::synth::generate(&params);
-            let dataset = Dataset::from_records(&data.telemetry, Granularity::Days)
-                .ok_or("the generator made no telemetry")?;
+            let (dataset, data) =
+                crate::synth::generate_dataset(&params).ok_or("the generator made no telemetry")?;
             Ok((
                 format!("a synthetic dataset (seed {seed}, {features} features, {days} days)"),
                 LoadedData {

@@ -828,8 +828,7 @@ fn scaling_run(dir: &std::path::Path) {
 fn engine_table(features: usize, days: usize) {
     use feature_radar::engine::{for_page, Envelope, Reply, SourceSpec, SourceSummary};
     use feature_radar::report::{prepare_with_progress, Stage};
-    use feature_radar::synth::{generate, SynthParams};
-    use feature_radar::telemetry::{Dataset, Granularity};
+    use feature_radar::synth::{generate_dataset, SynthParams};
     use feature_radar::Config;
     use std::sync::Arc;
     use std::time::Instant;
@@ -842,19 +841,16 @@ fn engine_table(features: usize, days: usize) {
     let row = |step: &str, seconds: f64| println!("| {step} | {seconds:.2} |");
     let all = Instant::now();
     let clock = Instant::now();
-    let data = generate(&SynthParams {
+    let (dataset, data) = generate_dataset(&SynthParams {
         seed: 7,
         features,
         days,
         ..SynthParams::default()
-    });
-    row("generate (synth::generate)", clock.elapsed().as_secs_f64());
-    let clock = Instant::now();
-    let dataset = Arc::new(
-        Dataset::from_records(&data.telemetry, Granularity::Days).expect("generated telemetry"),
-    );
+    })
+    .expect("generated telemetry");
+    let dataset = Arc::new(dataset);
     row(
-        "daily dataset (Dataset::from_records)",
+        "generate the daily dataset (synth::generate_dataset)",
         clock.elapsed().as_secs_f64(),
     );
     let config = Config::default();

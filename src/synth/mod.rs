@@ -304,13 +304,50 @@ pub fn bundled_data() -> crate::LoadedData {
 
 /// Generates telemetry, events and ground truth.
 pub fn generate(params: &SynthParams) -> SynthData {
+    let mut telemetry = Vec::new();
+    let mut data = generate_into(params, &mut |r| telemetry.push(r));
+    // By period, then feature name, ties in the order made (a stable sort); the names
+    // compared as their ranks in name order, each row's key made once (much faster on
+    // millions of rows than comparing the names).
+    let names: std::collections::BTreeSet<&str> =
+        telemetry.iter().map(|r| r.feature.as_str()).collect();
+    let rank: std::collections::HashMap<String, u32> = names
+        .into_iter()
+        .enumerate()
+        .map(|(r, name)| (name.to_string(), r as u32))
+        .collect();
+    telemetry.sort_by_cached_key(|r| {
+        let feature = rank.get(r.feature.as_str());
+        (
+            r.period_start,
+            *feature.expect("every row is a generated feature's"),
+        )
+    });
+    data.telemetry = telemetry;
+    data
+}
+
+/// The daily dataset of the telemetry [`generate`] makes (the dataset
+/// [`crate::telemetry::Dataset::from_records`] makes of it), with the events and the
+/// ground truth (`telemetry` empty), made without holding the rows: the page's generator.
+/// None when no row was made (no days).
+pub fn generate_dataset(params: &SynthParams) -> Option<(crate::telemetry::Dataset, SynthData)> {
+    let mut rows = crate::telemetry::RecordRows::new(Granularity::Days);
+    let data = generate_into(params, &mut |r| rows.add(&r));
+    Some((rows.finish()?, data))
+}
+
+/// [`generate`], handing each telemetry row to `emit` as it is made (feature by feature,
+/// day by day, a day's cohorts in order) instead of keeping and sorting them: the
+/// returned data's `telemetry` is empty. Rows made this way give the same dataset
+/// ([`crate::telemetry::RecordRows`]) without millions of records held at once.
+pub fn generate_into(params: &SynthParams, emit: &mut dyn FnMut(TelemetryRecord)) -> SynthData {
     let knobs = &params.portfolio;
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
     let names = feature_names(params.features, &mut rng);
     let days = params.days as i64;
     let date = |t: i64| params.start + Days::new(t as u64);
     let standard: Normal<f64> = Normal::new(0.0, 1.0).expect("valid normal");
-    let mut telemetry = Vec::new();
     let mut events = Vec::new();
     let mut episodes = Vec::new();
 
@@ -728,7 +765,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
                     let sd = 0.8 / (ratings as f64).sqrt() + 0.02;
                     (base_feedback + e.feedback + sd * standard.sample(rng)).clamp(1.0, 5.0)
                 });
-                telemetry.push(TelemetryRecord {
+                emit(TelemetryRecord {
                     period_start: at(day, 0, 0),
                     feature: name.clone(),
                     sessions,
@@ -775,24 +812,6 @@ pub fn generate(params: &SynthParams) -> SynthData {
             }
         }
     }
-    // By period, then feature name, ties in the order made (a stable sort); the names
-    // compared as their ranks in name order, each row's key made once (much faster on
-    // millions of rows than comparing the names).
-    let mut sorted: Vec<&str> = names.iter().map(String::as_str).collect();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let rank: std::collections::HashMap<&str, u32> = sorted
-        .into_iter()
-        .enumerate()
-        .map(|(r, name)| (name, r as u32))
-        .collect();
-    telemetry.sort_by_cached_key(|r| {
-        let feature = rank.get(r.feature.as_str());
-        (
-            r.period_start,
-            *feature.expect("every row is a generated feature's"),
-        )
-    });
     crate::sorting::sort_by(&mut events, |a, b| {
         a.timestamp
             .cmp(&b.timestamp)
@@ -802,7 +821,7 @@ pub fn generate(params: &SynthParams) -> SynthData {
         a.onset.cmp(&b.onset).then(a.feature.cmp(&b.feature))
     });
     SynthData {
-        telemetry,
+        telemetry: Vec::new(),
         events,
         episodes,
     }
@@ -872,6 +891,30 @@ mod tests {
         assert_eq!(a.events, b.events);
         let c = generate(&SynthParams { seed: 8, ..small() });
         assert_ne!(a.telemetry, c.telemetry);
+    }
+
+    #[test]
+    fn the_page_s_generator_makes_the_dataset_of_the_generated_file_s_rows() {
+        // With and without cohorts (rows per platform, combined in the order made).
+        for cohorts in [false, true] {
+            let params = SynthParams {
+                portfolio: PortfolioParams {
+                    cohorts,
+                    ..PortfolioParams::default()
+                },
+                ..small()
+            };
+            let data = generate(&params);
+            let from_rows =
+                crate::telemetry::Dataset::from_records(&data.telemetry, Granularity::Days)
+                    .expect("rows");
+            let (dataset, streamed) = generate_dataset(&params).expect("rows");
+            assert_eq!(dataset, from_rows, "cohorts: {cohorts}");
+            assert_eq!(dataset.had_cohorts, cohorts);
+            assert!(streamed.telemetry.is_empty());
+            assert_eq!(streamed.events, data.events);
+            assert_eq!(streamed.episodes.len(), data.episodes.len());
+        }
     }
 
     #[test]

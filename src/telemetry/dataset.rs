@@ -878,6 +878,71 @@ fn cells_of(
     })
 }
 
+/// [`Dataset::from_records`] a record at a time, so that records made one by one (the
+/// generator's) need not all be held: the series are made when the last is in.
+pub struct RecordRows {
+    granularity: Granularity,
+    numbers: HashMap<String, usize>,
+    names: Vec<String>,
+    builder: DatasetBuilder,
+    /// The first and the last day seen, as day numbers.
+    span: Option<(i64, i64)>,
+    had_cohorts: bool,
+}
+
+impl RecordRows {
+    pub fn new(granularity: Granularity) -> Self {
+        RecordRows {
+            granularity,
+            numbers: HashMap::new(),
+            names: Vec::new(),
+            builder: DatasetBuilder::default(),
+            span: None,
+            had_cohorts: false,
+        }
+    }
+
+    /// Adds one validated record.
+    pub fn add(&mut self, r: &TelemetryRecord) {
+        let feature = match self.numbers.get(r.feature.as_str()) {
+            Some(f) => *f,
+            None => {
+                self.names.push(r.feature.clone());
+                self.numbers.insert(r.feature.clone(), self.names.len() - 1);
+                self.names.len() - 1
+            }
+        };
+        let cohort = r
+            .cohort
+            .as_ref()
+            .map(|c| std::array::from_fn(|dimension| c.value(dimension)));
+        self.had_cohorts |= r.cohort.is_some();
+        let hour =
+            (self.granularity == Granularity::Hours).then(|| r.period_start.and_utc().timestamp());
+        let line = u32::try_from(r.line).unwrap_or(u32::MAX);
+        let day = day_number(r.period_start.date());
+        self.span = Some(match self.span {
+            Some((first, last)) => (first.min(day), last.max(day)),
+            None => (day, day),
+        });
+        self.builder
+            .add(feature, cohort, day, hour, &RowFigures::of(r), line);
+    }
+
+    /// The dataset of the records added; None when there were none.
+    pub fn finish(self) -> Option<Dataset> {
+        let (first, last) = self.span?;
+        let names = self.names;
+        Some(self.builder.finish(
+            |f| names[f].as_str(),
+            first,
+            (last - first) as usize + 1,
+            self.granularity,
+            self.had_cohorts,
+        ))
+    }
+}
+
 /// The date of a day number (`NaiveDate::num_days_from_ce`).
 pub(super) fn day_date(day: i64) -> NaiveDate {
     i32::try_from(day)
@@ -894,41 +959,11 @@ pub(super) fn day_number(date: NaiveDate) -> i64 {
 impl Dataset {
     /// Builds the daily series from validated records (any order).
     pub fn from_records(records: &[TelemetryRecord], granularity: Granularity) -> Option<Self> {
-        let start = records.iter().map(|r| r.period_start.date()).min()?;
-        let end = records.iter().map(|r| r.period_start.date()).max()?;
-        let days = (end - start).num_days() as usize + 1;
-        let mut numbers: HashMap<&str, usize> = HashMap::new();
-        let mut names: Vec<&str> = Vec::new();
-        let mut builder = DatasetBuilder::default();
+        let mut rows = RecordRows::new(granularity);
         for r in records {
-            let feature = *numbers.entry(r.feature.as_str()).or_insert_with(|| {
-                names.push(r.feature.as_str());
-                names.len() - 1
-            });
-            let cohort = r
-                .cohort
-                .as_ref()
-                .map(|c| std::array::from_fn(|dimension| c.value(dimension)));
-            let hour =
-                (granularity == Granularity::Hours).then(|| r.period_start.and_utc().timestamp());
-            let line = u32::try_from(r.line).unwrap_or(u32::MAX);
-            builder.add(
-                feature,
-                cohort,
-                day_number(r.period_start.date()),
-                hour,
-                &RowFigures::of(r),
-                line,
-            );
+            rows.add(r);
         }
-        let had_cohorts = records.iter().any(|r| r.cohort.is_some());
-        Some(builder.finish(
-            |f| names[f],
-            day_number(start),
-            days,
-            granularity,
-            had_cohorts,
-        ))
+        rows.finish()
     }
 
     pub fn date(&self, day: usize) -> NaiveDate {

@@ -23,8 +23,8 @@ pub use csv_io::{
 };
 pub use dataset::{
     percent_change, signed_significant, significant, CohortCells, CohortDay, CohortDimension,
-    CohortSeries, Dataset, FeatureSeries, HourlySeries, Metric, MAX_BREAKDOWN_VALUES, MAX_COHORTS,
-    MIN_COHORT_SHARE, OTHER_COHORT,
+    CohortSeries, Dataset, FeatureSeries, HourlySeries, Metric, RecordRows, MAX_BREAKDOWN_VALUES,
+    MAX_COHORTS, MIN_COHORT_SHARE, OTHER_COHORT,
 };
 pub use limits::{
     MAX_COHORT_CHARS, MAX_EVENT_ROWS, MAX_FEATURES, MAX_FEATURE_CHARS, MAX_FEATURE_DAYS,
