@@ -10,4 +10,8 @@ const compiled = WebAssembly.compileStreaming(fetch(wasmUrl)).catch(async () => 
   return WebAssembly.compile(await response.arrayBuffer());
 });
 importScripts("./feature-radar-worker.js");
-wasm_bindgen({ module_or_path: compiled });
+// The module's exports stay reachable from the worker's scope (not the page's), so that a
+// benchmark can read the engine's memory (tests/e2e/large.mjs).
+wasm_bindgen({ module_or_path: compiled }).then((exports) => {
+  self.engineExports = exports;
+});

@@ -712,6 +712,15 @@ async function watchLongTasks(p) {
 // The longest of those tasks, of those that started from `from` and before `to`.
 const longestTask = (p, from = 0, to = Infinity) => p.evaluate(([from, to]) => Math.round(Math.max(0,
   ...window.__longTasks.filter(([at]) => at >= from && at < to).map(([, d]) => d))), [from, to]);
+// The engine worker's wasm memory in MiB (a WebAssembly memory never shrinks: its peak so
+// far), or "?" when the page has no worker with its exports.
+async function workerMemory(p) {
+  for (const worker of p.workers()) {
+    const bytes = await worker.evaluate(() => self.engineExports?.memory?.buffer.byteLength ?? null);
+    if (bytes) return `${Math.round(bytes / 1048576)} MiB`;
+  }
+  return "?";
+}
 
 // The Data view's generator, set to 1,000 features x 365 days.
 async function thousandByYear() {
@@ -757,7 +766,7 @@ await check("1,000 features x 365 days are analysed in the worker, the controls 
   );
   const analysed = Date.now() - started;
   const longest = await longestTask(page);
-  console.log(`     (1,000 x 365 generated and analysed in ${analysed} ms; longest main-thread task meanwhile: ${longest} ms)`);
+  console.log(`     (1,000 x 365 generated and analysed in ${analysed} ms; longest main-thread task meanwhile: ${longest} ms; the engine's wasm memory: ${await workerMemory(page)})`);
   await page.click("[data-testid=tab-overview]");
   await page.waitForSelector("[data-testid=ranking-row]");
   const before = await rowNames();
@@ -878,7 +887,7 @@ await check("a person's 1,000 x 365 export, uploaded, is analysed in the worker 
     await other.waitForSelector("[data-testid=ranking-row]");
     const count = await other.textContent(".filters [aria-live]");
     expect(count.includes("1000 of 1000 features"), count);
-    console.log(`     (1,000 x 365 uploaded (23 MB) and analysed, timed in the page: ${Math.round(shown - started)} ms; longest main-thread task meanwhile: ${longest} ms)`);
+    console.log(`     (1,000 x 365 uploaded (23 MB) and analysed, timed in the page: ${Math.round(shown - started)} ms; longest main-thread task meanwhile: ${longest} ms; the engine's wasm memory: ${await workerMemory(other)})`);
   } finally {
     await closeWatched(other, otherSeen, "the 1,000 x 365 upload");
   }

@@ -1,7 +1,8 @@
 // A benchmark, not a check: the Data view's generator set to N features x 365 days,
 // generated and analysed in the page's engine worker, timed from the click to the
 // source line naming the new data. Prints the seconds, when each progress stage began,
-// and the main thread's long tasks (over 50 ms, as Chromium reports them).
+// the main thread's long tasks (over 50 ms, as Chromium reports them) and the engine
+// worker's wasm memory.
 // Usage: node large.mjs URL FEATURES (tests/e2e.sh runs it when FR_E2E_LARGE=FEATURES).
 
 import { launch, guard, violations } from "./guard.mjs";
@@ -66,6 +67,11 @@ try {
   if (percent) console.log(`     at ${(percent[0] / 1000).toFixed(1)} s: the last progress, ${percent[1]}% (the rest is the report, its transfer and the page's render)`);
   const shown = tasks.map(([at, d]) => `${Math.round(d)} ms at ${at.toFixed(1)} s`);
   console.log(`     main-thread tasks over 50 ms: ${shown.length ? shown.join(", ") : "none"}`);
+  // The engine's memory: a WebAssembly memory never shrinks, so its size is the peak.
+  for (const worker of page.workers()) {
+    const bytes = await worker.evaluate(() => self.engineExports?.memory?.buffer.byteLength ?? null);
+    if (bytes) console.log(`     the engine worker's wasm memory (its peak): ${Math.round(bytes / 1048576)} MiB`);
+  }
   // The ranking of the new data, drawn.
   await page.click("[data-testid=tab-overview]");
   await page.waitForSelector("[data-testid=ranking-row]");
