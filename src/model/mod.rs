@@ -160,20 +160,42 @@ impl FittedRiskModel {
         y: &[bool],
         w: &[f64],
     ) -> Option<Self> {
+        let z: Vec<[f64; N_INPUTS]> = x.iter().map(|x| prior.standardise(x)).collect();
+        Self::fit_standardised(params, prior, start, fitted_on, &z, y, w)
+    }
+
+    /// Row `x` on this model's standardisation: each input less its mean, over its scale.
+    pub fn standardise(&self, x: &[f64; N_INPUTS]) -> [f64; N_INPUTS] {
+        std::array::from_fn(|j| (x[j] - self.means[j]) / self.scales[j])
+    }
+
+    /// [`FittedRiskModel::fit_from`] on rows already standardised by `prior`
+    /// ([`FittedRiskModel::standardise`]): the walk-forward keeps its training pool this
+    /// way, so that a refit copies nothing. The arithmetic is that of the raw rows', so
+    /// the fit is the same to the bit. A row with a value that is not finite is left
+    /// out (a raw row that is not finite standardises to one that is not; the model's
+    /// inputs are bounded, so a finite one never overflows).
+    pub fn fit_standardised(
+        params: &RiskModelParams,
+        prior: &FittedRiskModel,
+        start: Option<[f64; N_INPUTS + 1]>,
+        fitted_on: usize,
+        z: &[[f64; N_INPUTS]],
+        y: &[bool],
+        w: &[f64],
+    ) -> Option<Self> {
         const P: usize = N_INPUTS + 1;
-        let kept: Vec<usize> = (0..x.len())
-            .filter(|&i| x[i].iter().all(|v| v.is_finite()) && w[i].is_finite())
+        let kept: Vec<usize> = (0..z.len())
+            .filter(|&i| z[i].iter().all(|v| v.is_finite()) && w[i].is_finite())
             .collect();
         let n = kept.len();
-        // The standardised design matrix, a row per kept example, with a first column
-        // of ones for the intercept.
-        let mut z = vec![0.0; n * P];
-        for (row, &i) in z.chunks_exact_mut(P).zip(&kept) {
-            row[0] = 1.0;
-            for j in 0..N_INPUTS {
-                row[j + 1] = (x[i][j] - prior.means[j]) / prior.scales[j];
-            }
-        }
+        // A kept example's row of the design matrix: a one for the intercept, then its
+        // standardised inputs.
+        let row_of = |i: usize| -> [f64; P] {
+            let mut row = [1.0; P];
+            row[1..].copy_from_slice(&z[i]);
+            row
+        };
         let mut centre = [0.0; P];
         centre[0] = prior.intercept;
         centre[1..].copy_from_slice(&prior.coefficients);
@@ -187,7 +209,9 @@ impl FittedRiskModel {
             let mut value = 0.0;
             let mut data_gradient = [0.0; P];
             let mut gram = [[0.0; P]; P];
-            for (row, &i) in z.chunks_exact(P).zip(&kept) {
+            for &i in &kept {
+                let row = row_of(i);
+                let row = &row;
                 let e: f64 = row.iter().zip(theta).map(|(a, b)| a * b).sum();
                 let (label, wt) = (f64::from(u8::from(y[i])), w[i]);
                 // log(1 + e^eta) - y * eta, and the probability, without overflow.
@@ -621,7 +645,8 @@ pub fn walk_forward_by_day(
     // The training examples: every eligible (feature, day) whose label is known, in day
     // then feature order, less the negatives no fit can sample any more. A day's label,
     // once known, never changes, so the pool only grows: each refit adds the days whose
-    // labels became known since the last one.
+    // labels became known since the last one. Its rows are kept standardised by the
+    // default model, the prior of every refit, so that no refit copies them.
     let (mut pool_x, mut pool_y, mut pool_hash) = (Vec::new(), Vec::new(), Vec::new());
     let mut negatives = 0usize;
     // Days `next_day..t` whose labels are not known yet, oldest first.
@@ -655,7 +680,7 @@ pub fn walk_forward_by_day(
                         let label = degradations.label(f, next_day, horizon);
                         negatives += usize::from(!label);
                         pool_hash.push(example_hash(&x));
-                        pool_x.push(x);
+                        pool_x.push(default.standardise(&x));
                         pool_y.push(label);
                     }
                 }
@@ -686,7 +711,7 @@ pub fn walk_forward_by_day(
                     .map(|label| if *label { 1.0 } else { 1.0 / kept })
                     .collect();
                 let start = (fits.len() > 1).then(|| fits[fits.len() - 1].raw_weights());
-                match FittedRiskModel::fit_from(
+                match FittedRiskModel::fit_standardised(
                     params, &default, start, t, &pool_x, &pool_y, &weights,
                 ) {
                     Some(mut model) => {
