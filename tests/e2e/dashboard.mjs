@@ -800,6 +800,31 @@ await check("1,000 features x 365 days are analysed in the worker, the controls 
   await page.click("[data-testid=reset]");
   await page.waitForFunction(() => !location.search.includes("usage="));
 
+  // The investigate budget (no refit: the worker makes the report under the new tiers),
+  // timed in the page from the input event to the first frame whose investigate count
+  // differs; a figure, not a check (-1: the count did not change within 30 s).
+  const retiered = await page.evaluate(() => new Promise((resolve) => {
+    const count = () => document.querySelector("[data-testid=count-investigate]")?.textContent;
+    const first = count();
+    const input = document.querySelector("[data-testid=investigate]");
+    const started = performance.now();
+    input.value = "5";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    const look = () => {
+      if (count() !== first) {
+        resolve(performance.now() - started);
+      } else if (performance.now() - started > 30000) {
+        resolve(-1);
+      } else {
+        requestAnimationFrame(look);
+      }
+    };
+    requestAnimationFrame(look);
+  }));
+  console.log(`     (investigate budget to new tiers, 1,000 features: ${Math.round(retiered)} ms)`);
+  await page.click("[data-testid=reset]");
+  await page.waitForFunction(() => !location.search.includes("investigate="));
+
   // A refit cancelled half-way: the horizon goes back to that of the results shown, and
   // the engine, which the refit took with it, analyses the same data again.
   await page.selectOption("[data-testid=horizon]", "14");
