@@ -712,6 +712,27 @@ async function watchLongTasks(p) {
 // The longest of those tasks, of those that started from `from` and before `to`.
 const longestTask = (p, from = 0, to = Infinity) => p.evaluate(([from, to]) => Math.round(Math.max(0,
   ...window.__longTasks.filter(([at]) => at >= from && at < to).map(([, d]) => d))), [from, to]);
+// Timed in the page (the test's own round trips left out): from the input event that
+// sets slider `id` to `value` to the first frame where the text of `watched` differs
+// from what it was; -1 when it did not change within 30 s.
+const answerTime = (p, id, value, watched) => p.evaluate(([id, value, watched]) => new Promise((resolve) => {
+  const text = () => document.querySelector(watched)?.textContent;
+  const first = text();
+  const input = document.querySelector(`[data-testid=${id}]`);
+  const started = performance.now();
+  input.value = value;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  const look = () => {
+    if (text() !== first) {
+      resolve(performance.now() - started);
+    } else if (performance.now() - started > 30000) {
+      resolve(-1);
+    } else {
+      requestAnimationFrame(look);
+    }
+  };
+  requestAnimationFrame(look);
+}), [id, value, watched]);
 // The engine worker's wasm memory in MiB (a WebAssembly memory never shrinks: its peak so
 // far), or "?" when the page has no worker with its exports.
 async function workerMemory(p) {
@@ -776,24 +797,8 @@ await check("1,000 features x 365 days are analysed in the worker, the controls 
   await page.click("[data-testid=more-rows]");
   await page.waitForFunction(() => document.querySelectorAll("[data-testid=ranking-row]").length === 200);
   await watchLongTasks(page);
-  // Timed in the page, from the input event to the first frame that shows the ranking
-  // in its new order (the test's own round trips left out).
-  const answered = await page.evaluate((first) => new Promise((resolve) => {
-    const input = document.querySelector("[data-testid=usage]");
-    const started = performance.now();
-    input.value = "0";
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-    const look = () => {
-      if (document.querySelector("[data-testid=ranking-row] th")?.textContent !== first) {
-        resolve(performance.now() - started);
-      } else if (performance.now() - started > 30000) {
-        resolve(-1);
-      } else {
-        requestAnimationFrame(look);
-      }
-    };
-    requestAnimationFrame(look);
-  }), before[0]);
+  // Until the first frame that shows the ranking in its new order.
+  const answered = await answerTime(page, "usage", "0", "[data-testid=ranking-row] th");
   expect(answered >= 0, "the ranking's order changed with the usage weight");
   await page.waitForFunction(() => location.search.includes("usage=0"));
   console.log(`     (usage weight to reordered ranking, 1,000 features: ${Math.round(answered)} ms; longest task ${await longestTask(page)} ms)`);
@@ -801,26 +806,8 @@ await check("1,000 features x 365 days are analysed in the worker, the controls 
   await page.waitForFunction(() => !location.search.includes("usage="));
 
   // The investigate budget (no refit: the worker makes the report under the new tiers),
-  // timed in the page from the input event to the first frame whose investigate count
-  // differs; a figure, not a check (-1: the count did not change within 30 s).
-  const retiered = await page.evaluate(() => new Promise((resolve) => {
-    const count = () => document.querySelector("[data-testid=count-investigate]")?.textContent;
-    const first = count();
-    const input = document.querySelector("[data-testid=investigate]");
-    const started = performance.now();
-    input.value = "5";
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-    const look = () => {
-      if (count() !== first) {
-        resolve(performance.now() - started);
-      } else if (performance.now() - started > 30000) {
-        resolve(-1);
-      } else {
-        requestAnimationFrame(look);
-      }
-    };
-    requestAnimationFrame(look);
-  }));
+  // until the first frame whose investigate count differs; a figure, not a check.
+  const retiered = await answerTime(page, "investigate", "5", "[data-testid=count-investigate]");
   console.log(`     (investigate budget to new tiers, 1,000 features: ${Math.round(retiered)} ms)`);
   await page.click("[data-testid=reset]");
   await page.waitForFunction(() => !location.search.includes("investigate="));
