@@ -91,8 +91,8 @@ pub fn compare_features(
                     .map(|t| {
                         dataset.features[f]
                             .sessions
-                            .at(t)
-                            .map(|_| analysis.run.risks[f][t])
+                            .has(t)
+                            .then(|| analysis.run.risks[f][t])
                     })
                     .collect(),
             })

@@ -189,12 +189,7 @@ pub fn present(series: &[Option<f64>], from: i64, to: i64) -> Vec<f64> {
 
 /// `series[from..=to]` with the indices clipped to the series (empty when nothing is left).
 pub fn clipped(series: &[Option<f64>], from: i64, to: i64) -> &[Option<f64>] {
-    let from = from.max(0) as usize;
-    let to = to.min(series.len() as i64 - 1);
-    if to < from as i64 {
-        return &[];
-    }
-    &series[from..=to as usize]
+    &series[crate::telemetry::clipped_range(series.len(), from, to)]
 }
 
 /// Theil-Sen slope (median of pairwise slopes) of the present points of
@@ -202,17 +197,14 @@ pub fn clipped(series: &[Option<f64>], from: i64, to: i64) -> &[Option<f64>] {
 /// Windows of up to 16 points, the signals' case, are computed without allocating, in
 /// buffers sized for a week or for 16 days.
 pub fn theil_sen(series: &[Option<f64>], from: i64, to: i64, min_points: usize) -> Option<f64> {
-    let from = from.max(0) as usize;
-    let to = to.min(series.len() as i64 - 1);
-    if to < from as i64 {
-        return None;
-    }
-    let to = to as usize;
-    match to + 1 - from {
-        0..=7 => theil_sen_small::<7, 21>(&series[from..=to], from, min_points),
-        8..=16 => theil_sen_small::<16, 120>(&series[from..=to], from, min_points),
+    let days = crate::telemetry::clipped_range(series.len(), from, to);
+    let (from, window) = (days.start, &series[days.clone()]);
+    match window.len() {
+        0 => None,
+        1..=7 => theil_sen_small::<7, 21>(window, from, min_points),
+        8..=16 => theil_sen_small::<16, 120>(window, from, min_points),
         _ => {
-            let points: Vec<(f64, f64)> = (from..=to)
+            let points: Vec<(f64, f64)> = days
                 .filter_map(|i| series[i].map(|v| (i as f64, v)))
                 .collect();
             if points.len() < min_points.max(2) {

@@ -222,7 +222,7 @@ impl Analysis {
             dates: (0..days).map(|t| self.dataset.date(t)).collect(),
             panels,
             risk: (0..days)
-                .map(|t| series.sessions.at(t).map(|_| self.run.risks[f][t]))
+                .map(|t| series.sessions.has(t).then(|| self.run.risks[f][t]))
                 .collect(),
             events,
             contributions: status.contributions.clone(),

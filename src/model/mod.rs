@@ -210,8 +210,7 @@ impl FittedRiskModel {
             let mut data_gradient = [0.0; P];
             let mut gram = [[0.0; P]; P];
             for &i in &kept {
-                let row = row_of(i);
-                let row = &row;
+                let row = &row_of(i);
                 let e: f64 = row.iter().zip(theta).map(|(a, b)| a * b).sum();
                 let (label, wt) = (f64::from(u8::from(y[i])), w[i]);
                 // log(1 + e^eta) - y * eta, and the probability, without overflow.

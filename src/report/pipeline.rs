@@ -175,9 +175,7 @@ fn prepare_making_rows(
                 return;
             };
             let budget = (0..dataset.features.len()).filter(|&f| {
-                dataset.features[f].sessions.at(t).is_some()
-                    && day.valid[f]
-                    && !degradations.active[f][t]
+                dataset.features[f].sessions.has(t) && day.valid[f] && !degradations.active[f][t]
             });
             window.push_back(budget.map(|f| so_far.risks[f][t]).collect());
             if window.len() > crate::impact::WINDOW_DAYS {
@@ -187,7 +185,7 @@ fn prepare_making_rows(
             window.iter().for_each(|d| scratch.extend_from_slice(d));
             let cutoffs = tiers.cutoffs(&mut scratch);
             for (f, series) in dataset.features.iter().enumerate() {
-                if series.sessions.at(t).is_none() {
+                if !series.sessions.has(t) {
                     continue;
                 }
                 let risk = so_far.risks[f][t];
@@ -461,11 +459,7 @@ impl<'a> Inputs<'a> {
             latest_day: dataset
                 .features
                 .iter()
-                .map(|s| {
-                    (0..dataset.days)
-                        .rev()
-                        .find(|t| s.sessions.at(*t).is_some())
-                })
+                .map(|s| (0..dataset.days).rev().find(|t| s.sessions.has(*t)))
                 .collect(),
         }
     }
@@ -762,8 +756,7 @@ impl Analysis {
     /// signals, and no degradation is known to be under way (a feature in an incident is
     /// not an early warning, and would use up the budget).
     pub fn in_budget(&self, f: usize, d: usize) -> bool {
-        self.dataset.features[f].sessions.at(d).is_some()
-            && eligible(&self.valid, &self.degradations, f, d)
+        self.dataset.features[f].sessions.has(d) && eligible(&self.valid, &self.degradations, f, d)
     }
 
     /// The series of feature `f` seen from `view` (0: the whole feature, `c + 1`: cohort
@@ -1005,7 +998,7 @@ impl Analysis {
             let signals = self.model_signals_on(days.clone());
             for t in days {
                 for (f, series) in dataset.features.iter().enumerate() {
-                    if series.sessions.at(t).is_none() {
+                    if !series.sessions.has(t) {
                         continue;
                     }
                     emit(day_row(
@@ -1051,7 +1044,7 @@ impl Analysis {
                 let s = &latest.whole;
                 let model_signals = latest.model();
                 let x = input_vector(model_signals);
-                let previous = (0..t).rev().find(|d| series.sessions.at(*d).is_some());
+                let previous = (0..t).rev().find(|d| series.sessions.has(*d));
                 let tier = cutoffs[t].tier(risk);
                 let under_way = self.under_way(f, t);
                 Some(FeatureStatus {
@@ -1062,7 +1055,7 @@ impl Analysis {
                     risk,
                     risk_7d_ago: t
                         .checked_sub(7)
-                        .filter(|w| series.sessions.at(*w).is_some())
+                        .filter(|w| series.sessions.has(*w))
                         .map(|w| run.risks[f][w]),
                     impact: weights.score(risk, s.sessions_7d),
                     sessions_7d: s.sessions_7d,

@@ -33,7 +33,7 @@ pub use limits::{
 };
 pub use series::{parse_instant, parse_series, write_scored_series, SeriesPoint};
 pub use stream::{read_telemetry, ReadTelemetry};
-pub use values::{Slots, Values};
+pub use values::{clipped_range, Slots, Values};
 
 mod series;
 

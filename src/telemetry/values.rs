@@ -68,18 +68,23 @@ impl Values {
     /// The slots `from..=to`, the indices clipped to the slots (none when nothing is
     /// left).
     pub fn window(&self, from: i64, to: i64) -> Slots<'_> {
-        let from = from.max(0) as usize;
-        let to = to.min(self.0.len() as i64 - 1);
-        if to < from as i64 {
-            return Slots([].iter());
-        }
-        Slots(self.0[from..=to as usize].iter())
+        self.slots(clipped_range(self.0.len(), from, to))
     }
 
     /// The slots as options, for code that needs a slice of them.
     pub fn to_options(&self) -> Vec<Option<f64>> {
         self.iter().collect()
     }
+}
+
+/// Indices `from..=to` clipped to `0..len`, as a range (empty when nothing is left).
+pub fn clipped_range(len: usize, from: i64, to: i64) -> std::ops::Range<usize> {
+    let from = from.max(0) as usize;
+    let to = to.min(len as i64 - 1);
+    if to < from as i64 {
+        return 0..0;
+    }
+    from..to as usize + 1
 }
 
 /// The slots of a [`Values`], as options.
