@@ -10,7 +10,7 @@
 //! - The anomaly detector gives one finite score in [0, 1] per row, and a row's score
 //!   does not depend on the rows after it.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use feature_radar::analysis::detect::score_timed_series;
 use feature_radar::impact::{ImpactWeights, Tier, TierThresholds};
 use feature_radar::live::LiveSource;
@@ -588,7 +588,11 @@ fn event_record() -> impl Strategy<Value = EventRecord> {
                 kind,
                 title,
                 severity,
-                end: length.and_then(|s| timestamp.checked_add_signed(Duration::seconds(s))),
+                // Within the four-digit years a file can hold: a timestamp late in 9999
+                // plus a long incident would end in the year 10000.
+                end: length
+                    .and_then(|s| timestamp.checked_add_signed(Duration::seconds(s)))
+                    .filter(|end| end.year() <= 9999),
                 line: 0,
             },
         )
