@@ -286,8 +286,13 @@ impl Engine {
                 None => Reply::Failed(NOTHING_YET.into()),
             },
             Request::ReportJson => match &self.shown {
+                // Without the budget table, which is for the page's sliders, not people.
                 Some(report) => Reply::Text(
-                    serde_json::to_string_pretty(report).expect("a report always serialises"),
+                    serde_json::to_string_pretty(&Report {
+                        budget: None,
+                        ..report.clone()
+                    })
+                    .expect("a report always serialises"),
                 ),
                 None => Reply::Failed(NOTHING_YET.into()),
             },

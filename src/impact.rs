@@ -68,24 +68,35 @@ impl TierThresholds {
     /// The cut-offs from the risks of a window (reordered in place).
     pub fn cutoffs(&self, risks: &mut [f64]) -> RiskCutoffs {
         let n = risks.len();
+        let mean = window_mean(risks);
+        self.cutoffs_from(n, mean, |k| {
+            Some(*risks.select_nth_unstable_by(n - k, |a, b| a.total_cmp(b)).1)
+        })
+        .expect("a whole window answers every budget")
+    }
+
+    /// The cut-offs of a window of `n` risks whose mean is `mean`, where `kth_largest(k)`
+    /// gives its `k`-th largest risk (`1 <= k <= n`), or `None` when it does not hold it.
+    fn cutoffs_from(
+        &self,
+        n: usize,
+        mean: f64,
+        mut kth_largest: impl FnMut(usize) -> Option<f64>,
+    ) -> Option<RiskCutoffs> {
         if n == 0 {
-            return RiskCutoffs::NONE;
+            return Some(RiskCutoffs::NONE);
         }
-        let mean = risks.iter().sum::<f64>() / n as f64;
-        let mut top = |per_100: f64| -> f64 {
+        let mut top = |per_100: f64| -> Option<f64> {
             // The value that `per_100` per 100 of the window reach or exceed.
-            let k = ((per_100 / 100.0) * n as f64).floor() as usize;
+            let k = ((per_100.clamp(0.0, 100.0) / 100.0) * n as f64).floor() as usize;
             if k == 0 {
-                return f64::INFINITY;
+                return Some(f64::INFINITY);
             }
-            let index = n - k.min(n);
-            *risks.select_nth_unstable_by(index, |a, b| a.total_cmp(b)).1
+            kth_largest(k.min(n))
         };
-        let investigate = top(self.investigate.clamp(0.0, 100.0)).max(MIN_LIFT * mean);
-        let watch = top(self.watch.clamp(0.0, 100.0))
-            .max(MIN_LIFT * mean)
-            .min(investigate);
-        RiskCutoffs { investigate, watch }
+        let investigate = top(self.investigate)?.max(MIN_LIFT * mean);
+        let watch = top(self.watch)?.max(MIN_LIFT * mean).min(investigate);
+        Some(RiskCutoffs { investigate, watch })
     }
 
     /// Whether the budgets are usable: each in (0, 100], watch at least investigate.
@@ -98,6 +109,60 @@ impl TierThresholds {
             ));
         }
         Ok(())
+    }
+}
+
+/// The mean of a window's risks, summed in the window's order.
+fn window_mean(risks: &[f64]) -> f64 {
+    risks.iter().sum::<f64>() / risks.len() as f64
+}
+
+/// The budgets, in alerts per 100 feature-days, up to which a [`BudgetWindow`] answers:
+/// the page's sliders stop there.
+pub const PAGE_MAX_BUDGET: f64 = 20.0;
+
+/// A window's risks kept only as far as the tiers under any budget up to
+/// [`PAGE_MAX_BUDGET`] read them, so that the page can apply another budget to a report
+/// at once: the window's size and mean, and its largest risks, highest first, up to the
+/// most that budget counts, and only those at least [`MIN_LIFT`] times the mean (a cut-off
+/// is never below that). Its cut-offs equal [`TierThresholds::cutoffs`] of the whole
+/// window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetWindow {
+    pub n: usize,
+    pub mean: f64,
+    pub top: Vec<f64>,
+    /// The most risks a budget up to [`PAGE_MAX_BUDGET`] counts.
+    pub most: usize,
+}
+
+impl BudgetWindow {
+    /// The window of `risks` (reordered in place).
+    pub fn of(risks: &mut [f64]) -> BudgetWindow {
+        let n = risks.len();
+        let mean = if n == 0 { 0.0 } else { window_mean(risks) };
+        let most = (((PAGE_MAX_BUDGET / 100.0) * n as f64).floor() as usize).min(n);
+        let floor = MIN_LIFT * mean;
+        let mut top: Vec<f64> = risks
+            .iter()
+            .copied()
+            .filter(|r| r.total_cmp(&floor).is_ge())
+            .collect();
+        top.sort_unstable_by(|a, b| b.total_cmp(a));
+        top.truncate(most);
+        BudgetWindow { n, mean, top, most }
+    }
+
+    /// The cut-offs under `tiers`, or `None` for a budget past [`PAGE_MAX_BUDGET`].
+    pub fn cutoffs(&self, tiers: &TierThresholds) -> Option<RiskCutoffs> {
+        if !self.mean.is_finite() {
+            return None;
+        }
+        tiers.cutoffs_from(self.n, self.mean, |k| {
+            // Past the risks kept, the k-th largest is below the floor, which the cut-off
+            // then is.
+            (k <= self.most).then(|| self.top.get(k - 1).copied().unwrap_or(f64::NEG_INFINITY))
+        })
     }
 }
 
@@ -209,6 +274,37 @@ mod tests {
                 .count();
             assert_eq!(investigate, 15, "base rate {base}");
             assert_eq!(watch, 50, "base rate {base}");
+        }
+    }
+
+    #[test]
+    fn a_budget_window_gives_the_whole_window_s_cut_offs_up_to_the_page_s_budgets() {
+        // Windows with many ties, with nothing above twice the mean, and empty.
+        let spread: Vec<f64> = (0..2900)
+            .map(|i| 0.002 * (1.0 + ((i * 7919) % 1000) as f64 / 50.0).powi(2))
+            .collect();
+        let ties: Vec<f64> = (0..613).map(|i| [0.01, 0.05, 0.2][i % 3]).collect();
+        let flat = vec![0.03; 300];
+        for risks in [spread, ties, flat, Vec::new()] {
+            let window = BudgetWindow::of(&mut risks.clone());
+            assert!(window.top.len() <= window.most);
+            for investigate in (1..=40).map(|i| i as f64 / 2.0) {
+                for watch in [investigate, 5.0f64.max(investigate), 20.0] {
+                    let tiers = TierThresholds { investigate, watch };
+                    assert_eq!(
+                        window.cutoffs(&tiers),
+                        Some(tiers.cutoffs(&mut risks.clone())),
+                        "{tiers:?} on {} risks",
+                        risks.len()
+                    );
+                }
+            }
+            let past = TierThresholds {
+                investigate: 1.0,
+                watch: 40.0,
+            };
+            let needed = (0.4 * risks.len() as f64).floor() as usize;
+            assert_eq!(window.cutoffs(&past).is_none(), needed > window.most);
         }
     }
 

@@ -244,6 +244,38 @@ pub struct Report {
     pub backtest: Vec<BacktestRow>,
     /// The tiers' risk cut-offs on the last day, under the alert budget.
     pub cutoffs_today: RiskCutoffs,
+    /// What another alert budget needs to be applied at once ([`Report::retiered`]);
+    /// `None` when the ranking's latest days are too many to send.
+    pub budget: Option<BudgetTable>,
+    /// Made by [`Report::retiered`] under a new budget: the model card's measured tier
+    /// figures (lead time, the investigate tier's precision and alerts, the comparison's
+    /// sentence) and the backtest are still those of the budget before, until the
+    /// engine's report under the new one replaces this one.
+    pub tier_history_pending: bool,
+}
+
+/// What the page needs to apply another alert budget, up to
+/// [`crate::impact::PAGE_MAX_BUDGET`], to a report at once: the budget windows of the days
+/// the ranking's tiers read, each ranked feature's day before, and the sentence of each
+/// feature that such a budget can put above monitor. The tiers, the ranking, the
+/// headline, the sentences and the tier rule it gives equal the engine's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetTable {
+    /// By day index: each ranked feature's latest day, its day before with data, and the
+    /// data's last day.
+    pub windows: Vec<(usize, crate::impact::BudgetWindow)>,
+    pub features: Vec<FeatureBudget>,
+}
+
+/// One ranked feature's part of a [`BudgetTable`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureBudget {
+    pub feature: String,
+    /// Its day before its latest with data (a day index), and its risk then.
+    pub previous: Option<(usize, f64)>,
+    /// Its sentence, when a degradation is under way or a budget up to the page's can
+    /// put it above monitor.
+    pub sentence: Option<String>,
 }
 
 /// A feature's signals on its latest day with telemetry, kept because every report reads

@@ -3,14 +3,17 @@
 //! ([`Analysis::report`]).
 
 use super::card::{backtest, model_card};
-use super::render::{build_insights, reasons};
+use super::render::{build_insights, feature_insight, reasons, tier_rule};
 use super::{
-    Config, Contribution, DatasetSummary, FeatureStatus, Headline, LatestSignals, Report, ScoreRow,
+    BudgetTable, Config, Contribution, DatasetSummary, FeatureBudget, FeatureStatus, Headline,
+    LatestSignals, Report, ScoreRow,
 };
 use crate::analysis::labels::{Degradations, SloRule};
 use crate::analysis::signals::{feature_signals, sessions_7d, SignalSource, Signals};
 use crate::analysis::{events_by_feature, map_indices, FeatureEvents};
-use crate::impact::{daily_cutoffs, ImpactWeights, RiskCutoffs, Tier, TierThresholds};
+use crate::impact::{
+    daily_cutoffs, BudgetWindow, ImpactWeights, RiskCutoffs, Tier, TierThresholds, PAGE_MAX_BUDGET,
+};
 use crate::model::compare::Comparison;
 use crate::model::features::{describe, input_vector, INPUTS, N_INPUTS};
 use crate::model::{
@@ -1074,7 +1077,11 @@ impl Analysis {
         crate::sorting::sort_by(&mut ranking, ranking_order);
 
         let cutoffs_today = cutoffs.last().copied().unwrap_or(RiskCutoffs::NONE);
-        let insights = build_insights(dataset, &ranking, &self.latest, &config, &cutoffs_today);
+        let horizon = config.model.horizon;
+        let insights = build_insights(&ranking, &config, &cutoffs_today, |status| {
+            feature_insight(dataset, &self.latest, horizon, status)
+        });
+        let budget = self.budget_table(&ranking);
         let backtest = backtest(
             dataset,
             run,
@@ -1104,9 +1111,78 @@ impl Analysis {
             model_card,
             backtest,
             cutoffs_today,
+            budget,
+            tier_history_pending: false,
         }
     }
+
+    /// The budget windows and the features' days before that [`Report::retiered`] reads
+    /// (see [`BudgetTable`]), for the `ranking` of a report; `None` past
+    /// [`MAX_BUDGET_DAYS`] distinct days.
+    fn budget_table(&self, ranking: &[FeatureStatus]) -> Option<BudgetTable> {
+        let dataset = &self.dataset;
+        let mut features = Vec::with_capacity(ranking.len());
+        let mut days = vec![dataset.days.checked_sub(1)?];
+        let mut latest_days = Vec::with_capacity(ranking.len());
+        for status in ranking {
+            let f = dataset.feature_index(&status.feature)?;
+            let t = dataset.day_of(status.date)?;
+            let previous = (0..t).rev().find(|d| dataset.features[f].sessions.has(*d));
+            days.push(t);
+            days.extend(previous);
+            latest_days.push((f, t));
+            features.push(FeatureBudget {
+                feature: status.feature.clone(),
+                previous: previous.map(|d| (d, self.run.risks[f][d])),
+                sentence: None,
+            });
+        }
+        days.sort_unstable();
+        days.dedup();
+        if days.len() > MAX_BUDGET_DAYS {
+            return None;
+        }
+        let mut risks = Vec::new();
+        let windows: Vec<(usize, BudgetWindow)> = days
+            .into_iter()
+            .map(|t| {
+                // The window in the order of `Analysis::cutoffs`: days, then features.
+                risks.clear();
+                for d in t.saturating_sub(crate::impact::WINDOW_DAYS - 1)..=t {
+                    risks.extend(
+                        (0..dataset.features.len())
+                            .filter(|&f| self.in_budget(f, d))
+                            .map(|f| self.run.risks[f][d]),
+                    );
+                }
+                (t, BudgetWindow::of(&mut risks))
+            })
+            .collect();
+        // The lowest watch cut-off of each day under the page's budgets: a feature below
+        // it stays in monitor under any of them.
+        let widest = TierThresholds {
+            investigate: PAGE_MAX_BUDGET,
+            watch: PAGE_MAX_BUDGET,
+        };
+        let horizon = self.model.horizon;
+        for ((status, budget), (f, t)) in ranking.iter().zip(&mut features).zip(latest_days) {
+            let window = &windows[windows.binary_search_by_key(&t, |(d, _)| *d).ok()?].1;
+            let may_rise = window
+                .cutoffs(&widest)
+                .is_some_and(|c| c.tier(self.run.risks[f][t]) != Tier::Monitor);
+            if status.under_way.is_some() || may_rise {
+                budget.sentence = feature_insight(dataset, &self.latest, horizon, status);
+            }
+        }
+        // By name, an order that neither the tiers nor the weights move.
+        crate::sorting::sort_by(&mut features, |a, b| a.feature.cmp(&b.feature));
+        Some(BudgetTable { windows, features })
+    }
 }
+
+/// The most distinct days whose budget windows a report carries for the page (each
+/// feature's latest day and the day before, most often the same two for all).
+pub const MAX_BUDGET_DAYS: usize = 16;
 
 fn contributions(contributions: &[f64; N_INPUTS], signals: &Signals) -> Vec<Contribution> {
     let mut list: Vec<Contribution> = INPUTS
@@ -1169,6 +1245,51 @@ impl Report {
         });
         report.insights = insights;
         report
+    }
+
+    /// The same report under another alert budget, made from its [`BudgetTable`] alone:
+    /// each feature's tier, its tier the day before and its state, the ranking's order, the
+    /// sentences and the tier rule, all equal to [`Analysis::report`]'s under `tiers`. The
+    /// tier figures measured over the whole history (the model card's lead time and
+    /// investigate precision, the backtest) need every day's risks, which the page does
+    /// not hold: they stay as they were, marked [`Report::tier_history_pending`], until the
+    /// engine's report replaces this one. `None` when the report has no table or a budget
+    /// is past [`PAGE_MAX_BUDGET`]: then only the engine can answer.
+    pub fn retiered(&self, tiers: &TierThresholds) -> Option<Report> {
+        let table = self.budget.as_ref()?;
+        let cutoffs: HashMap<usize, RiskCutoffs> = table
+            .windows
+            .iter()
+            .map(|(d, window)| Some((*d, window.cutoffs(tiers)?)))
+            .collect::<Option<_>>()?;
+        let features: HashMap<&str, &FeatureBudget> = table
+            .features
+            .iter()
+            .map(|b| (b.feature.as_str(), b))
+            .collect();
+        let day = |date: chrono::NaiveDate| (date - self.dataset.start).num_days() as usize;
+        let mut report = self.clone();
+        report.config.tiers = *tiers;
+        for status in &mut report.ranking {
+            let budget = features.get(status.feature.as_str())?;
+            status.tier = cutoffs.get(&day(status.date))?.tier(status.risk);
+            status.previous_tier = match budget.previous {
+                Some((d, risk)) => Some(cutoffs.get(&d)?.tier(risk)),
+                None => None,
+            };
+            status.state = State::of(status.under_way.is_some(), status.tier);
+        }
+        crate::sorting::sort_by(&mut report.ranking, ranking_order);
+        report.cutoffs_today = *cutoffs.get(&self.dataset.days.checked_sub(1)?)?;
+        report.insights = build_insights(
+            &report.ranking,
+            &report.config,
+            &report.cutoffs_today,
+            |status| features.get(status.feature.as_str())?.sentence.clone(),
+        );
+        report.model_card.tier_rule = tier_rule(tiers, &report.cutoffs_today);
+        report.tier_history_pending = true;
+        Some(report)
     }
 
     pub fn headline(&self) -> Headline {

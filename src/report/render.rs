@@ -98,12 +98,14 @@ pub(super) fn reasons(
     out
 }
 
+/// The report's sentences: what is under way, the investigate tier, then each feature
+/// under way or above monitor (in that order, each in ranking order) with its sentence,
+/// `sentence(status)` (a feature without one is left out).
 pub(super) fn build_insights(
-    dataset: &Dataset,
     ranking: &[FeatureStatus],
-    latest: &[Option<LatestSignals>],
     config: &Config,
     cutoffs: &RiskCutoffs,
+    sentence: impl Fn(&FeatureStatus) -> Option<String>,
 ) -> Vec<Insight> {
     let investigate: Vec<&FeatureStatus> = ranking
         .iter()
@@ -162,21 +164,31 @@ pub(super) fn build_insights(
         .iter()
         .filter(|r| r.under_way.is_none() && r.tier != Tier::Monitor);
     for status in first.chain(then) {
-        let Some(signals) = dataset
-            .feature_index(&status.feature)
-            .and_then(|f| latest[f].as_ref())
-            .filter(|l| Some(l.day) == dataset.day_of(status.date))
-            .map(|l| &l.whole)
-        else {
+        let Some(text) = sentence(status) else {
             continue;
         };
         insights.push(Insight {
             feature: Some(status.feature.clone()),
             tier: Some(status.tier),
-            text: crate::insights::status_sentence(status, signals, config.model.horizon),
+            text,
         });
     }
     insights
+}
+
+/// A feature's sentence in the report, from the signals of its latest day.
+pub(super) fn feature_insight(
+    dataset: &Dataset,
+    latest: &[Option<LatestSignals>],
+    horizon: usize,
+    status: &FeatureStatus,
+) -> Option<String> {
+    let signals = dataset
+        .feature_index(&status.feature)
+        .and_then(|f| latest[f].as_ref())
+        .filter(|l| Some(l.day) == dataset.day_of(status.date))
+        .map(|l| &l.whole)?;
+    Some(crate::insights::status_sentence(status, signals, horizon))
 }
 
 /// The tier rule, in words, with the last day's cut-offs.

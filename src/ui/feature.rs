@@ -271,6 +271,7 @@ fn render(
             <p class="muted small">"Shaded: the expected range (4-week baseline with the weekly pattern, give or take twice its usual day-to-day spread). Red dots: anomalous days. Brown lines: sustained changes of level or trend. Brown diamonds (hourly data): a day with an hour far from the usual for its time and weekday. Dashed lines: deploys; red spans: incidents (named under Recent events). Drag the slider under a chart, or hold Shift and scroll over it, to zoom."</p>
             {panels}
             <h3>"Past degradations of this feature, and how early it warned"</h3>
+            {super::model_card::history_pending(&report)}
             {
                 let own: Vec<crate::report::BacktestRow> = report
                     .backtest

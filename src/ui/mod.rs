@@ -338,6 +338,19 @@ impl AppState {
             // Weights alone change only impacts and the order: applied here at once when
             // the report shown is the last one asked for, and the engine's copy follows.
             let settled = Knobs::of_report(&report.0) == asked;
+            if settled && !refit && wanted.tiers != asked.tiers {
+                // Another budget: the tiers, the ranking and the sentences at once, from
+                // the report's own table, and the engine's whole report (with the figures
+                // over the whole history) when it comes.
+                if let Some(retiered) = report.0.retiered(&wanted.tiers) {
+                    let shown = if wanted.weights == asked.weights {
+                        retiered
+                    } else {
+                        retiered.reweighted(&wanted.weights)
+                    };
+                    self.report.set(Some(Shared(Arc::new(shown))));
+                }
+            }
             if settled && !refit && wanted.tiers == asked.tiers {
                 self.report
                     .set(Some(Shared(Arc::new(report.0.reweighted(&wanted.weights)))));
@@ -383,7 +396,23 @@ impl AppState {
             self.busy.set(None);
         }
         match reply {
-            Reply::Report(report) => self.report.set(Some(Shared(Arc::new(*report)))),
+            Reply::Report(report) => {
+                // An answer to an earlier ask: under other weights only, shown under
+                // those asked since (the engine's copy follows them too); under another
+                // budget or horizon, dropped, since the answer to the later ask follows.
+                let asked = self.asked.get_value();
+                let answered = Knobs::of_report(&report);
+                let report = match asked {
+                    Some(asked) if asked != answered => {
+                        if asked.tiers != answered.tiers || asked.horizon != answered.horizon {
+                            return;
+                        }
+                        report.reweighted(&asked.weights)
+                    }
+                    _ => *report,
+                };
+                self.report.set(Some(Shared(Arc::new(report))))
+            }
             Reply::Failed(message) => self.load_error.set(Some(message)),
             Reply::Crashed(message) => {
                 self.load_error.set(Some(format!(

@@ -19,6 +19,18 @@ fn interval(value: Option<Interval>, digits: usize) -> String {
     value.map_or(String::new(), |i| format!(" ({})", i.describe(digits)))
 }
 
+/// When the report shown was made by the page under a new budget: a note that the figures
+/// over the whole history are still the previous budget's (the engine's report follows).
+pub fn history_pending(report: &Report) -> Option<impl IntoView> {
+    report.tier_history_pending.then(|| {
+        view! {
+            <p class="pending" role="status" data-testid="tier-history-pending">
+                "Being measured again under the new budget: until then, the lead time, the investigate tier's precision and alerts, the comparison and the backtest are the previous budget's."
+            </p>
+        }
+    })
+}
+
 /// The model beside its baselines, on the same evaluated feature-days.
 #[component]
 fn BaselineTable(model: MethodFigures, baselines: Vec<MethodFigures>) -> impl IntoView {
@@ -184,6 +196,7 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
             <p>{trained}</p>
             <p data-testid="default-and-learned">{c.default_and_learned.clone()}</p>
             <p data-testid="tier-rule">{c.tier_rule.clone()}</p>
+            {history_pending(&report)}
             <p>"Degradations are "{label_source}"."</p>
             <ul class="label-notes" data-testid="label-notes">
                 {label_notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
@@ -261,6 +274,7 @@ pub fn ModelCardView(report: Shared<Report>) -> impl IntoView {
                 report.backtest.len().min(25),
                 report.backtest.len()
             )}</p>
+            {history_pending(&report)}
             <BacktestTable rows=report.backtest.clone() caption="Warnings before past degradations (newest first)"/>
         </section>
         <section aria-labelledby="limits-title">

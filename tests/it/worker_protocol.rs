@@ -95,11 +95,17 @@ fn the_bundled_data_gives_the_same_report_as_the_command_line_with_progress_to_t
     assert!(report.ranking.iter().all(|s| s.contributions.is_empty()));
     assert!(whole.ranking.iter().all(|s| !s.contributions.is_empty()));
 
-    // The JSON export is the whole report, contributions included.
+    // The JSON export is the whole report, contributions included, without the table
+    // that only the page's budget sliders read.
     let Reply::Text(json) = ask(&mut engine, Request::ReportJson, &[]).0 else {
         panic!("no JSON");
     };
-    assert_eq!(json, serde_json::to_string_pretty(&whole).unwrap());
+    assert!(whole.budget.is_some());
+    let exported = Report {
+        budget: None,
+        ..whole.clone()
+    };
+    assert_eq!(json, serde_json::to_string_pretty(&exported).unwrap());
 
     assert!(progress.len() >= 5, "{progress:?}");
     assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
@@ -512,4 +518,117 @@ fn a_request_prepared_before_it_is_asked_is_answered_as_if_asked() {
     let again = report_of(ask(&mut other, Engine::likely_first(), &[]).0);
     assert_eq!(again.config.model.horizon, knobs().horizon);
     assert_eq!(again, report_of(asked));
+}
+
+/// `applied`, a report the page made under another budget, against the engine's `fresh`
+/// one: equal but for the figures over the whole history, which stay as in `before`
+/// until the engine's report comes.
+fn assert_retiered(applied: &Report, fresh: &Report, before: &Report, what: &str) {
+    assert!(applied.tier_history_pending && !fresh.tier_history_pending);
+    let mut expected = fresh.clone();
+    expected.model_card = feature_radar::report::ModelCard {
+        tier_rule: fresh.model_card.tier_rule.clone(),
+        ..before.model_card.clone()
+    };
+    expected.backtest = before.backtest.clone();
+    expected.tier_history_pending = true;
+    assert_eq!(applied.ranking, expected.ranking, "{what}");
+    assert_eq!(applied.insights, expected.insights, "{what}");
+    assert_eq!(applied.model_card, expected.model_card, "{what}");
+    assert_eq!(applied.budget, expected.budget, "{what}");
+    assert_eq!(applied, &expected, "{what}");
+    assert_eq!(applied.headline(), fresh.headline(), "{what}");
+}
+
+/// Budgets across the page's sliders, the most and the least it allows among them.
+const BUDGETS: [(f64, f64); 6] = [
+    (0.5, 0.5),
+    (1.0, 3.0),
+    (3.0, 10.0),
+    (8.0, 8.5),
+    (20.0, 20.0),
+    (1.5, 5.0),
+];
+
+#[test]
+fn another_budget_is_applied_by_the_page_at_once_as_the_engine_applies_it() {
+    let mut engine = Engine::default();
+    let shown = analysed_bundled(&mut engine);
+    let mut k = knobs();
+    let mut tiers_moved = 0;
+    for (investigate, watch) in BUDGETS {
+        k.tiers = feature_radar::impact::TierThresholds { investigate, watch };
+        // What the page shows at once, from its own copy.
+        let applied = shown
+            .retiered(&k.tiers)
+            .expect("a budget the sliders offer");
+        let fresh = report_of(ask(&mut engine, Request::Report { knobs: k }, &[]).0);
+        assert_retiered(&applied, &fresh, &shown, &format!("{:?}", k.tiers));
+        tiers_moved += usize::from(applied.headline() != shown.headline());
+        // A weight applied after the budget too.
+        k.weights.usage = 0.4;
+        let both = applied.retiered(&k.tiers).unwrap().reweighted(&k.weights);
+        let fresh = report_of(ask(&mut engine, Request::Report { knobs: k }, &[]).0);
+        assert_retiered(&both, &fresh, &shown, "with a weight");
+        k.weights = knobs().weights;
+    }
+    // The budgets do move the tiers (the test would see nothing otherwise).
+    assert!(tiers_moved >= 4, "{tiers_moved}");
+    // Past the page's budgets, only the engine answers.
+    k.tiers.watch = 30.0;
+    assert_eq!(shown.retiered(&k.tiers), None);
+}
+
+#[test]
+fn another_budget_is_applied_at_once_when_features_end_on_different_days() {
+    // The bundled telemetry with three features that stop early and one with a gap on
+    // its day before last: their tiers read windows of other days.
+    let (telemetry, events) = feature_radar::synth::bundled_files();
+    let last = telemetry.lines().last().unwrap()[..10].to_string();
+    let before_last = {
+        let d = chrono::NaiveDate::parse_from_str(&last, "%Y-%m-%d").unwrap();
+        (d - chrono::Duration::days(1)).to_string()
+    };
+    let names: Vec<&str> = {
+        let mut n: Vec<&str> = telemetry
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap())
+            .collect();
+        n.sort_unstable();
+        n.dedup();
+        n
+    };
+    let stops = [
+        (names[3], "2026-10-02"),
+        (names[20], "2026-11-05"),
+        (names[41], "2026-11-20"),
+    ];
+    let kept: String = telemetry
+        .lines()
+        .filter(|l| {
+            let (date, feature) = (&l[..10], l.split(',').nth(1).unwrap_or(""));
+            let stopped = stops.iter().any(|(f, end)| *f == feature && date > *end);
+            let gap = feature == names[60] && date == before_last;
+            !stopped && !gap
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let data = load(
+        "telemetry.csv",
+        kept.as_bytes(),
+        Some(("events.csv", events.as_bytes())),
+    )
+    .unwrap();
+    let config = Config::default();
+    let analysis = prepare(&data.dataset, &data.events, &config.model, &config.slo);
+    let shown = analysis.report(&config.tiers, &config.impact);
+    let table = shown.budget.as_ref().expect("a table");
+    assert!(table.windows.len() >= 6, "{} windows", table.windows.len());
+    for (investigate, watch) in BUDGETS {
+        let tiers = feature_radar::impact::TierThresholds { investigate, watch };
+        let applied = shown.retiered(&tiers).expect("a budget the sliders offer");
+        let fresh = analysis.report(&tiers, &config.impact);
+        assert_retiered(&applied, &fresh, &shown, &format!("{tiers:?}"));
+    }
 }
