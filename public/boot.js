@@ -19,8 +19,16 @@ try {
   // Left to the app.
 }
 try {
-  const { default: init } = await import(new URL(boot.dataset.js, document.baseURI).href);
-  await init({ module_or_path: new URL(boot.dataset.wasm, document.baseURI) });
+  // The glue is a classic script (wasm-bindgen's no-modules target, which Trunk can
+  // minify): it defines `wasm_bindgen`, which loads the module.
+  await new Promise((resolve, reject) => {
+    const glue = document.createElement("script");
+    glue.src = new URL(boot.dataset.js, document.baseURI).href;
+    glue.onload = resolve;
+    glue.onerror = () => reject(new Error(`${boot.dataset.js} did not load`));
+    document.head.append(glue);
+  });
+  await wasm_bindgen({ module_or_path: new URL(boot.dataset.wasm, document.baseURI) });
 } catch (error) {
   const fatal = document.getElementById("fatal");
   if (fatal) {

@@ -285,15 +285,12 @@ impl Engine {
                 }
                 None => Reply::Failed(NOTHING_YET.into()),
             },
+            // Compact JSON: an indenting writer is code of its own in the worker's wasm,
+            // which the first view transfers (`jq .` indents the file).
             Request::ReportJson => match &self.shown {
-                // Without the budget table, which is for the page's sliders, not people.
-                Some(report) => Reply::Text(
-                    serde_json::to_string_pretty(&Report {
-                        budget: None,
-                        ..report.clone()
-                    })
-                    .expect("a report always serialises"),
-                ),
+                Some(report) => {
+                    Reply::Text(serde_json::to_string(report).expect("a report always serialises"))
+                }
                 None => Reply::Failed(NOTHING_YET.into()),
             },
             Request::Series { source } => match series(&source, files) {
@@ -336,8 +333,11 @@ impl Engine {
 
     /// The report under `knobs`, kept whole; the page's copy is returned.
     fn shown_report(&mut self, knobs: &Knobs) -> Report {
-        let report = self.report(knobs);
+        let mut report = self.report(knobs);
         let page = for_page(&report);
+        // The budget table is for the page's sliders: the engine's copy (and so the JSON
+        // export, for people) goes without it.
+        report.budget = None;
         self.shown = Some(report);
         page
     }

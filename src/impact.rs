@@ -148,7 +148,8 @@ impl BudgetWindow {
             .copied()
             .filter(|r| r.total_cmp(&floor).is_ge())
             .collect();
-        top.sort_unstable_by(|a, b| b.total_cmp(a));
+        // The sort the report's other lists use (one compiled sort for all).
+        crate::sorting::sort_by(&mut top, |a, b| b.total_cmp(a));
         top.truncate(most);
         BudgetWindow { n, mean, top, most }
     }

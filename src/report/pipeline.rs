@@ -1036,6 +1036,8 @@ impl Analysis {
         let dataset = &self.dataset;
         let days = dataset.days;
         let (run, degradations) = (&self.run, &self.degradations);
+        // Each ranked feature's index, latest day and day before, for the budget table.
+        let mut ranked = Vec::new();
         let mut ranking: Vec<FeatureStatus> = dataset
             .features
             .iter()
@@ -1048,6 +1050,7 @@ impl Analysis {
                 let model_signals = latest.model();
                 let x = input_vector(model_signals);
                 let previous = (0..t).rev().find(|d| series.sessions.has(*d));
+                ranked.push((f, t, previous));
                 let tier = cutoffs[t].tier(risk);
                 let under_way = self.under_way(f, t);
                 Some(FeatureStatus {
@@ -1074,6 +1077,7 @@ impl Analysis {
                 })
             })
             .collect();
+        let budget = self.budget_table(&ranking, &ranked);
         crate::sorting::sort_by(&mut ranking, ranking_order);
 
         let cutoffs_today = cutoffs.last().copied().unwrap_or(RiskCutoffs::NONE);
@@ -1081,7 +1085,6 @@ impl Analysis {
         let insights = build_insights(&ranking, &config, &cutoffs_today, |status| {
             feature_insight(dataset, &self.latest, horizon, status)
         });
-        let budget = self.budget_table(&ranking);
         let backtest = backtest(
             dataset,
             run,
@@ -1117,26 +1120,20 @@ impl Analysis {
     }
 
     /// The budget windows and the features' days before that [`Report::retiered`] reads
-    /// (see [`BudgetTable`]), for the `ranking` of a report; `None` past
+    /// (see [`BudgetTable`]), for the `ranking` of a report (in the dataset's order),
+    /// `ranked` its features' indices, latest days and days before; `None` past
     /// [`MAX_BUDGET_DAYS`] distinct days.
-    fn budget_table(&self, ranking: &[FeatureStatus]) -> Option<BudgetTable> {
+    fn budget_table(
+        &self,
+        ranking: &[FeatureStatus],
+        ranked: &[(usize, usize, Option<usize>)],
+    ) -> Option<BudgetTable> {
         let dataset = &self.dataset;
-        let mut features = Vec::with_capacity(ranking.len());
-        let mut days = vec![dataset.days.checked_sub(1)?];
-        let mut latest_days = Vec::with_capacity(ranking.len());
-        for status in ranking {
-            let f = dataset.feature_index(&status.feature)?;
-            let t = dataset.day_of(status.date)?;
-            let previous = (0..t).rev().find(|d| dataset.features[f].sessions.has(*d));
-            days.push(t);
-            days.extend(previous);
-            latest_days.push((f, t));
-            features.push(FeatureBudget {
-                feature: status.feature.clone(),
-                previous: previous.map(|d| (d, self.run.risks[f][d])),
-                sentence: None,
-            });
-        }
+        let mut days: Vec<usize> = ranked
+            .iter()
+            .flat_map(|(_, t, previous)| std::iter::once(*t).chain(*previous))
+            .chain(dataset.days.checked_sub(1))
+            .collect();
         days.sort_unstable();
         days.dedup();
         if days.len() > MAX_BUDGET_DAYS {
@@ -1165,17 +1162,24 @@ impl Analysis {
             watch: PAGE_MAX_BUDGET,
         };
         let horizon = self.model.horizon;
-        for ((status, budget), (f, t)) in ranking.iter().zip(&mut features).zip(latest_days) {
-            let window = &windows[windows.binary_search_by_key(&t, |(d, _)| *d).ok()?].1;
-            let may_rise = window
-                .cutoffs(&widest)
-                .is_some_and(|c| c.tier(self.run.risks[f][t]) != Tier::Monitor);
-            if status.under_way.is_some() || may_rise {
-                budget.sentence = feature_insight(dataset, &self.latest, horizon, status);
-            }
-        }
-        // By name, an order that neither the tiers nor the weights move.
-        crate::sorting::sort_by(&mut features, |a, b| a.feature.cmp(&b.feature));
+        // In the dataset's order, by name: neither the tiers nor the weights move it.
+        let features = ranking
+            .iter()
+            .zip(ranked)
+            .map(|(status, &(f, t, previous))| {
+                let window = &windows[windows.binary_search_by_key(&t, |(d, _)| *d).ok()?].1;
+                let may_rise = window
+                    .cutoffs(&widest)
+                    .is_some_and(|c| c.tier(self.run.risks[f][t]) != Tier::Monitor);
+                Some(FeatureBudget {
+                    feature: status.feature.clone(),
+                    previous: previous.map(|d| (d, self.run.risks[f][d])),
+                    sentence: (status.under_way.is_some() || may_rise)
+                        .then(|| feature_insight(dataset, &self.latest, horizon, status))
+                        .flatten(),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
         Some(BudgetTable { windows, features })
     }
 }
@@ -1257,35 +1261,39 @@ impl Report {
     /// is past [`PAGE_MAX_BUDGET`]: then only the engine can answer.
     pub fn retiered(&self, tiers: &TierThresholds) -> Option<Report> {
         let table = self.budget.as_ref()?;
-        let cutoffs: HashMap<usize, RiskCutoffs> = table
+        // A few days (at most MAX_BUDGET_DAYS) in day order; features by name.
+        let cutoffs: Vec<(usize, RiskCutoffs)> = table
             .windows
             .iter()
             .map(|(d, window)| Some((*d, window.cutoffs(tiers)?)))
             .collect::<Option<_>>()?;
-        let features: HashMap<&str, &FeatureBudget> = table
-            .features
-            .iter()
-            .map(|b| (b.feature.as_str(), b))
-            .collect();
-        let day = |date: chrono::NaiveDate| (date - self.dataset.start).num_days() as usize;
+        let cutoffs_on = |d: usize| cutoffs.iter().find(|(day, _)| *day == d).map(|c| c.1);
+        let feature = |name: &str| {
+            let i = table
+                .features
+                .binary_search_by(|b| b.feature.as_str().cmp(name))
+                .ok()?;
+            Some(&table.features[i])
+        };
         let mut report = self.clone();
         report.config.tiers = *tiers;
         for status in &mut report.ranking {
-            let budget = features.get(status.feature.as_str())?;
-            status.tier = cutoffs.get(&day(status.date))?.tier(status.risk);
+            let budget = feature(&status.feature)?;
+            let day = (status.date - self.dataset.start).num_days() as usize;
+            status.tier = cutoffs_on(day)?.tier(status.risk);
             status.previous_tier = match budget.previous {
-                Some((d, risk)) => Some(cutoffs.get(&d)?.tier(risk)),
+                Some((d, risk)) => Some(cutoffs_on(d)?.tier(risk)),
                 None => None,
             };
             status.state = State::of(status.under_way.is_some(), status.tier);
         }
         crate::sorting::sort_by(&mut report.ranking, ranking_order);
-        report.cutoffs_today = *cutoffs.get(&self.dataset.days.checked_sub(1)?)?;
+        report.cutoffs_today = cutoffs_on(self.dataset.days.checked_sub(1)?)?;
         report.insights = build_insights(
             &report.ranking,
             &report.config,
             &report.cutoffs_today,
-            |status| features.get(status.feature.as_str())?.sentence.clone(),
+            |status| feature(&status.feature)?.sentence.clone(),
         );
         report.model_card.tier_rule = tier_rule(tiers, &report.cutoffs_today);
         report.tier_history_pending = true;

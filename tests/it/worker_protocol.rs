@@ -105,7 +105,7 @@ fn the_bundled_data_gives_the_same_report_as_the_command_line_with_progress_to_t
         budget: None,
         ..whole.clone()
     };
-    assert_eq!(json, serde_json::to_string_pretty(&exported).unwrap());
+    assert_eq!(json, serde_json::to_string(&exported).unwrap());
 
     assert!(progress.len() >= 5, "{progress:?}");
     assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
