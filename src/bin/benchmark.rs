@@ -931,10 +931,12 @@ fn engine_table(features: usize, days: usize) {
     let fingerprint = whole.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
     });
+    let table = postcard::to_allocvec(&report.budget).unwrap_or_default();
     println!(
-        "The reply to the page: {} bytes ({} features ranked); the whole report kept by the worker: {} bytes, fingerprint {fingerprint:016x}.",
+        "The reply to the page: {} bytes ({} features ranked), of which the budget table that the page's budget sliders read {} bytes; the whole report kept by the worker: {} bytes, fingerprint {fingerprint:016x}.",
         bytes.len(),
         report.ranking.len(),
+        table.len(),
         whole.len(),
     );
 }
