@@ -743,16 +743,19 @@ impl Analysis {
     pub fn cutoffs(&self, tiers: &TierThresholds) -> Vec<RiskCutoffs> {
         // Each day's risks are gathered once, not once per window that holds the day.
         let per_day: Vec<Vec<f64>> = (0..self.dataset.days)
-            .map(|d| {
-                (0..self.dataset.features.len())
-                    .filter(|&f| self.in_budget(f, d))
-                    .map(|f| self.run.risks[f][d])
-                    .collect()
-            })
+            .map(|d| self.budget_risks(d).collect())
             .collect();
         daily_cutoffs(tiers, self.dataset.days, |d, out| {
             out.extend_from_slice(&per_day[d])
         })
+    }
+
+    /// The risks of day `d` that count in the alert budget, in feature order (the order
+    /// every window of the tiers' cut-offs is summed in).
+    fn budget_risks(&self, d: usize) -> impl Iterator<Item = f64> + '_ {
+        (0..self.dataset.features.len())
+            .filter(move |&f| self.in_budget(f, d))
+            .map(move |f| self.run.risks[f][d])
     }
 
     /// Whether feature `f` on day `d` counts in the alert budget: it has telemetry and
@@ -1146,11 +1149,7 @@ impl Analysis {
                 // The window in the order of `Analysis::cutoffs`: days, then features.
                 risks.clear();
                 for d in t.saturating_sub(crate::impact::WINDOW_DAYS - 1)..=t {
-                    risks.extend(
-                        (0..dataset.features.len())
-                            .filter(|&f| self.in_budget(f, d))
-                            .map(|f| self.run.risks[f][d]),
-                    );
+                    risks.extend(self.budget_risks(d));
                 }
                 (t, BudgetWindow::of(&mut risks))
             })
@@ -1175,8 +1174,9 @@ impl Analysis {
                     feature: status.feature.clone(),
                     previous: previous.map(|d| (d, self.run.risks[f][d])),
                     sentence: (status.under_way.is_some() || may_rise)
-                        .then(|| feature_insight(dataset, &self.latest, horizon, status))
-                        .flatten(),
+                        .then(|| self.latest[f].as_ref())
+                        .flatten()
+                        .map(|l| crate::insights::status_sentence(status, &l.whole, horizon)),
                 })
             })
             .collect::<Option<Vec<_>>>()?;
